@@ -1,0 +1,24 @@
+"""hpolib: hyperparameter optimisation for deep networks, built for reproducible studies.
+
+The pieces, top to bottom: a :class:`Space` of :class:`Int`, :class:`Float`
+and :class:`Categorical` parameters; optimisers that ``ask()`` for
+configurations and are ``tell()``-ed results; a :class:`Study` that runs an
+objective on an executor and keeps every event in durable storage.
+"""
+
+from .executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from .optimizers import GridSearch, Optimizer, RandomSearch, SpaceExhausted
+from .space import Categorical, Float, Grid, Int, Space
+from .storage import InMemoryStorage, SQLiteStorage
+from .study import Study
+from .trial import Trial, TrialState, TrialStopped
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Space", "Int", "Float", "Categorical", "Grid",
+    "Optimizer", "GridSearch", "RandomSearch", "SpaceExhausted",
+    "Study", "Trial", "TrialState", "TrialStopped",
+    "InMemoryStorage", "SQLiteStorage",
+    "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+]

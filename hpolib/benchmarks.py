@@ -1,0 +1,287 @@
+"""Synthetic objectives with known optima, each with a fidelity knob.
+
+Each function is an objective with the study's signature,
+``f(config, budget=None, report=None) -> float``, plus its ``space``, the
+known minimum ``optimum`` and a minimiser ``optimum_config``. Its budget runs
+from 1 to ``max_budget`` (``None`` means ``max_budget``); below the full
+budget the value is biased and noisy, both shrinking linearly to zero at
+the full budget, like a learning curve approaching its end:
+
+    f_b(x) = f(x) + (1 - b / B) * (bias * g(x) + noise * eps(x, b)),
+
+with ``g`` a fixed smooth function in ``[0, 1]`` and ``eps`` standard normal
+noise drawn from ``(seed, x, b)``, so the same call always gives the same
+value. With ``report`` given, the function reports ``f_s(x)`` for every
+whole step ``s`` up to the budget (its learning curve) before returning.
+
+References: Branin and Hartmann as in Dixon and Szegö (1978); Rosenbrock,
+Ackley and Levy as in Surjanovic and Bingham's Virtual Library of
+Simulation Experiments.
+
+Examples
+--------
+>>> from hpolib.benchmarks import Branin
+>>> f = Branin()
+>>> round(f(f.optimum_config) - f.optimum, 6)
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+from .space import Categorical, Float, Int, Space
+
+__all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "FUNCTIONS",
+           "DigitsMLP"]
+
+
+class SyntheticFunction:
+    """Base class: a test function over a box, with a fidelity knob.
+
+    Parameters
+    ----------
+    max_budget : int
+        The full budget (1: a single-fidelity function).
+    bias : float
+        Size of the systematic error at the lowest fidelity, in units of the
+        function's typical range.
+    noise : float
+        Standard deviation of the noise at the lowest fidelity, same units.
+    seed : int
+        Seed of the noise.
+    """
+
+    bounds: list[tuple[float, float]]
+    optimum: float
+    scale: float = 1.0  # typical range of the function, the unit of bias and noise
+
+    def __init__(self, max_budget: int = 1, bias: float = 0.1, noise: float = 0.02, seed: int = 0):
+        if isinstance(max_budget, bool) or not isinstance(max_budget, int) or max_budget < 1:
+            raise ValueError(f"max_budget must be a whole number >= 1, got {max_budget!r}")
+        if bias < 0 or noise < 0:
+            raise ValueError(f"bias and noise must be >= 0, got bias={bias!r}, noise={noise!r}")
+        self.max_budget, self.bias, self.noise, self.seed = max_budget, bias, noise, seed
+        self.space = Space({f"x{i}": Float(lo, hi) for i, (lo, hi) in enumerate(self.bounds)})
+
+    @property
+    def dim(self) -> int:
+        return len(self.bounds)
+
+    @property
+    def optimum_config(self) -> dict:
+        return {f"x{i}": float(v) for i, v in enumerate(self._argmin())}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(max_budget={self.max_budget}, bias={self.bias}, noise={self.noise})"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        budget = self.max_budget if budget is None else budget
+        if not 0 < budget <= self.max_budget:
+            raise ValueError(f"budget must be in (0, {self.max_budget}], got {budget!r}")
+        x = np.array([config[f"x{i}"] for i in range(self.dim)], dtype=float)
+        exact = float(self.evaluate(x))
+        if report is not None:
+            for step in range(1, math.ceil(budget)):
+                report(step, self._at_fidelity(exact, x, step))
+        value = self._at_fidelity(exact, x, budget)
+        if report is not None:
+            report(budget, value)
+        return value
+
+    def _at_fidelity(self, exact: float, x: np.ndarray, budget: float) -> float:
+        gap = 1.0 - budget / self.max_budget
+        if gap <= 0:
+            return exact
+        unit = (x - [lo for lo, _ in self.bounds]) / [hi - lo for lo, hi in self.bounds]
+        smooth = 0.5 + 0.5 * math.sin(2 * math.pi * float(np.sum(unit * np.arange(1, self.dim + 1))) / self.dim)
+        key = zlib.crc32(np.append(x, budget).tobytes())
+        eps = np.random.default_rng([self.seed, key]).standard_normal()
+        return exact + gap * self.scale * (self.bias * smooth + self.noise * eps)
+
+    def evaluate(self, x: np.ndarray) -> float:
+        """The exact function at full fidelity."""
+        raise NotImplementedError
+
+    def _argmin(self) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Branin(SyntheticFunction):
+    """Branin-Hoo on [-5, 10] x [0, 15]; three global minima, f* = 0.397887."""
+
+    bounds = [(-5.0, 10.0), (0.0, 15.0)]
+    optimum = 0.397887357729738
+    scale = 50.0
+
+    def evaluate(self, x):
+        b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+        return (x[1] - b * x[0] ** 2 + c * x[0] - 6) ** 2 + 10 * (1 - t) * math.cos(x[0]) + 10
+
+    def _argmin(self):
+        return np.array([math.pi, 2.275])
+
+
+class _Hartmann(SyntheticFunction):
+    alpha = np.array([1.0, 1.2, 3.0, 3.2])
+    A: np.ndarray
+    P: np.ndarray
+    scale = 1.0
+
+    def evaluate(self, x):
+        return -float(self.alpha @ np.exp(-np.sum(self.A * (x - self.P) ** 2, axis=1)))
+
+
+class Hartmann3(_Hartmann):
+    """Hartmann 3-D on [0, 1]^3, f* = -3.86278."""
+
+    bounds = [(0.0, 1.0)] * 3
+    optimum = -3.862779787332660
+    A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+    P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]])
+
+    def _argmin(self):
+        return np.array([0.114614, 0.555649, 0.852547])
+
+
+class Hartmann6(_Hartmann):
+    """Hartmann 6-D on [0, 1]^6, f* = -3.32237."""
+
+    bounds = [(0.0, 1.0)] * 6
+    optimum = -3.322368011391339
+    A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+    P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+
+    def _argmin(self):
+        return np.array([0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573])
+
+
+class _AnyDimension(SyntheticFunction):
+    low: float
+    high: float
+
+    def __init__(self, dim: int = 4, **kwargs):
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a whole number >= 1, got {dim!r}")
+        self.bounds = [(self.low, self.high)] * dim
+        super().__init__(**kwargs)
+
+
+class Rosenbrock(_AnyDimension):
+    """Rosenbrock's valley on [-5, 10]^d, f* = 0 at (1, ..., 1)."""
+
+    low, high, optimum, scale = -5.0, 10.0, 0.0, 1e4
+
+    def evaluate(self, x):
+        return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+    def _argmin(self):
+        return np.ones(self.dim)
+
+
+class Ackley(_AnyDimension):
+    """Ackley on [-32.768, 32.768]^d, f* = 0 at the origin."""
+
+    low, high, optimum, scale = -32.768, 32.768, 0.0, 20.0
+
+    def evaluate(self, x):
+        d = len(x)
+        return float(-20 * math.exp(-0.2 * math.sqrt(np.sum(x**2) / d))
+                     - math.exp(np.sum(np.cos(2 * math.pi * x)) / d) + 20 + math.e)
+
+    def _argmin(self):
+        return np.zeros(self.dim)
+
+
+class Levy(_AnyDimension):
+    """Levy on [-10, 10]^d, f* = 0 at (1, ..., 1)."""
+
+    low, high, optimum, scale = -10.0, 10.0, 0.0, 50.0
+
+    def evaluate(self, x):
+        w = 1 + (x - 1) / 4
+        head = math.sin(math.pi * w[0]) ** 2
+        body = np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(math.pi * w[:-1] + 1) ** 2))
+        tail = (w[-1] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[-1]) ** 2)
+        return float(head + body + tail)
+
+    def _argmin(self):
+        return np.ones(self.dim)
+
+
+FUNCTIONS = {"branin": Branin, "hartmann3": Hartmann3, "hartmann6": Hartmann6,
+             "rosenbrock": Rosenbrock, "ackley": Ackley, "levy": Levy}
+
+
+class DigitsMLP:
+    """A real, cheap learning task: a scikit-learn MLP on the bundled 8x8 digits.
+
+    Tunes learning rate, width, L2 penalty, activation and batch size (mixed
+    Int, log-Float and Categorical parameters). The budget is in epochs
+    (``partial_fit`` passes over the training split, up to ``max_budget``);
+    the value is the error on a fixed, stratified validation split, reported
+    after every epoch. Its optimum is unknown (``optimum = 0``, so regret is
+    the error itself).
+
+    Parameters
+    ----------
+    max_budget : int
+        Epochs of a full-budget evaluation.
+    validation : float
+        Fraction of the 1,797 images held out for validation.
+    seed : int
+        Seed of the split and of the network's initialisation.
+    """
+
+    optimum = 0.0
+
+    def __init__(self, max_budget: int = 20, validation: float = 0.3, seed: int = 0):
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        if isinstance(max_budget, bool) or not isinstance(max_budget, int) or max_budget < 1:
+            raise ValueError(f"max_budget must be a whole number >= 1, got {max_budget!r}")
+        if not 0 < validation < 1:
+            raise ValueError(f"validation must be in (0, 1), got {validation!r}")
+        self.max_budget, self.seed = max_budget, seed
+        x, y = load_digits(return_X_y=True)
+        self.data = train_test_split(x / 16.0, y, test_size=validation, stratify=y, random_state=seed)
+        self.space = Space({
+            "learning_rate_init": Float(1e-4, 1e-1, log=True),
+            "hidden": Int(8, 256, log=True),
+            "alpha": Float(1e-6, 1e-1, log=True),
+            "activation": Categorical(["relu", "tanh", "logistic"]),
+            "batch_size": Int(16, 256, log=True),
+        })
+
+    def __repr__(self):
+        return f"DigitsMLP(max_budget={self.max_budget}, seed={self.seed})"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        epochs = self.max_budget if budget is None else int(math.ceil(budget))
+        if not 1 <= epochs <= self.max_budget:
+            raise ValueError(f"budget must be in (0, {self.max_budget}], got {budget!r}")
+        x_train, x_val, y_train, y_val = self.data
+        model = MLPClassifier(hidden_layer_sizes=(config["hidden"],), activation=config["activation"],
+                              alpha=config["alpha"], learning_rate_init=config["learning_rate_init"],
+                              batch_size=config["batch_size"], random_state=self.seed)
+        classes = np.unique(y_train)
+        error = 1.0
+        for epoch in range(1, epochs + 1):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.partial_fit(x_train, y_train, classes=classes)
+            error = 1.0 - model.score(x_val, y_val)
+            if report is not None:
+                report(epoch, error)
+        return error

@@ -1,0 +1,373 @@
+"""Where trials run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor runs trials asynchronously: as soon as one worker is free the
+study hands it the next trial. Workers send each ``report(step, value)`` back
+to the driver process, which stores it and answers whether the trial goes on
+(a scheduler may stop it: ``report`` then raises :class:`TrialStopped`), and
+finally the trial's :class:`Outcome`. A worker that dies costs only the trial
+it was running, which is recorded as failed.
+
+An executor is driven by :class:`hpolib.Study` through five calls: ``start``,
+``idle``, ``submit``, ``wait`` and ``close``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cloudpickle
+
+from .trial import TrialStopped
+
+__all__ = ["Outcome", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
+
+OnReport = Callable[[int, float, float], bool]
+
+
+@dataclass
+class Outcome:
+    """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``."""
+
+    number: int
+    status: str
+    result: object = None
+    error: str | None = None
+    worker: str | None = None
+
+
+def run_objective(objective, number: int, config: dict, budget, report, worker: str) -> Outcome:
+    """Call ``objective(config, budget, report)`` and turn what it returns or raises into an outcome."""
+    try:
+        result = objective(config, budget, report)
+    except TrialStopped:
+        return Outcome(number, "stopped", worker=worker)
+    except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
+        return Outcome(number, "failed", error="".join(traceback.format_exception(exc)).strip(), worker=worker)
+    return Outcome(number, "complete", result=result, worker=worker)
+
+
+class Executor:
+    """Base class. ``n_workers`` trials can run at once."""
+
+    n_workers: int = 1
+
+    def start(self, objective, on_report: OnReport) -> None:
+        """Prepare workers for ``objective``; ``on_report(number, step, value)`` answers True to go on."""
+        self._objective, self._on_report = objective, on_report
+
+    def idle(self) -> int:
+        """How many more trials can be submitted right now."""
+        raise NotImplementedError
+
+    def submit(self, number: int, config: dict, budget) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        """Serve reports until at least one trial ends (or ``timeout`` seconds pass); return the ended ones."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """One trial at a time, in this process: the simplest and fully deterministic."""
+
+    def start(self, objective, on_report):
+        super().start(objective, on_report)
+        self._job = None
+
+    def idle(self):
+        return 0 if self._job else 1
+
+    def submit(self, number, config, budget):
+        self._job = (number, config, budget)
+
+    def wait(self, timeout=None):
+        if self._job is None:
+            return []
+        number, config, budget = self._job
+        self._job = None
+
+        def report(step, value):
+            if not self._on_report(number, step, value):
+                raise TrialStopped(f"trial {number} stopped at step {step}")
+
+        return [run_objective(self._objective, number, config, budget, report, "serial")]
+
+    def __repr__(self):
+        return "SerialExecutor()"
+
+
+def _process_worker(conn, payload: bytes) -> None:
+    """Main loop of a worker process: run trials received on ``conn`` until told to stop."""
+    objective = cloudpickle.loads(payload)
+    name = f"process-{os.getpid()}"
+    try:
+        while (job := conn.recv()) is not None:
+            number, config, budget = job
+
+            def report(step, value, number=number):
+                conn.send(("report", number, step, value))
+                if not conn.recv():
+                    raise TrialStopped(f"trial {number} stopped at step {step}")
+
+            outcome = run_objective(objective, number, config, budget, report, name)
+            try:
+                conn.send(("done", number, outcome))
+            except Exception as exc:  # a result that cannot be pickled
+                conn.send(("done", number, Outcome(number, "failed", error=f"result could not be sent: {exc!r}",
+                                                   worker=name)))
+    except (EOFError, KeyboardInterrupt):
+        pass
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    trial: int | None = None
+
+
+class ProcessExecutor(Executor):
+    """Trials in ``n_workers`` long-lived local processes.
+
+    Each worker has its own pipe and the driver watches every pipe and every
+    process at once, so a worker that dies (killed, out of memory, a crash in
+    native code) fails only the trial it ran and is replaced; the others run
+    on. (``concurrent.futures.ProcessPoolExecutor`` cannot do this: one dead
+    worker breaks the whole pool and every trial running in it.)
+
+    The objective is sent with cloudpickle, so functions defined in a
+    notebook or a script work. With the default ``"spawn"`` start method a
+    script that uses this executor needs the usual
+    ``if __name__ == "__main__":`` guard.
+
+    Parameters
+    ----------
+    n_workers : int or None
+        Worker processes (default: the number of CPUs).
+    start_method : {"spawn", "forkserver", "fork"}
+    """
+
+    def __init__(self, n_workers: int | None = None, start_method: str = "spawn"):
+        n_workers = (os.cpu_count() or 1) if n_workers is None else n_workers
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be a whole number >= 1, got {n_workers!r}")
+        if start_method not in multiprocessing.get_all_start_methods():
+            raise ValueError(f"start_method must be one of {multiprocessing.get_all_start_methods()}, "
+                             f"got {start_method!r}")
+        self.n_workers, self.start_method = n_workers, start_method
+        self._workers: list[_Worker] = []
+
+    def __repr__(self):
+        return f"ProcessExecutor(n_workers={self.n_workers}, start_method={self.start_method!r})"
+
+    def start(self, objective, on_report):
+        super().start(objective, on_report)
+        self._context = multiprocessing.get_context(self.start_method)
+        self._payload = cloudpickle.dumps(objective)
+        self._workers = [self._spawn() for _ in range(self.n_workers)]
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_process_worker, args=(child, self._payload), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def idle(self):
+        return sum(w.trial is None for w in self._workers)
+
+    def submit(self, number, config, budget):
+        worker = next(w for w in self._workers if w.trial is None)
+        if not worker.process.is_alive():  # died while idle
+            worker.process.join()
+            self._replace(worker)
+        worker.conn.send((number, config, budget))
+        worker.trial = number
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        outcomes: list[Outcome] = []
+        while not outcomes:
+            busy = [w for w in self._workers if w.trial is not None]
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not busy or remaining == 0.0:
+                break
+            ready = multiprocessing.connection.wait(
+                [w.conn for w in busy] + [w.process.sentinel for w in busy], remaining
+            )
+            for worker in busy:
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    outcome = self._serve(worker)
+                    if outcome is not None:
+                        outcomes.append(outcome)
+        return outcomes
+
+    def _serve(self, worker: _Worker) -> Outcome | None:
+        """Answer the worker's pending messages; its outcome once it is done or dead."""
+        try:
+            while worker.conn.poll():
+                kind, number, *rest = worker.conn.recv()
+                if kind == "report":
+                    worker.conn.send(bool(self._on_report(number, *rest)))
+                else:
+                    worker.trial = None
+                    return rest[0]
+            if worker.process.is_alive():
+                return None
+        except (EOFError, OSError):
+            pass
+        number, dead = worker.trial, worker.process
+        dead.join()
+        self._replace(worker)
+        return Outcome(number, "failed", worker=f"process-{dead.pid}",
+                       error=f"worker process {dead.pid} died (exit code {dead.exitcode}) while running trial {number}")
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.conn.close()
+        fresh = self._spawn()
+        worker.process, worker.conn, worker.trial = fresh.process, fresh.conn, None
+
+    def close(self):
+        for worker in self._workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in self._workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
+
+
+def _dask_task(objective, number, config, budget, channel):
+    """Run one trial on a Dask worker, sending reports to the driver through named queues."""
+    from distributed import Queue, get_worker
+
+    reports, replies = Queue(channel), None
+
+    def report(step, value):
+        nonlocal replies
+        reports.put((number, step, value))
+        replies = replies or Queue(f"{channel}-{number}")
+        if not replies.get():
+            raise TrialStopped(f"trial {number} stopped at step {step}")
+
+    return run_objective(objective, number, config, budget, report, get_worker().address)
+
+
+class DaskExecutor(Executor):
+    """Trials as tasks on a Dask cluster (``dask.distributed``).
+
+    Reports travel to the driver through a ``distributed.Queue`` and its
+    answer back through one queue per trial, so schedulers that stop trials
+    early work on a cluster as they do locally. A trial whose worker dies
+    ends as failed (for a cluster this executor starts, Dask's
+    ``allowed-failures`` is 0; on your own cluster Dask may first retry the
+    task elsewhere, as its configuration says).
+
+    Parameters
+    ----------
+    client : distributed.Client, str or None
+        A client, a scheduler address, or ``None`` to start a local cluster
+        of ``n_workers`` single-threaded worker processes (closed with the
+        executor).
+    n_workers : int or None
+        Workers of the local cluster (default: the number of CPUs); for an
+        existing cluster, how many trials to run at once (default: its
+        total threads).
+    """
+
+    def __init__(self, client=None, n_workers: int | None = None):
+        if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1):
+            raise ValueError(f"n_workers must be a whole number >= 1, got {n_workers!r}")
+        self.client, self._requested = client, n_workers
+        self._own: list = []
+        self._futures: dict = {}
+        self.n_workers = n_workers or 0
+
+    def __repr__(self):
+        return f"DaskExecutor(client={self.client!r}, n_workers={self.n_workers})"
+
+    def start(self, objective, on_report):
+        import dask
+        from distributed import Client, LocalCluster, Queue
+
+        super().start(objective, on_report)
+        if self.client is None:
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                cluster = LocalCluster(n_workers=self._requested or os.cpu_count() or 1, threads_per_worker=1,
+                                       processes=True, dashboard_address=None)
+            self.client = Client(cluster)
+            self._own = [self.client, cluster]
+        elif isinstance(self.client, str):
+            self.client = Client(self.client)
+            self._own = [self.client]
+        self.n_workers = self._requested or sum(self.client.nthreads().values())
+        self._channel = f"hpolib-{uuid.uuid4().hex}"
+        self._reports = Queue(self._channel, client=self.client)
+        self._replies: dict[int, Queue] = {}
+
+    def idle(self):
+        return self.n_workers - len(self._futures)
+
+    def submit(self, number, config, budget):
+        future = self.client.submit(_dask_task, self._objective, number, config, budget, self._channel,
+                                    key=f"{self._channel}-trial-{number}", pure=False)
+        self._futures[future] = number
+
+    def _serve_reports(self) -> None:
+        from distributed import Queue
+
+        for number, step, value in self._reports.get(batch=True):
+            if number not in self._replies:
+                self._replies[number] = Queue(f"{self._channel}-{number}", client=self.client)
+            self._replies[number].put(bool(self._on_report(number, step, value)))
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._futures:
+            self._serve_reports()
+            done = [f for f in self._futures if f.done()]
+            if done:
+                self._serve_reports()
+                return [self._outcome(f) for f in done]
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            time.sleep(0.02)
+        return []
+
+    def _outcome(self, future) -> Outcome:
+        number = self._futures.pop(future)
+        if future.status == "finished":
+            return future.result()
+        reason = future.exception() if future.status == "error" else f"the task was {future.status}"
+        return Outcome(number, "failed", error=f"the task failed on the cluster: {reason!r}")
+
+    def close(self):
+        for future in self._futures:
+            future.cancel()
+        self._futures = {}
+        for thing in self._own:
+            thing.close()
+        if self._own:
+            self.client = None
+        self._own = []

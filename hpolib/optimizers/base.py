@@ -1,0 +1,79 @@
+"""The optimiser protocol: ``ask() -> config``, ``tell(config, value, budget)``.
+
+Every optimiser minimises; :class:`hpolib.Study` negates the value of a
+study that maximises before telling it. An optimiser keeps its own state
+(models, populations) but draws the randomness of its ``k``-th proposal from
+``(seed, k)``, so a study resumed from storage, which tells it the stored
+history again, goes on proposing exactly what an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..space import Space
+
+__all__ = ["Optimizer", "SpaceExhausted"]
+
+
+class SpaceExhausted(Exception):
+    """Raised by ``ask()`` when an optimiser has nothing left to propose (a finished grid)."""
+
+
+class Optimizer:
+    """Base class: configured in ``__init__``, then ``ask`` / ``tell``.
+
+    Parameters
+    ----------
+    space : Space
+        What to search.
+    seed : int or None
+        Seed of every random choice; ``None`` draws fresh entropy.
+
+    Attributes
+    ----------
+    n_asked : int
+        Proposals made so far (including those of a resumed study's past).
+    size : int or None
+        How many proposals it can make at most (``None``: no limit).
+    """
+
+    size: int | None = None
+
+    def __init__(self, space: Space, seed: int | None = None):
+        if not isinstance(space, Space):
+            raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        self.space = space
+        self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy)
+        self.n_asked = 0
+
+    def ask(self) -> dict:
+        """Propose the next configuration."""
+        config = self._propose(self._rng())
+        self.n_asked += 1
+        return config
+
+    def tell(self, config: dict, value: float | None, budget: float | None = None) -> None:
+        """Learn the outcome of ``config``: its value to minimise, or ``None`` if it failed.
+
+        ``budget`` is what the value was measured at (multi-fidelity optimisers use it).
+        """
+
+    def restore(self, n_asked: int, history: list[tuple[dict, float | None, float | None]]) -> None:
+        """Rebuild the state of a resumed study: ``n_asked`` proposals made, ``history`` of
+        ``(config, value, budget)`` outcomes told in order (``value`` ``None`` for failures)."""
+        for config, value, budget in history:
+            self.tell(config, value, budget)
+        self.n_asked = n_asked
+
+    def _rng(self) -> np.random.Generator:
+        """The generator for proposal number ``n_asked``."""
+        return np.random.default_rng([self.seed, self.n_asked])
+
+    def _propose(self, rng: np.random.Generator) -> dict:
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(seed={self.seed})"

@@ -1,0 +1,320 @@
+"""The study loop: an optimiser proposes, an executor evaluates, storage remembers.
+
+An objective is any callable ``objective(config, budget, report) -> float | dict``:
+``config`` is a dict of hyperparameters, ``budget`` what the study grants it
+(epochs, a fidelity; ``None`` for its own full budget), and
+``report(step, value)`` is called once per step (epoch) with the metric so
+far. It returns the metric, or a dict of metrics holding the study's
+``metric``.
+
+Resuming: a :class:`Study` opened with the name and storage of an earlier
+one takes its trials back, rebuilds the optimiser from them, and
+``optimize`` goes on until the same stop criteria hold for the whole study.
+Trials that were running when the earlier driver died are re-run first,
+under their own numbers, from scratch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import uuid
+import warnings
+from collections import deque
+from datetime import datetime
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .executors import Executor, Outcome, SerialExecutor
+from .optimizers import Optimizer, RandomSearch, SpaceExhausted
+from .space import Space
+from .storage import DEFAULT_STORAGE, Storage, open_storage
+from .trial import Trial, TrialState, is_finite_number
+
+__all__ = ["Study"]
+
+
+class Study:
+    """Optimise an objective over a space, durably and resumably.
+
+    Parameters
+    ----------
+    space : Space
+        The search space.
+    optimizer : Optimizer or None
+        What proposes configurations (default :class:`RandomSearch` with ``seed``).
+    direction : {"minimize", "maximize"}
+    metric : str
+        Name of the optimised metric when the objective returns a dict.
+    name : str or None
+        Study name; an existing study of that name in ``storage`` is resumed.
+        ``None`` makes a new, unique name.
+    storage : Storage, str, path or None
+        A SQLite file path (default ``runs/hpolib.db``), ``None`` or
+        ``":memory:"`` for memory only, or a :class:`Storage`.
+    executor : Executor or None
+        Where trials run (default :class:`SerialExecutor`).
+    seed : int or None
+        Seed of the default optimiser.
+
+    Examples
+    --------
+    >>> from hpolib import Study, Space, Float
+    >>> study = Study(Space({"x": Float(-2, 2)}), storage=None, seed=0)
+    >>> best = study.optimize(lambda c, b, r: (c["x"] - 1) ** 2, n_trials=30, progress=False).best
+    >>> abs(best.config["x"] - 1) < 0.2
+    True
+    """
+
+    def __init__(self, space: Space, optimizer: Optimizer | None = None, *, direction: str = "minimize",
+                 metric: str = "value", name: str | None = None, storage: Storage | str | None = DEFAULT_STORAGE,
+                 executor: Executor | None = None, seed: int | None = None):
+        if not isinstance(space, Space):
+            raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
+        if direction not in ("minimize", "maximize"):
+            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"metric must be a non-empty string, got {metric!r}")
+        optimizer = optimizer if optimizer is not None else RandomSearch(space, seed=seed)
+        if optimizer.space != space:
+            raise ValueError("the optimizer was built for another search space than the study's")
+        if executor is not None and not isinstance(executor, Executor):
+            raise ValueError(f"executor must be a hpolib Executor, got {executor!r}")
+        self.space, self.optimizer, self.direction, self.metric = space, optimizer, direction, metric
+        self.name = name or f"study-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self.storage = open_storage(storage)
+        self.executor = executor if executor is not None else SerialExecutor()
+        self.storage.open_study(self.name, direction, metric, repr(space))
+        self._trials: list[Trial] = self.storage.trials(self.name)
+        self._queue: deque = deque()
+        self._stop_reasons: dict[int, str] = {}
+        self._in_flight: set[int] = set()
+        self._best: Trial | None = None
+        for trial in self._trials:
+            self._update_best(trial)
+        self.optimizer.restore(sum(t.source == "optimizer" for t in self._trials),
+                               [self._outcome_for_optimizer(t) for t in self._trials if t.state.finished])
+
+    def __repr__(self):
+        return f"Study({self.name!r}, {len(self._trials)} trials, {self.direction}, optimizer={self.optimizer!r})"
+
+    # ---------------------------------------------------------------- results
+
+    @property
+    def trials(self) -> list[Trial]:
+        """Every trial so far, by number."""
+        return list(self._trials)
+
+    @property
+    def best(self) -> Trial:
+        """The complete trial with the best value."""
+        if self._best is None:
+            raise ValueError(f"study {self.name!r} has no complete trial yet")
+        return self._best
+
+    def _update_best(self, trial: Trial) -> None:
+        if trial.state is TrialState.COMPLETE and (self._best is None or self._loss(trial) < self._loss(self._best)):
+            self._best = trial
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per trial: number, state, value, budgets, times, worker, error, then the config and metrics."""
+        rows = []
+        for t in self._trials:
+            row = {"number": t.number, "state": t.state.value, "value": t.value, "budget": t.budget,
+                   "budget_used": t.budget_used, "duration": t.duration, "worker": t.worker, "error": t.error}
+            row.update(t.config)
+            row.update({f"metric_{k}": v for k, v in t.metrics.items() if k != self.metric})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def enqueue(self, config: dict) -> None:
+        """Evaluate ``config`` before asking the optimiser for more (warm starts, known good settings)."""
+        self._queue.append(self.space.validate(config))
+
+    # ------------------------------------------------------------------- loop
+
+    def optimize(self, objective, n_trials: int | None = None, *, max_budget: float | None = None,
+                 timeout: float | None = None, trial_budget: float | None = None,
+                 progress: bool | None = None) -> Study:
+        """Run trials until a stop criterion holds, then return the study.
+
+        Parameters
+        ----------
+        objective : callable
+            ``objective(config, budget, report) -> float | dict``.
+        n_trials : int or None
+            Stop launching once the study holds this many trials (earlier
+            runs of a resumed study count).
+        max_budget : float or None
+            Stop launching once spent budget plus the budget of running trials
+            reaches this (e.g. total epochs).
+        timeout : float or None
+            Stop launching after this many seconds of this call; running
+            trials are allowed to finish.
+        trial_budget : float or None
+            The budget handed to every objective call.
+        progress : bool or None
+            Show a progress bar (default: when stderr is a terminal).
+        """
+        if not callable(objective):
+            raise ValueError(f"objective must be callable, got {objective!r}")
+        for label, limit in (("n_trials", n_trials), ("max_budget", max_budget), ("timeout", timeout),
+                             ("trial_budget", trial_budget)):
+            if limit is not None and not (is_finite_number(limit) and limit > 0):
+                raise ValueError(f"{label} must be a positive number or None, got {limit!r}")
+        if n_trials is not None and n_trials != int(n_trials):
+            raise ValueError(f"n_trials must be a whole number, got {n_trials!r}")
+        if n_trials is None and max_budget is None and timeout is None and self.optimizer.size is None:
+            raise ValueError("give n_trials, max_budget or timeout: this optimizer never runs out of proposals")
+
+        rerun = deque(t for t in self._trials if t.state is TrialState.RUNNING)
+        for trial in rerun:
+            warnings.warn(f"trial {trial.number} of study {self.name!r} was running when its driver stopped; "
+                          "running it again", stacklevel=2)
+        exhausted = False
+        started = time.monotonic()
+        spent = sum(t.budget_used for t in self._trials if t.state.finished)
+        failed = sum(t.state is TrialState.FAILED for t in self._trials)
+        show = sys.stderr.isatty() if progress is None else bool(progress)
+        bar = tqdm(total=n_trials, initial=sum(t.state.finished for t in self._trials), disable=not show,
+                   desc=self.name, unit="trial", dynamic_ncols=True)
+
+        def may_launch() -> bool:
+            if timeout is not None and time.monotonic() - started >= timeout:
+                return False
+            if rerun:
+                return True
+            if n_trials is not None and len(self._trials) >= n_trials:
+                return False
+            if max_budget is not None:
+                running = sum(_budget_or_one(self._trials[n].budget) for n in self._in_flight)
+                if spent + running >= max_budget:
+                    return False
+            return bool(self._queue) or not exhausted
+
+        self.executor.start(objective, self._on_report)
+        try:
+            while True:
+                while self.executor.idle() > 0 and may_launch():
+                    if rerun:
+                        trial = self._restart(rerun.popleft())
+                    else:
+                        try:
+                            trial = self._launch(trial_budget)
+                        except SpaceExhausted:
+                            exhausted = True
+                            continue
+                    self.executor.submit(trial.number, trial.config, trial.budget)
+                    self._in_flight.add(trial.number)
+                if not self._in_flight:
+                    break
+                for outcome in self.executor.wait(timeout=0.5):
+                    trial = self._finish(outcome)
+                    spent += trial.budget_used
+                    failed += trial.state is TrialState.FAILED
+                    bar.update(1)
+                    if show:
+                        best = f"{self._best.value:.5g}" if self._best is not None else "-"
+                        bar.set_postfix_str(f"best={best}, failed={failed}", refresh=False)
+        finally:
+            self._in_flight.clear()
+            self.executor.close()
+            bar.close()
+        return self
+
+    def _launch(self, budget) -> Trial:
+        if self._queue:
+            config, source = self._queue.popleft(), "queue"
+        else:
+            config, source = self.space.validate(self.optimizer.ask()), "optimizer"
+        trial = self.storage.create_trial(self.name, config, budget, source)
+        self._trials.append(trial)
+        return trial
+
+    def _restart(self, trial: Trial) -> Trial:
+        fresh = self.storage.restart_trial(self.name, trial.number)
+        self._trials[trial.number] = fresh
+        return fresh
+
+    def _on_report(self, number: int, step, value) -> bool:
+        """Store one report; answer whether the trial may go on."""
+        trial = self._trials[number]
+        try:
+            step, value = float(step), float(value)
+        except (TypeError, ValueError):
+            self._stop_reasons[number] = f"report(step, value) needs two numbers, got ({step!r}, {value!r})"
+            return False
+        self.storage.add_report(self.name, number, step, value)
+        trial.steps.append((step, value))
+        if not math.isfinite(value):
+            self._stop_reasons[number] = f"reported a non-finite value ({value}) at step {step:g}"
+            return False
+        return True
+
+    def _finish(self, outcome: Outcome) -> Trial:
+        self._in_flight.discard(outcome.number)
+        trial = self._trials[outcome.number]
+        trial.worker, trial.finished = outcome.worker, time.time()
+        reason = self._stop_reasons.pop(outcome.number, None)
+        if reason is not None:
+            trial.state, trial.error = TrialState.FAILED, reason
+        elif outcome.status == "failed":
+            trial.state, trial.error = TrialState.FAILED, outcome.error
+        elif outcome.status == "stopped":
+            trial.state, trial.value = TrialState.STOPPED, trial.last_value
+        else:
+            trial.value, trial.metrics, trial.error = self._parse(outcome.result)
+            trial.state = TrialState.COMPLETE if trial.error is None else TrialState.FAILED
+        if trial.steps:
+            trial.budget_used = trial.steps[-1][0]
+        elif trial.state is TrialState.COMPLETE:
+            trial.budget_used = _budget_or_one(trial.budget)
+        self.storage.finish_trial(self.name, trial)
+        self._update_best(trial)
+        self.optimizer.tell(*self._outcome_for_optimizer(trial))
+        return trial
+
+    def _parse(self, result) -> tuple[float | None, dict, str | None]:
+        """(value, metrics, error) from what the objective returned."""
+        metrics = {}
+        if isinstance(result, dict):
+            metrics = {str(k): _plain(v) for k, v in result.items()}
+            if self.metric not in result:
+                return None, metrics, f"the objective returned a dict without the metric {self.metric!r}: " \
+                                      f"keys {sorted(metrics)}"
+            result = result[self.metric]
+        try:
+            value = float(result)
+        except (TypeError, ValueError):
+            return None, metrics, f"the objective returned {result!r}, not a number"
+        if not math.isfinite(value):
+            return None, metrics, f"the objective returned a non-finite value ({value})"
+        return value, metrics, None
+
+    def _outcome_for_optimizer(self, trial: Trial) -> tuple[dict, float | None, float | None]:
+        """(config, loss, budget) as the optimiser is told: a stopped trial at the budget it used."""
+        budget = trial.budget if trial.state is TrialState.COMPLETE else trial.budget_used
+        return trial.config, self._loss(trial), budget
+
+    def _loss(self, trial: Trial) -> float | None:
+        """The value the optimiser minimises: the trial's value, negated when maximising; None if failed."""
+        if trial.state not in (TrialState.COMPLETE, TrialState.STOPPED) or trial.value is None:
+            return None
+        return trial.value if self.direction == "minimize" else -trial.value
+
+
+def _budget_or_one(budget: float | None) -> float:
+    """What a running trial will spend at most: its budget, or 1 (one evaluation) when it has none."""
+    return 1.0 if budget is None else float(budget)
+
+
+def _plain(value):
+    """A JSON-friendly copy of a metric value."""
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return repr(value)

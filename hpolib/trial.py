@@ -1,0 +1,104 @@
+"""What a study remembers about one evaluation of the objective."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+
+class TrialState(str, enum.Enum):
+    """Life cycle of a trial: ``running`` until it is ``complete``, ``failed`` or ``stopped``.
+
+    ``stopped`` means a scheduler ended it early on purpose (its last reported
+    value is kept); ``failed`` means the objective raised, returned a
+    non-finite value, or its worker or driver process died.
+    """
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    @property
+    def finished(self) -> bool:
+        return self is not TrialState.RUNNING
+
+
+class TrialStopped(Exception):
+    """Raised inside ``report(step, value)`` when the study stops the trial early.
+
+    Objectives need not catch it: the study records the trial as ``stopped``
+    with its reports so far. An objective that wants to clean up can catch it,
+    tidy, and re-raise.
+    """
+
+
+@dataclass
+class Trial:
+    """One evaluation: a configuration, the budget it got and what came of it.
+
+    Attributes
+    ----------
+    number : int
+        Position in the study, from 0.
+    config : dict
+        The hyperparameters.
+    state : TrialState
+    budget : float or None
+        Budget the objective was given (``None``: its own full budget).
+    value : float or None
+        The optimised metric: the objective's return value, or the named
+        entry of the dict it returned; ``None`` unless complete (or stopped
+        after a report).
+    metrics : dict
+        Everything a dict-returning objective returned.
+    steps : list of (step, value)
+        Every ``report(step, value)``, in order.
+    budget_used : float
+        The last reported step if the trial reported, else its budget if it
+        completed (1 when the budget was ``None``), else 0.
+    started, finished : float or None
+        Unix times.
+    worker : str or None
+        Where it ran (``"serial"``, ``"process-<pid>"``, a Dask worker address).
+    error : str or None
+        Why it failed.
+    source : str
+        ``"optimizer"`` (asked), ``"queue"`` (enqueued by hand or requeued
+        after an interruption).
+    """
+
+    number: int
+    config: dict
+    state: TrialState = TrialState.RUNNING
+    budget: float | None = None
+    value: float | None = None
+    metrics: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)
+    budget_used: float = 0.0
+    started: float | None = None
+    finished: float | None = None
+    worker: str | None = None
+    error: str | None = None
+    source: str = "optimizer"
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, ``None`` while running."""
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
+
+    @property
+    def last_value(self) -> float | None:
+        """The value of the last report, ``None`` if it never reported."""
+        return self.steps[-1][1] if self.steps else None
+
+
+def is_finite_number(value) -> bool:
+    """True for an ``int``/``float`` (numpy or Python, not ``bool``) that is finite."""
+    try:
+        return not isinstance(value, bool) and math.isfinite(value)
+    except TypeError:
+        return False

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from hpolib.benchmarks import FUNCTIONS, Branin, DigitsMLP, Hartmann3, Rosenbrock
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_known_optimum_is_reached_and_not_beaten(name):
+    f = FUNCTIONS[name]()
+    assert f(f.optimum_config) == pytest.approx(f.optimum, abs=1e-4)
+    rng = np.random.default_rng(0)
+    values = [f(f.space.sample(rng)) for _ in range(2000)]
+    assert min(values) >= f.optimum - 1e-9
+
+
+def test_branin_has_its_three_minima():
+    f = Branin()
+    for x0, x1 in [(-np.pi, 12.275), (np.pi, 2.275), (9.42478, 2.475)]:
+        assert f({"x0": x0, "x1": x1}) == pytest.approx(0.397887, abs=1e-5)
+
+
+def test_fidelity_error_shrinks_to_zero_and_is_repeatable():
+    f = Hartmann3(max_budget=27, bias=0.2, noise=0.1, seed=1)
+    rng = np.random.default_rng(2)
+    configs = [f.space.sample(rng) for _ in range(300)]
+    exact = np.array([f.evaluate(np.array(list(c.values()))) for c in configs])
+    error = {b: np.mean(np.abs([f(c, b) for c in configs] - exact)) for b in (1, 9, 27)}
+    assert error[1] > error[9] > error[27] == 0
+    assert f(configs[0], 3) == f(configs[0], 3)
+    assert f(configs[0], 3) != Hartmann3(max_budget=27, bias=0.2, noise=0.1, seed=2)(configs[0], 3)
+
+
+def test_report_gives_the_learning_curve():
+    f = Rosenbrock(dim=2, max_budget=5)
+    curve = []
+    value = f({"x0": 0.0, "x1": 0.0}, 5, lambda step, v: curve.append((step, v)))
+    assert [s for s, _ in curve] == [1, 2, 3, 4, 5] and curve[-1][1] == value == 1.0
+    with pytest.raises(ValueError, match=r"budget must be in \(0, 5\]"):
+        f({"x0": 0.0, "x1": 0.0}, 6)
+    with pytest.raises(ValueError, match="dim"):
+        Rosenbrock(dim=0)
+
+
+def test_digits_mlp_trains_for_real():
+    f = DigitsMLP(max_budget=5)
+    config = {"learning_rate_init": 1e-2, "hidden": 64, "alpha": 1e-4, "activation": "relu", "batch_size": 32}
+    curve = []
+    error = f(config, 5, lambda step, v: curve.append(v))
+    assert len(curve) == 5 and curve[-1] == error < 0.1 < curve[0] + 0.5
+    assert error == DigitsMLP(max_budget=5)(config, 5)  # seeded
+    f.space.validate(config)

@@ -1,0 +1,87 @@
+"""The same study on every executor: asynchronous hand-out, remote reports, a worker killed mid-trial."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from hpolib import DaskExecutor, Float, ProcessExecutor, SerialExecutor, Space, Study, TrialState
+
+SPACE = Space({"x": Float(-1.0, 1.0)})
+# Enqueued on purpose; random draws never hit these exact values.
+SLOW, KILL, DIVERGE = 0.1, -0.3, 0.9
+
+
+def objective(config, budget, report):
+    """SLOW sleeps 3 s, KILL SIGKILLs its own process, DIVERGE reports NaN at step 2."""
+    x = config["x"]
+    if x == KILL:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(3.0 if x == SLOW else 0.02)
+    for step in (1, 2, 3):
+        report(step, float("nan") if x == DIVERGE and step == 2 else x * step)
+    return x**2
+
+
+def run_study(executor, queue):
+    study = Study(SPACE, storage=None, executor=executor, seed=0)
+    for x in queue:
+        study.enqueue({"x": x})
+    return study.optimize(objective, n_trials=len(queue) + 12, progress=False)
+
+
+EXECUTORS = [
+    pytest.param(lambda: ProcessExecutor(n_workers=2), id="processes"),
+    pytest.param(lambda: DaskExecutor(n_workers=2), id="dask"),
+]
+
+
+@pytest.mark.parametrize("make", EXECUTORS)
+def test_async_reports_and_a_killed_worker(make):
+    queue = [SLOW, KILL, DIVERGE]
+    study = run_study(make(), queue)
+    trials = study.trials
+    assert len(trials) == 15
+
+    slow, killed, diverged, *normal = trials
+    assert slow.state is TrialState.COMPLETE and slow.value == pytest.approx(0.01)
+    # Asynchronous: while the slow trial ran, the other worker kept taking new trials.
+    overlapped = [t for t in normal + [killed, diverged] if slow.started < t.started and t.finished < slow.finished]
+    assert len(overlapped) >= 4
+    assert {t.worker for t in normal} - {None} and len({t.worker for t in trials if t.worker}) >= 2
+
+    # A worker killed mid-trial costs that trial only.
+    assert killed.state is TrialState.FAILED
+    assert "died" in killed.error or "KilledWorker" in killed.error
+    assert all(t.state is TrialState.COMPLETE for t in normal)
+
+    # Reports travel back from the workers; a NaN report stops the trial there.
+    assert normal[0].steps == [(1.0, normal[0].config["x"]), (2.0, 2 * normal[0].config["x"]),
+                               (3.0, 3 * normal[0].config["x"])]
+    assert diverged.state is TrialState.FAILED and "non-finite value (nan) at step 2" in diverged.error
+    assert len(diverged.steps) == 2
+
+
+def test_serial_executor_gives_the_same_trials_as_processes():
+    serial = run_study(SerialExecutor(), [0.5])
+    parallel = run_study(ProcessExecutor(n_workers=2), [0.5])
+    key = lambda s: sorted((round(t.config["x"], 12), t.value) for t in s.trials)  # noqa: E731
+    assert key(serial) == key(parallel)
+
+
+def test_process_executor_with_a_notebook_style_closure():
+    offset = 0.25
+    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2), seed=1)
+    study.optimize(lambda c, b, r: (c["x"] - offset) ** 2, n_trials=6, progress=False)
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+    assert study.trials[0].value == pytest.approx((study.trials[0].config["x"] - 0.25) ** 2)
+
+
+def test_bad_executor_arguments():
+    with pytest.raises(ValueError, match="n_workers must be a whole number >= 1"):
+        ProcessExecutor(n_workers=0)
+    with pytest.raises(ValueError, match="start_method"):
+        ProcessExecutor(start_method="teleport")
+    with pytest.raises(ValueError, match="n_workers"):
+        DaskExecutor(n_workers=-2)

@@ -1,0 +1,180 @@
+import math
+import sqlite3
+
+import pytest
+
+from hpolib import Categorical, Float, GridSearch, Int, RandomSearch, Space, SQLiteStorage, Study, TrialState
+from hpolib.benchmarks import Branin
+
+SPACE = Space({"x": Float(-2.0, 2.0), "n": Int(1, 5), "mode": Categorical(["a", "b"])})
+
+
+def quadratic(config, budget, report):
+    for step in range(1, 4):
+        report(step, (config["x"] - 1) ** 2 + 1 / step)
+    return (config["x"] - 1) ** 2 + config["n"] / 10
+
+
+def run(n_trials=20, objective=quadratic, **kwargs):
+    kwargs.setdefault("storage", None)
+    kwargs.setdefault("seed", 0)
+    return Study(SPACE, **kwargs).optimize(objective, n_trials=n_trials, progress=False)
+
+
+def test_study_records_every_trial_and_finds_the_best():
+    study = run(40)
+    assert len(study.trials) == 40 and all(t.state is TrialState.COMPLETE for t in study.trials)
+    best = study.best
+    assert best.value == min(t.value for t in study.trials)
+    assert abs(best.config["x"] - 1) < 0.5
+    trial = study.trials[3]
+    assert [s for s, _ in trial.steps] == [1.0, 2.0, 3.0]
+    assert trial.budget_used == 3.0 and trial.worker == "serial" and trial.duration >= 0
+    frame = study.to_dataframe()
+    assert list(frame.columns[:8]) == ["number", "state", "value", "budget", "budget_used", "duration", "worker",
+                                       "error"]
+    assert {"x", "n", "mode"} <= set(frame.columns) and len(frame) == 40
+
+
+def test_same_seed_same_trials():
+    values = lambda s: [(t.config, t.value) for t in s.trials]  # noqa: E731
+    assert values(run(15, seed=4)) == values(run(15, seed=4))
+    assert values(run(15, seed=4)) != values(run(15, seed=5))
+
+
+def test_maximize_and_dict_results():
+    def objective(config, budget, report):
+        return {"accuracy": 1 - abs(config["x"]), "loss": abs(config["x"]), "tag": "ok"}
+
+    study = run(30, objective, direction="maximize", metric="accuracy")
+    assert study.best.value == max(t.value for t in study.trials)
+    assert study.best.metrics["loss"] == pytest.approx(1 - study.best.value)
+    assert study.best.metrics["tag"] == "ok"
+    assert "metric_loss" in study.to_dataframe().columns
+
+
+@pytest.mark.parametrize(
+    "result, error",
+    [
+        (float("nan"), "non-finite value"),
+        (math.inf, "non-finite value"),
+        ("bad", "not a number"),
+        ({"other": 1.0}, "without the metric 'value'"),
+    ],
+)
+def test_bad_results_fail_the_trial_not_the_study(result, error):
+    def objective(config, budget, report):
+        return result if config["n"] == 3 else 0.0
+
+    study = run(30, objective)
+    failed = [t for t in study.trials if t.state is TrialState.FAILED]
+    assert failed and all(t.config["n"] == 3 for t in failed)
+    assert all(error in t.error for t in failed)
+    assert len(study.trials) == 30 and study.best.value == 0.0
+
+
+def test_exceptions_and_diverging_reports_fail_the_trial():
+    def objective(config, budget, report):
+        if config["mode"] == "a":
+            raise RuntimeError("out of memory, say")
+        report(1, 1.0)
+        report(2, float("nan") if config["n"] > 3 else 0.5)
+        report(3, 0.25)
+        return 0.25
+
+    study = run(30, objective)
+    for t in study.trials:
+        if t.config["mode"] == "a":
+            assert t.state is TrialState.FAILED and "RuntimeError: out of memory, say" in t.error
+        elif t.config["n"] > 3:
+            assert t.state is TrialState.FAILED and "non-finite value (nan) at step 2" in t.error
+            assert len(t.steps) == 2  # stopped at the diverging step
+        else:
+            assert t.state is TrialState.COMPLETE
+    assert len(study.trials) == 30
+
+
+def test_stop_on_total_budget_and_timeout():
+    study = Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=30, progress=False)
+    assert len(study.trials) == 10 and sum(t.budget_used for t in study.trials) == 30
+    study = Study(SPACE, storage=None, seed=0).optimize(lambda c, b, r: c["x"], max_budget=7, trial_budget=2,
+                                                        progress=False)
+    assert [t.budget for t in study.trials] == [2] * 4 and study.trials[0].budget_used == 2
+    slow = Study(SPACE, storage=None, seed=0)
+    slow.optimize(lambda c, b, r: __import__("time").sleep(0.05) or 0.0, timeout=0.3, progress=False)
+    assert 3 <= len(slow.trials) <= 8
+
+
+def test_grid_search_stops_when_exhausted_and_enqueue_goes_first():
+    space = Space({"a": Int(1, 3), "b": Categorical(["x", "y"])})
+    study = Study(space, GridSearch(space), storage=None)
+    study.enqueue({"a": 2, "b": "y"})
+    study.optimize(lambda c, b, r: c["a"], progress=False)
+    assert len(study.trials) == 7
+    assert study.trials[0].config == {"a": 2, "b": "y"} and study.trials[0].source == "queue"
+    assert [t.config for t in study.trials[1:]] == list(space.grid())
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="direction"):
+        Study(SPACE, direction="up", storage=None)
+    with pytest.raises(ValueError, match="another search space"):
+        Study(SPACE, RandomSearch(Space({"y": Float(0, 1)})), storage=None)
+    study = Study(SPACE, storage=None)
+    with pytest.raises(ValueError, match="n_trials must be a positive number"):
+        study.optimize(quadratic, n_trials=0)
+    with pytest.raises(ValueError, match="give n_trials, max_budget or timeout"):
+        study.optimize(quadratic)
+    with pytest.raises(ValueError, match="objective must be callable"):
+        study.optimize(42, n_trials=3)
+    with pytest.raises(ValueError, match="no complete trial"):
+        study.best
+    with pytest.raises(ValueError, match="'n' must be an integer"):
+        study.enqueue({"x": 0.0, "n": 9, "mode": "a"})
+
+
+def test_sqlite_writes_every_event_as_it_happens(tmp_path):
+    path = tmp_path / "runs" / "s.db"
+    seen = []
+
+    def objective(config, budget, report):
+        report(1, 0.5)
+        with sqlite3.connect(path) as db:  # a second reader sees the report and the running trial already
+            seen.append(db.execute("SELECT COUNT(*) FROM reports").fetchone()[0])
+            seen.append(db.execute("SELECT state FROM trials ORDER BY number DESC").fetchone()[0])
+        return config["x"]
+
+    Study(SPACE, name="events", storage=path, seed=0).optimize(objective, n_trials=2, progress=False)
+    assert seen == [1, "running", 2, "running"]
+    stored = SQLiteStorage(path).trials("events")
+    assert [t.state for t in stored] == [TrialState.COMPLETE] * 2 and stored[1].steps == [(1.0, 0.5)]
+
+
+def test_reopening_a_study_resumes_it(tmp_path):
+    path = tmp_path / "r.db"
+    first = Study(SPACE, name="r", storage=path, seed=1).optimize(quadratic, n_trials=8, progress=False)
+    again = Study(SPACE, name="r", storage=path, seed=1)
+    assert [t.config for t in again.trials] == [t.config for t in first.trials]
+    again.optimize(quadratic, n_trials=20, progress=False)
+    straight = run(20, seed=1)
+    assert [t.config for t in again.trials] == [t.config for t in straight.trials]
+    with pytest.raises(ValueError, match="direction minimize, not maximize"):
+        Study(SPACE, name="r", storage=path, direction="maximize")
+    with pytest.raises(ValueError, match="search space"):
+        Study(Space({"x": Float(0, 1)}), name="r", storage=path)
+
+
+def test_default_storage_is_a_sqlite_file_under_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = Study(Branin().space, seed=0)
+    study.optimize(Branin(), n_trials=3, progress=False)
+    assert (tmp_path / "runs" / "hpolib.db").exists()
+    assert len(SQLiteStorage(tmp_path / "runs" / "hpolib.db").trials(study.name)) == 3
+    other = Study(Branin().space, seed=0)
+    assert other.name != study.name and other.trials == []
+
+
+def test_progress_bar_shows_best_so_far(capsys):
+    Study(SPACE, storage=None, seed=0).optimize(quadratic, n_trials=5, progress=True)
+    err = capsys.readouterr().err
+    assert "5/5" in err and "best=" in err and "failed=0" in err
