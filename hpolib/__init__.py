@@ -7,7 +7,7 @@ objective on an executor and keeps every event in durable storage.
 """
 
 from .executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from .optimizers import GridSearch, Optimizer, RandomSearch, SpaceExhausted
+from .optimizers import PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch, SpaceExhausted
 from .space import Categorical, Float, Grid, Int, Space
 from .storage import InMemoryStorage, SQLiteStorage
 from .study import Study
@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Space", "Int", "Float", "Categorical", "Grid",
-    "Optimizer", "GridSearch", "RandomSearch", "SpaceExhausted",
+    "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "SpaceExhausted",
     "Study", "Trial", "TrialState", "TrialStopped",
     "InMemoryStorage", "SQLiteStorage",
     "SerialExecutor", "ProcessExecutor", "DaskExecutor",

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..space import Space
 
-__all__ = ["Optimizer", "SpaceExhausted"]
+__all__ = ["Optimizer", "SpaceExhausted", "config_key"]
 
 
 class SpaceExhausted(Exception):
@@ -77,3 +77,8 @@ class Optimizer:
 
     def __repr__(self):
         return f"{type(self).__name__}(seed={self.seed})"
+
+
+def config_key(config: dict) -> tuple:
+    """A hashable key of a configuration (to match a told result to its pending proposal)."""
+    return tuple(sorted((name, repr(value)) for name, value in config.items()))

@@ -1,0 +1,328 @@
+"""hpolib's optimisers beside the peer libraries a user would otherwise pick, in one run.
+
+Pairs (hpolib <-> peer): random <-> Optuna RandomSampler, TPE <-> Optuna
+TPESampler (defaults), GP-BO <-> scikit-optimize gp_minimize and Optuna
+GPSampler, PSO <-> pyswarms GlobalBestPSO (same swarm settings: S = 5,
+c1 = c2 = 2, w = 0.5), GA <-> random search (no peer library).
+
+Problems: Branin, Hartmann-3, Hartmann-6, Rosenbrock-4D, Levy-4D and a real
+SVM on the bundled digits (mixed log-Float, Int and Categorical parameters).
+Reports the median and interquartile range of the simple regret (best value
+minus the known optimum; for the SVM, the validation error) after 25, 50 and
+all evaluations, a one-sided Wilcoxon signed-rank test over seeds (is hpolib
+worse?), the time to produce a proposal after 100 and 500 observations, and
+an anytime-regret plot. Raw traces go to ``benchmarks/results/``.
+
+    pip install -r benchmarks/requirements.txt
+    python benchmarks/optimizers.py                      # seeds 0-19
+    python benchmarks/optimizers.py --seed-offset 1000   # a second seed range
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wilcoxon
+
+from hpolib import PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, Int, RandomSearch
+from hpolib.benchmarks import Branin, DigitsSVM, Hartmann3, Hartmann6, Levy, Rosenbrock
+
+RESULTS = Path(__file__).parent / "results"
+
+PROBLEMS = {
+    "branin": Branin,
+    "hartmann3": Hartmann3,
+    "hartmann6": Hartmann6,
+    "rosenbrock4": lambda: Rosenbrock(dim=4),
+    "levy4": lambda: Levy(dim=4),
+    "svm_digits": DigitsSVM,
+}
+
+HPOLIB = {
+    "hpolib-random": lambda space, seed: RandomSearch(space, seed=seed),
+    "hpolib-tpe": lambda space, seed: TPE(space, seed=seed),
+    "hpolib-gp": lambda space, seed: GPOptimizer(space, seed=seed),
+    "hpolib-pso": lambda space, seed: PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5,
+                                          seed=seed),
+    "hpolib-ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
+}
+PAIRS = [("hpolib-random", "optuna-random"), ("hpolib-tpe", "optuna-tpe"), ("hpolib-gp", "skopt-gp"),
+         ("hpolib-gp", "optuna-gp"), ("hpolib-pso", "pyswarms-pso"), ("hpolib-ga", "optuna-random")]
+GP_METHODS = {"hpolib-gp", "skopt-gp", "optuna-gp"}
+
+
+# ------------------------------------------------------------------ runners: each returns every value, in order
+
+def run_hpolib(method, f, seed, n):
+    from hpolib import SpaceExhausted
+
+    optimizer, values = HPOLIB[method](f.space, seed), []
+    for _ in range(n):
+        try:
+            config = optimizer.ask()
+        except SpaceExhausted:  # a converged swarm: the rest of the budget is not spent
+            break
+        values.append(f(config))
+        optimizer.tell(config, values[-1])
+    return values
+
+
+def _suggest(trial, space):
+    config = {}
+    for name, p in space.items():
+        if isinstance(p, Categorical):
+            config[name] = trial.suggest_categorical(name, list(p.choices))
+        elif isinstance(p, Int):
+            config[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
+        else:
+            config[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+    return config
+
+
+def _optuna_sampler(method, seed):
+    import optuna
+
+    return {"optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
+            "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+            "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed)}[method]()
+
+
+def run_optuna(method, f, seed, n):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=_optuna_sampler(method, seed))
+    study.optimize(lambda trial: f(_suggest(trial, f.space)), n_trials=n)
+    return [t.value for t in study.trials]
+
+
+def _skopt_dimensions(space):
+    from skopt.space import Categorical as SkCategorical
+    from skopt.space import Integer, Real
+
+    prior = lambda p: "log-uniform" if p.log else "uniform"  # noqa: E731
+    return [SkCategorical(list(p.choices), name=name) if isinstance(p, Categorical)
+            else Integer(p.low, p.high, prior=prior(p), name=name) if isinstance(p, Int)
+            else Real(p.low, p.high, prior=prior(p), name=name) for name, p in space.items()]
+
+
+def _from_skopt(space, x):
+    return {name: (v.item() if hasattr(v, "item") else v) for name, v in zip(space, x)}
+
+
+def run_skopt(method, f, seed, n):
+    from skopt import gp_minimize
+
+    result = gp_minimize(lambda x: f(_from_skopt(f.space, x)), _skopt_dimensions(f.space), n_calls=n,
+                         random_state=seed)
+    return list(result.func_vals)
+
+
+def run_pyswarms(method, f, seed, n):
+    """pyswarms searches a continuous box: the unit cube, decoded by the space (categories by index bins)."""
+    import logging
+
+    import pyswarms
+
+    logging.getLogger("pyswarms").setLevel(logging.ERROR)
+    np.random.seed(seed)  # pyswarms draws from numpy's global generator
+    values = []
+
+    def cost(positions):
+        batch = [f(f.space.from_unit(x)) for x in positions]
+        values.extend(batch)
+        return np.array(batch)
+
+    swarm = pyswarms.single.GlobalBestPSO(n_particles=5, dimensions=len(f.space),
+                                          options={"c1": 2.0, "c2": 2.0, "w": 0.5},
+                                          bounds=(np.zeros(len(f.space)), np.ones(len(f.space))))
+    swarm.optimize(cost, iters=n // 5, verbose=False)
+    return values[:n]
+
+
+def run(job):
+    method, problem, seed, n = job
+    warnings.filterwarnings("ignore")
+    f = PROBLEMS[problem]()
+    runner = (run_hpolib if method.startswith("hpolib") else run_skopt if method.startswith("skopt")
+              else run_pyswarms if method.startswith("pyswarms") else run_optuna)
+    start = time.perf_counter()
+    values = runner(method, f, seed, n)
+    seconds = time.perf_counter() - start
+    regret = np.minimum.accumulate(np.array(values) - f.optimum)
+    regret = np.append(regret, [regret[-1]] * (n - len(regret)))  # a converged swarm keeps its best
+    return {"method": method, "problem": problem, "seed": seed, "evaluations": len(values), "seconds": seconds,
+            "regret": [float(r) for r in regret]}
+
+
+# ------------------------------------------------------------------ time to a proposal after k observations
+
+def proposal_time(method, n_obs, repeats=3):
+    """Mean seconds for one tell + ask on Hartmann-6 holding ``n_obs`` random observations."""
+    warnings.filterwarnings("ignore")
+    f, rng = Hartmann6(), np.random.default_rng(0)
+    history = [f.space.sample(rng) for _ in range(n_obs)]
+    values = [f(c) for c in history]
+    times = []
+    if method.startswith("hpolib"):
+        optimizer = HPOLIB[method](f.space, 0)
+        optimizer.restore(n_obs, list(zip(history, values, [None] * n_obs)))
+        config = f.space.sample(rng)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            optimizer.tell(config, f(config))
+            config = optimizer.ask()
+            times.append(time.perf_counter() - start)
+    elif method.startswith("optuna"):
+        import optuna
+        from optuna.distributions import FloatDistribution
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=_optuna_sampler(method, 0))
+        dists = {name: FloatDistribution(p.low, p.high) for name, p in f.space.items()}
+        study.add_trials([optuna.trial.create_trial(params=c, distributions=dists, value=v)
+                          for c, v in zip(history, values)])
+        for _ in range(repeats):
+            start = time.perf_counter()
+            trial = study.ask()
+            study.tell(trial, f(_suggest(trial, f.space)))
+            times.append(time.perf_counter() - start)
+    elif method.startswith("skopt"):
+        from skopt import Optimizer as SkOptimizer
+
+        optimizer = SkOptimizer(_skopt_dimensions(f.space), base_estimator="GP", random_state=0)
+        optimizer.tell([list(c.values()) for c in history], values)
+        x = optimizer.ask()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            optimizer.tell(x, f(_from_skopt(f.space, x)))
+            x = optimizer.ask()
+            times.append(time.perf_counter() - start)
+    else:  # pyswarms: a swarm step costs the same whatever the history; time per evaluation
+        start = time.perf_counter()
+        values = run_pyswarms(method, f, 0, n_obs)
+        times.append((time.perf_counter() - start) / len(values))
+    return float(np.mean(times))
+
+
+# ------------------------------------------------------------------ report
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (problem, method), group in runs.groupby(["problem", "method"], sort=False):
+        traces = group["regret"].tolist()
+        final = np.array([t[-1] for t in traces])
+        at = lambda k: np.median([t[min(k, len(t)) - 1] for t in traces])  # noqa: E731
+        rows.append({"problem": problem, "method": method, "seeds": len(traces),
+                     "evals": int(group["evaluations"].max()), "regret@25": at(25), "regret@50": at(50),
+                     "median": np.median(final), "q25": np.quantile(final, 0.25), "q75": np.quantile(final, 0.75),
+                     "seconds/run": group["seconds"].mean()})
+    return pd.DataFrame(rows)
+
+
+def compare(runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for ours, peer in PAIRS:
+        for problem in PROBLEMS:
+            a = runs[(runs.method == ours) & (runs.problem == problem)].sort_values("seed")
+            b = runs[(runs.method == peer) & (runs.problem == problem)].sort_values("seed")
+            if a.empty or b.empty:
+                continue
+            seeds = sorted(set(a.seed) & set(b.seed))
+            n = min(min(len(t) for t in a.regret), min(len(t) for t in b.regret))  # same budget for both
+            x = np.array([t[n - 1] for s, t in zip(a.seed, a.regret) if s in seeds])
+            y = np.array([t[n - 1] for s, t in zip(b.seed, b.regret) if s in seeds])
+            p_worse = wilcoxon(x, y, alternative="greater").pvalue if np.any(x != y) else 1.0
+            verdict = ("clearly worse" if p_worse < 0.05 else "no worse" if np.median(x) <= np.median(y)
+                       else "worse, not significant")
+            rows.append({"hpolib": ours, "peer": peer, "problem": problem, "evals": n,
+                         "hpolib_median": np.median(x), "peer_median": np.median(y), "p_hpolib_worse": p_worse,
+                         "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def plot(runs: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    for ax, problem in zip(axes.flat, PROBLEMS):
+        for method, group in runs[runs.problem == problem].groupby("method"):
+            n = min(len(t) for t in group.regret)
+            curves = np.array([t[:n] for t in group.regret])
+            median = np.median(curves, axis=0)
+            style = "-" if method.startswith("hpolib") else "--"
+            line, = ax.plot(np.arange(1, n + 1), median, style, label=method)
+            ax.fill_between(np.arange(1, n + 1), np.quantile(curves, 0.25, axis=0),
+                            np.quantile(curves, 0.75, axis=0), color=line.get_color(), alpha=0.12)
+        ax.set(title=problem, xlabel="evaluations", ylabel="simple regret (median, IQR)", yscale="log")
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seed-offset", type=int, default=0)
+    parser.add_argument("--evals", type=int, default=100)
+    parser.add_argument("--gp-seeds", type=int, default=10, help="seeds for the GP methods (slower)")
+    parser.add_argument("--gp-evals", type=int, default=50, help="evaluations for the GP methods")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-timing", action="store_true")
+    args = parser.parse_args()
+
+    methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "skopt-gp", "pyswarms-pso"]
+    jobs = []
+    for method in methods:
+        gp = method in GP_METHODS
+        seeds = range(args.seed_offset, args.seed_offset + (args.gp_seeds if gp else args.seeds))
+        jobs += [(method, problem, seed, args.gp_evals if gp else args.evals) for problem in PROBLEMS for seed in seeds]
+    jobs.sort(key=lambda j: j[0] not in GP_METHODS)  # the slow ones first, for balance
+    started = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as pool:
+        runs = pd.DataFrame(list(pool.map(run, jobs)))
+    elapsed = time.perf_counter() - started
+
+    tag = f"seeds{args.seed_offset}"
+    RESULTS.mkdir(exist_ok=True)
+    summary, verdicts = summarise(runs), compare(runs)
+    with pd.option_context("display.width", 160, "display.max_rows", 200, "display.float_format", "{:.4g}".format):
+        print(summary.to_string(index=False))
+        print()
+        print(verdicts.to_string(index=False))
+    timing = []
+    if not args.skip_timing:
+        for method in methods:
+            row = {"method": method}
+            for n_obs in (100, 500):
+                row[f"s/proposal@{n_obs}"] = proposal_time(method, n_obs)
+            timing.append(row)
+        print()
+        print(pd.DataFrame(timing).to_string(index=False, float_format="{:.4g}".format))
+    print(f"\n{len(jobs)} runs in {elapsed:.0f} s on {args.workers} workers")
+
+    runs.to_json(RESULTS / f"optimizers_runs_{tag}.json", orient="records")
+    summary.to_csv(RESULTS / f"optimizers_summary_{tag}.csv", index=False)
+    verdicts.to_csv(RESULTS / f"optimizers_vs_peers_{tag}.csv", index=False)
+    (RESULTS / f"optimizers_{tag}.json").write_text(json.dumps(
+        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args),
+         "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
+         "proposal_time": timing}, indent=1, default=float) + "\n")
+    plot(runs, RESULTS / f"optimizers_regret_{tag}.png")
+    print(f"written to {RESULTS}/optimizers_*_{tag}.*")
+
+
+if __name__ == "__main__":
+    main()

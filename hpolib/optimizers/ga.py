@@ -1,0 +1,130 @@
+"""A genetic algorithm: tournament selection, crossover, per-gene mutation, elitist survival.
+
+A steady-state GA (Whitley's GENITOR, 1989), which suits asynchronous
+workers: there is no generation barrier. The population is the best
+``population_size`` individuals evaluated so far, so the elite is never lost.
+Each proposal after the random initial population is one child:
+
+1. two parents, each the best of ``tournament_size`` individuals drawn from
+   the population (tournament selection);
+2. with probability ``crossover_rate``, a crossover: ``"uniform"`` takes each
+   gene from either parent with equal odds; ``"sbx"`` (simulated binary
+   crossover, Deb and Agrawal 1995, with distribution index ``eta``) blends
+   numeric genes and takes categorical ones from either parent; otherwise a
+   copy of the first parent;
+3. each gene mutates with probability ``mutation_rate`` (default one over the
+   number of genes): a numeric gene by Gaussian noise of scale
+   ``mutation_scale`` in its unit interval (log scales and integers live
+   there too), a categorical gene to another choice, uniformly.
+
+Numeric genes are coordinates in the unit interval; categorical genes are
+choice indices, never treated as ordered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..space import Categorical
+from .base import Optimizer
+
+__all__ = ["GeneticAlgorithm"]
+
+
+class GeneticAlgorithm(Optimizer):
+    """Steady-state genetic algorithm.
+
+    Parameters
+    ----------
+    space : Space
+    population_size : int
+    tournament_size : int
+    crossover : {"uniform", "sbx"}
+    crossover_rate : float
+    mutation_rate : float or None
+        Per-gene probability (default ``1 / number of genes``).
+    mutation_scale : float
+        Standard deviation of numeric mutations, in the unit interval.
+    eta : float
+        Distribution index of SBX (larger: children closer to parents).
+    seed : int or None
+    """
+
+    def __init__(self, space, population_size: int = 20, tournament_size: int = 3, crossover: str = "uniform",
+                 crossover_rate: float = 0.9, mutation_rate: float | None = None, mutation_scale: float = 0.1,
+                 eta: float = 15.0, seed=None):
+        super().__init__(space, seed)
+        for label, value, low in (("population_size", population_size, 2), ("tournament_size", tournament_size, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+        if crossover not in ("uniform", "sbx"):
+            raise ValueError(f"crossover must be 'uniform' or 'sbx', got {crossover!r}")
+        mutation_rate = 1.0 / len(space) if mutation_rate is None else mutation_rate
+        for label, value in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
+            if not 0 <= value <= 1:
+                raise ValueError(f"{label} must be in [0, 1], got {value!r}")
+        if not mutation_scale > 0 or not eta > 0:
+            raise ValueError(f"mutation_scale and eta must be > 0, got {mutation_scale!r}, {eta!r}")
+        self.population_size, self.tournament_size = population_size, tournament_size
+        self.crossover, self.crossover_rate = crossover, crossover_rate
+        self.mutation_rate, self.mutation_scale, self.eta = mutation_rate, mutation_scale, eta
+        self._categorical = np.array([isinstance(p, Categorical) for p in space.values()])
+        self._n_choices = [len(p.choices) if isinstance(p, Categorical) else 0 for p in space.values()]
+        self.genomes: list[np.ndarray] = []
+        self.losses: list[float] = []
+
+    def _encode(self, config: dict) -> np.ndarray:
+        return np.array([p.index(config[n]) if isinstance(p, Categorical) else p.to_unit(config[n])
+                         for n, p in self.space.items()], dtype=float)
+
+    def _decode(self, genome: np.ndarray) -> dict:
+        return {n: p.choices[int(g)] if isinstance(p, Categorical) else p.from_unit(g)
+                for (n, p), g in zip(self.space.items(), genome)}
+
+    @property
+    def population(self) -> list[int]:
+        """Indices of the survivors: the best ``population_size`` evaluated (oldest first among ties)."""
+        return list(np.argsort(self.losses, kind="stable")[: self.population_size])
+
+    def tell(self, config, value, budget=None):
+        if value is not None:
+            self.genomes.append(self._encode(config))
+            self.losses.append(float(value))
+
+    def _propose(self, rng):
+        if self.n_asked < self.population_size or len(self.losses) < 2:
+            return self.space.sample(rng)
+        population = self.population
+        mother, father = (self.genomes[self._tournament(population, rng)] for _ in range(2))
+        child = self._cross(mother, father, rng) if rng.random() < self.crossover_rate else mother.copy()
+        return self._decode(self._mutate(child, rng))
+
+    def _tournament(self, population: list[int], rng) -> int:
+        entrants = rng.choice(population, size=min(self.tournament_size, len(population)), replace=False)
+        return int(min(entrants, key=lambda i: self.losses[i]))
+
+    def _cross(self, a: np.ndarray, b: np.ndarray, rng) -> np.ndarray:
+        take_b = rng.random(len(a)) < 0.5
+        child = np.where(take_b, b, a)
+        if self.crossover == "sbx":
+            u = rng.random(len(a))
+            beta = np.where(u <= 0.5, (2 * u) ** (1 / (self.eta + 1)), (1 / (2 * (1 - u))) ** (1 / (self.eta + 1)))
+            sign = np.where(take_b, -1.0, 1.0)  # which of the two SBX children
+            blend = 0.5 * ((1 + sign * beta) * a + (1 - sign * beta) * b)
+            child = np.where(self._categorical, child, np.clip(blend, 0.0, 1.0))
+        return child
+
+    def _mutate(self, genome: np.ndarray, rng) -> np.ndarray:
+        genome = genome.copy()
+        for j in np.flatnonzero(rng.random(len(genome)) < self.mutation_rate):
+            if self._categorical[j]:
+                if self._n_choices[j] > 1:
+                    others = [c for c in range(self._n_choices[j]) if c != int(genome[j])]
+                    genome[j] = others[rng.integers(len(others))]
+            else:
+                genome[j] = np.clip(genome[j] + self.mutation_scale * rng.standard_normal(), 0.0, 1.0)
+        return genome
+
+    def __repr__(self):
+        return f"GeneticAlgorithm(population_size={self.population_size}, crossover={self.crossover!r}, " \
+               f"seed={self.seed})"

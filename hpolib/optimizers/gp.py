@@ -1,0 +1,174 @@
+"""Bayesian optimisation with a Gaussian-process surrogate (Snoek, Larochelle and Adams, NeurIPS 2012).
+
+The surrogate is scikit-learn's ``GaussianProcessRegressor`` with a Matérn
+5/2 kernel, one length scale per input, a fitted constant amplitude and a
+fitted white-noise term, on normalised targets. Inputs are the one-hot
+vectors of :mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one
+coordinate per category). Acquisition functions, for minimisation:
+
+- expected improvement, ``EI(x) = (y* - mu - xi) Phi(z) + sigma phi(z)`` with
+  ``z = (y* - mu - xi) / sigma`` (Jones, Schonlau and Welch 1998, eq. 15);
+- lower confidence bound, ``LCB(x) = mu(x) - kappa sigma(x)`` (Srinivas et al.
+  2010), minimised: the form the AutoLRS study uses.
+
+The acquisition is maximised over ``n_candidates`` random valid vectors; the
+best ``n_polish`` are polished with L-BFGS-B over their numeric coordinates
+(categories held fixed). The first ``n_startup`` proposals are a seeded
+Latin hypercube. With several workers, pending proposals enter the model
+with the best value seen so far as a stand-in ("constant liar", Ginsbourger,
+Le Riche and Carraro 2010), so parallel asks spread out.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import norm, qmc
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+from .base import Optimizer
+from .encoding import OneHot
+
+__all__ = ["GPOptimizer", "fit_gp", "expected_improvement", "lower_confidence_bound"]
+
+
+def fit_gp(x: np.ndarray, y: np.ndarray, seed: int = 0, n_restarts: int = 2) -> GaussianProcessRegressor:
+    """Fit the surrogate: Matérn 5/2 with per-input length scales, amplitude and noise, on normalised ``y``."""
+    dim = x.shape[1]
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=np.full(dim, 0.5), length_scale_bounds=(1e-3, 1e2),
+                                                       nu=2.5) + WhiteKernel(1e-4, (1e-8, 1e-1))
+    model = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=n_restarts, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y)
+    return model
+
+
+def expected_improvement(mu: np.ndarray, sigma: np.ndarray, best: float, xi: float = 0.0) -> np.ndarray:
+    """EI for minimisation (larger is better)."""
+    sigma = np.maximum(sigma, 1e-12)
+    gain = best - mu - xi
+    z = gain / sigma
+    return gain * norm.cdf(z) + sigma * norm.pdf(z)
+
+
+def lower_confidence_bound(mu: np.ndarray, sigma: np.ndarray, kappa: float) -> np.ndarray:
+    """``mu - kappa sigma`` (smaller is better)."""
+    return mu - kappa * sigma
+
+
+class GPOptimizer(Optimizer):
+    """Gaussian-process Bayesian optimisation.
+
+    Parameters
+    ----------
+    space : Space
+    acquisition : {"ei", "lcb"}
+    kappa : float
+        Exploration weight of LCB.
+    xi : float
+        Improvement margin of EI (in units of the objective).
+    n_startup : int
+        Latin-hypercube proposals before the model is used.
+    n_candidates : int
+        Random vectors scored per proposal.
+    n_polish : int
+        Best candidates polished with L-BFGS-B.
+    n_restarts : int
+        Extra restarts of the kernel hyperparameter fit.
+    constant_liar : bool
+        Let pending proposals repel new ones.
+    seed : int or None
+
+    Examples
+    --------
+    >>> from hpolib import Float, Space
+    >>> from hpolib.optimizers import GPOptimizer
+    >>> opt = GPOptimizer(Space({"x": Float(-5, 5)}), seed=0)
+    >>> for _ in range(15):
+    ...     c = opt.ask(); opt.tell(c, (c["x"] - 2) ** 2)
+    >>> min(opt.y) < 1e-3
+    True
+    """
+
+    def __init__(self, space, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0, n_startup: int = 10,
+                 n_candidates: int = 1000, n_polish: int = 5, n_restarts: int = 2, constant_liar: bool = True,
+                 seed=None):
+        super().__init__(space, seed)
+        if acquisition not in ("ei", "lcb"):
+            raise ValueError(f"acquisition must be 'ei' or 'lcb', got {acquisition!r}")
+        for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1),
+                                  ("n_polish", n_polish, 0), ("n_restarts", n_restarts, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+        if not kappa >= 0:
+            raise ValueError(f"kappa must be >= 0, got {kappa!r}")
+        self.acquisition, self.kappa, self.xi = acquisition, float(kappa), float(xi)
+        self.n_startup, self.n_candidates, self.n_polish, self.n_restarts = n_startup, n_candidates, n_polish, n_restarts
+        self.constant_liar = bool(constant_liar)
+        self.encoding = OneHot(space)
+        self.x: list[np.ndarray] = []
+        self.y: list[float] = []
+        self._pending: dict[bytes, np.ndarray] = {}
+        self._design = qmc.LatinHypercube(d=len(space), seed=self.seed).random(n_startup)
+
+    def ask(self) -> dict:
+        config = super().ask()
+        x = self.encoding.encode(config)
+        self._pending[x.tobytes()] = x
+        return config
+
+    def tell(self, config, value, budget=None):
+        x = self.encoding.encode(config)
+        self._pending.pop(x.tobytes(), None)
+        if value is not None:
+            self.x.append(x)
+            self.y.append(float(value))
+
+    def _propose(self, rng):
+        if len(self.y) < self.n_startup:
+            if self.n_asked < self.n_startup:
+                return self.space.from_unit(self._design[self.n_asked])
+            return self.space.sample(rng)
+        x, y = np.array(self.x), np.array(self.y)
+        if self.constant_liar and self._pending:
+            x = np.vstack([x, *self._pending.values()])
+            y = np.append(y, np.full(len(self._pending), y.min()))
+        model = fit_gp(x, y, seed=int(rng.integers(2**31)), n_restarts=self.n_restarts)
+        return self.encoding.decode(self._maximise(model, y.min(), rng))
+
+    def score(self, model: GaussianProcessRegressor, x: np.ndarray, best: float) -> np.ndarray:
+        """Acquisition value at the rows of ``x``; larger is better."""
+        mu, sigma = model.predict(np.atleast_2d(x), return_std=True)
+        if self.acquisition == "ei":
+            return expected_improvement(mu, sigma, best, self.xi)
+        return -lower_confidence_bound(mu, sigma, self.kappa)
+
+    def _maximise(self, model, best, rng) -> np.ndarray:
+        candidates = self.encoding.random(rng, self.n_candidates)
+        scores = self.score(model, candidates, best)
+        top = np.argsort(-scores)[: self.n_polish]
+        winner, winner_score = candidates[top[0]], scores[top[0]]
+        free = self.encoding.numeric
+        if not free.any():
+            return winner
+        for start in candidates[top]:
+            def negative(z, start=start):
+                point = start.copy()
+                point[free] = z
+                return -self.score(model, point, best)[0]
+
+            result = minimize(negative, start[free], method="L-BFGS-B", bounds=[(0.0, 1.0)] * int(free.sum()),
+                              options={"maxiter": 50})
+            if -result.fun > winner_score:
+                winner = start.copy()
+                winner[free] = result.x
+                winner_score = -result.fun
+        return winner
+
+    def __repr__(self):
+        return f"GPOptimizer({self.acquisition}, n_startup={self.n_startup}, seed={self.seed})"

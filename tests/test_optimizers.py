@@ -1,0 +1,167 @@
+"""TPE, GP-BO, PSO and the genetic algorithm: determinism, types, convergence, parallel asks."""
+
+import numpy as np
+import pytest
+
+from hpolib import (PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, Int, ProcessExecutor, RandomSearch,
+                    Space, SpaceExhausted, Study)
+from hpolib.benchmarks import Branin
+from hpolib.optimizers.encoding import OneHot
+
+MIXED = Space({"lr": Float(1e-4, 1e-1, log=True), "width": Int(8, 64, log=True), "depth": Int(1, 4),
+               "act": Categorical(["relu", "tanh", "gelu"])})
+COST = {"relu": 1.0, "tanh": 0.0, "gelu": 1.0}
+
+
+def mixed_objective(c):
+    """Best at lr = 1e-2, width = 32, depth = 2, act = tanh (a category in the middle of the list)."""
+    return (np.log10(c["lr"]) + 2) ** 2 + (np.log2(c["width"]) - 5) ** 2 / 4 + (c["depth"] - 2) ** 2 / 4 + COST[c["act"]]
+
+
+MAKERS = {
+    "tpe": lambda space, seed: TPE(space, seed=seed),
+    "tpe-univariate": lambda space, seed: TPE(space, multivariate=False, seed=seed),
+    "gp": lambda space, seed: GPOptimizer(space, n_candidates=300, n_restarts=0, seed=seed),
+    "pso": lambda space, seed: PSO(space, seed=seed),
+    "ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
+    "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
+}
+
+
+def optimise(optimizer, f, n):
+    history = []
+    for _ in range(n):
+        try:
+            config = optimizer.ask()
+        except SpaceExhausted:
+            break
+        history.append((config, f(config)))
+        optimizer.tell(config, history[-1][1])
+    return history
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_same_seed_same_proposals_and_valid_types(name):
+    n = 18 if name == "gp" else 40
+    a = optimise(MAKERS[name](MIXED, 3), mixed_objective, n)
+    b = optimise(MAKERS[name](MIXED, 3), mixed_objective, n)
+    assert a == b
+    assert a != optimise(MAKERS[name](MIXED, 4), mixed_objective, n)
+    for config, _ in a:
+        assert MIXED.validate(config) == config
+        assert type(config["width"]) is int and type(config["depth"]) is int and type(config["lr"]) is float
+
+
+@pytest.mark.parametrize("name, n, seeds, tolerance", [
+    ("tpe", 80, 10, 0.3), ("tpe-univariate", 80, 10, 0.5), ("gp", 25, 3, 0.1), ("pso", 80, 10, 0.3),
+    ("ga", 80, 10, 1.0), ("ga-sbx", 80, 10, 1.0),
+])
+def test_converges_on_branin_and_beats_random_search(name, n, seeds, tolerance):
+    f = Branin()
+    regret = lambda opt: min(v for _, v in optimise(opt, f, n)) - f.optimum  # noqa: E731
+    ours = np.median([regret(MAKERS[name](f.space, s)) for s in range(seeds)])
+    random = np.median([regret(RandomSearch(f.space, seed=s)) for s in range(seeds)])
+    assert ours < tolerance and ours < random
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_finds_the_right_category(name):
+    n = 30 if name == "gp" else 80
+    history = optimise(MAKERS[name](MIXED, 0), mixed_objective, n)
+    best = min(history, key=lambda h: h[1])[0]
+    assert best["act"] == "tanh"
+
+
+def _spread(points):
+    x = np.array(points)
+    return min(np.linalg.norm(x[i] - x[j]) for i in range(len(x)) for j in range(i))
+
+
+@pytest.mark.parametrize("make", [
+    lambda liar: TPE(Branin().space, constant_liar=liar, seed=1),
+    lambda liar: GPOptimizer(Branin().space, constant_liar=liar, n_candidates=300, n_restarts=0, seed=1),
+])
+def test_constant_liar_spreads_parallel_asks(make):
+    f = Branin()
+    spreads = {}
+    for liar in (False, True):
+        optimizer = make(liar)
+        optimise(optimizer, f, 20)
+        pending = [optimizer.ask() for _ in range(4)]  # four workers ask before anyone tells
+        assert len({tuple(c.values()) for c in pending}) == 4
+        spreads[liar] = _spread([f.space.to_unit(c) for c in pending])
+    assert spreads[True] > spreads[False]
+
+
+def test_pso_asks_asynchronously_and_converges():
+    space = Space({"x": Float(-1, 1), "y": Float(-1, 1)})
+    pso = PSO(space, n_particles=3, seed=0)
+    first = [pso.ask() for _ in range(3)]
+    extra = pso.ask()  # every particle waits for its result: an extra random proposal, not a block
+    assert extra not in first
+    pso.tell(first[1], 0.5)
+    assert pso.ask() != first[1]  # particle 1 moved on at once, the others still wait
+    pso = PSO(space, n_particles=5, epsilon=1e-3, seed=0)
+    history = optimise(pso, lambda c: c["x"] ** 2 + c["y"] ** 2, 5000)
+    assert pso.converged and len(history) < 5000
+    assert min(v for _, v in history) < 1e-4
+    with pytest.raises(SpaceExhausted, match="converged"):
+        pso.ask()
+
+
+def test_pso_stays_in_bounds_with_clamped_velocity():
+    f = Branin()
+    pso = PSO(f.space, v_max=0.2, seed=2)
+    optimise(pso, f, 200)
+    assert np.all((pso.positions >= 0) & (pso.positions <= 1))
+    assert np.all(np.abs(pso.velocities) <= 0.2)
+
+
+def test_pso_restore_replays_a_serial_run():
+    f = Branin()
+    full = optimise(PSO(f.space, seed=5), f, 30)
+    resumed = PSO(f.space, seed=5)
+    resumed.restore(20, [(c, v, None) for c, v in full[:20]])
+    assert optimise(resumed, f, 10) == full[20:]
+
+
+def test_ga_keeps_the_elite_and_mutates_categories_to_other_choices():
+    ga = GeneticAlgorithm(MIXED, population_size=4, mutation_rate=1.0, seed=0)
+    history = optimise(ga, mixed_objective, 60)
+    best = sorted(v for _, v in history)[:4]
+    assert sorted(ga.losses[i] for i in ga.population) == best
+    genome = ga._encode({"lr": 0.01, "width": 32, "depth": 2, "act": "relu"})
+    for seed in range(20):
+        assert ga._mutate(genome, np.random.default_rng(seed))[3] != 0  # never stays 'relu' when mutated
+
+
+def test_one_hot_encoding_round_trip():
+    encoding = OneHot(MIXED)
+    assert encoding.dim == 3 + 3
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        config = MIXED.sample(rng)
+        assert encoding.decode(encoding.encode(config)) == config
+    assert all(row[3:].sum() == 1 for row in encoding.random(rng, 10))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: TPE(MIXED, n_startup=0), "n_startup"),
+    (lambda: GPOptimizer(MIXED, acquisition="pi"), "acquisition"),
+    (lambda: GPOptimizer(MIXED, kappa=-1), "kappa"),
+    (lambda: PSO(MIXED, n_particles=0), "n_particles"),
+    (lambda: PSO(MIXED, v_max=2), "v_max"),
+    (lambda: GeneticAlgorithm(MIXED, crossover="one-point"), "crossover"),
+    (lambda: GeneticAlgorithm(MIXED, mutation_rate=1.5), "mutation_rate"),
+])
+def test_bad_settings_are_named(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_tpe_with_constant_liar_in_a_parallel_study():
+    f = Branin()
+    study = Study(f.space, TPE(f.space, constant_liar=True, seed=0), storage=None,
+                  executor=ProcessExecutor(n_workers=2))
+    study.optimize(f, n_trials=30, progress=False)
+    assert len(study.trials) == 30 and study.best.value - f.optimum < 2.0
