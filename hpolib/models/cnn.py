@@ -1,0 +1,93 @@
+"""A configurable CNN: the CIFAR-10 network of the LCM study and the network of the IIS study.
+
+Conv layers (filters, kernel size, stride, dropout each, "same" padding,
+optional 2x2 max-pooling after each), then dense layers, then the output
+layer. A stack too deep for the input (its feature maps would shrink below
+1 px) is an error that says how deep the input allows: Hinz et al. (2018)
+drop such configurations, and a study should record them as failed trials
+rather than silently change the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .lenet import ACTIVATIONS
+
+__all__ = ["CNN", "cnn", "max_conv_layers"]
+
+
+def _per_layer(value, n: int, name: str) -> list:
+    values = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value] * n
+    if len(values) != n:
+        raise ValueError(f"{name} needs one value per conv layer ({n}), got {len(values)}")
+    return values
+
+
+def max_conv_layers(input_size: int) -> int:
+    """How many conv layers with stride 1, each followed by 2x2 max-pooling, fit ``input_size`` px inputs."""
+    return max(0, int(input_size).bit_length() - 1)
+
+
+class CNN(nn.Module):
+    def __init__(self, in_channels: int, num_classes: int, input_size: int, filters: Sequence[int],
+                 kernel_sizes: Sequence[int] | int = 3, strides: Sequence[int] | int = 1,
+                 dropouts: Sequence[float] | float = 0.0, pool: bool = True, dense: Sequence[int] = (128,),
+                 dense_dropout: float = 0.0, activation: str = "relu"):
+        super().__init__()
+        filters = list(filters)
+        n = len(filters)
+        if n < 1:
+            raise ValueError("filters needs at least one conv layer")
+        kernel_sizes = _per_layer(kernel_sizes, n, "kernel_sizes")
+        strides = _per_layer(strides, n, "strides")
+        dropouts = _per_layer(dropouts, n, "dropouts")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        for name, values in (("filters", filters), ("kernel_sizes", kernel_sizes), ("strides", strides),
+                             ("dense", list(dense))):
+            if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+                raise ValueError(f"{name} must be whole numbers >= 1, got {values!r}")
+        if any(not 0 <= d < 1 for d in [*dropouts, dense_dropout]):
+            raise ValueError("dropouts must be in [0, 1)")
+        size, fitting = input_size, 0
+        for s in strides:  # the side of the feature maps after each layer
+            size = -(-size // s) // (2 if pool else 1)
+            if size < 1:
+                raise ValueError(f"{n} conv layers are too deep for {input_size} px inputs: at most {fitting} fit "
+                                 f"(with these strides{' and 2x2 pooling after each' if pool else ''})")
+            fitting += 1
+        layers, channels = [], in_channels
+        for width, k, s, d in zip(filters, kernel_sizes, strides, dropouts):
+            layers += [nn.Conv2d(channels, width, k, stride=s, padding=k // 2), ACTIVATIONS[activation]()]
+            if pool:
+                layers.append(nn.MaxPool2d(2))
+            if d:
+                layers.append(nn.Dropout(d))
+            channels = width
+        self.features = nn.Sequential(*layers)
+        with torch.no_grad():
+            features = self.features(torch.zeros(1, in_channels, input_size, input_size)).numel()
+        head = [nn.Flatten()]
+        for width in dense:
+            head += [nn.Linear(features, width), ACTIVATIONS[activation]()]
+            if dense_dropout:
+                head.append(nn.Dropout(dense_dropout))
+            features = width
+        head.append(nn.Linear(features, num_classes))
+        self.classifier = nn.Sequential(*head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+def cnn(in_channels: int = 3, num_classes: int = 10, input_size: int = 32, filters: Sequence[int] = (32, 64),
+        kernel_sizes: Sequence[int] | int = 3, strides: Sequence[int] | int = 1,
+        dropouts: Sequence[float] | float = 0.0, pool: bool = True, dense: Sequence[int] = (128,),
+        dense_dropout: float = 0.0, activation: str = "relu") -> CNN:
+    """Build a CNN: one conv layer per entry of ``filters``, then one dense layer per entry of ``dense``."""
+    return CNN(in_channels, num_classes, input_size, filters, kernel_sizes, strides, dropouts, pool, dense,
+               dense_dropout, activation)

@@ -1,0 +1,128 @@
+"""Ready-made objectives for every optimiser and scheduler: ``objective(config, budget, report)``.
+
+:func:`image_classifier` trains one of :mod:`hpolib.models` on one of
+:mod:`hpolib.data`'s datasets. A configuration's keys are split between the
+model builder (by its signature: ``c1``, ``width``, ``filters``...) and
+:func:`hpolib.training.train` (``lr``, ``momentum``, ``batch_size``...);
+anything else is an error naming the key. The budget is in epochs; a budget
+below one epoch trains one pass over that share of the training set.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import torch
+
+from . import data as datasets
+from .models import MODELS
+from .training import train
+
+__all__ = ["image_classifier", "ImageClassifier"]
+
+_TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule"}
+
+
+class ImageClassifier:
+    """Objective that trains ``model`` on ``dataset`` for ``budget`` epochs; see :func:`image_classifier`."""
+
+    def __init__(self, model, dataset, fixed=None, metric="val_accuracy", max_epochs=10, seed=0, device="auto",
+                 test=False, data_options=None):
+        self.build = MODELS[model] if isinstance(model, str) else model
+        if not callable(self.build):
+            raise ValueError(f"model must be one of {sorted(MODELS)} or a builder function, got {model!r}")
+        if isinstance(dataset, str) and dataset not in datasets.DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(datasets.DATASETS)}")
+        if metric not in ("val_accuracy", "val_loss", "train_loss"):
+            raise ValueError(f"metric must be val_accuracy, val_loss or train_loss, got {metric!r}")
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
+            raise ValueError(f"max_epochs must be a whole number >= 1, got {max_epochs!r}")
+        self.dataset, self.fixed, self.metric = dataset, dict(fixed or {}), metric
+        self.max_epochs, self.seed, self.device, self.test = max_epochs, seed, device, test
+        self.data_options = dict(data_options or {})
+        self._data = dataset if isinstance(dataset, datasets.Dataset) else None
+        self._builder_keys = set(inspect.signature(self.build).parameters)
+
+    def __getstate__(self):  # workers load the data themselves (from the cache) rather than receive it
+        state = dict(self.__dict__)
+        if not isinstance(self.dataset, datasets.Dataset):
+            state["_data"] = None
+        return state
+
+    @property
+    def data(self) -> datasets.Dataset:
+        if self._data is None:
+            self._data = datasets.load(self.dataset, **self.data_options)
+        return self._data
+
+    def model_for(self, config: dict) -> torch.nn.Module:
+        """The network of ``config``, initialised from the objective's seed."""
+        data = self.data
+        channels, size, _ = data.shape
+        implied = {"in_channels": channels, "num_classes": data.num_classes, "input_size": size,
+                   "in_features": channels * size * size}
+        kwargs = {k: v for k, v in implied.items() if k in self._builder_keys}
+        kwargs.update({k: v for k, v in config.items() if k in self._builder_keys})
+        torch.manual_seed(self.seed)
+        return self.build(**kwargs)
+
+    def __call__(self, config: dict, budget=None, report=None) -> dict:
+        config = {**self.fixed, **config}
+        unknown = sorted(set(config) - self._builder_keys - _TRAIN_KEYS)
+        if unknown:
+            raise ValueError(f"configuration keys {unknown} are neither arguments of the model builder "
+                             f"({sorted(self._builder_keys)}) nor of training ({sorted(_TRAIN_KEYS)})")
+        budget = self.max_epochs if budget is None else budget
+        if not 0 < budget <= self.max_epochs:
+            raise ValueError(f"budget must be in (0, {self.max_epochs}] epochs, got {budget!r}")
+        epochs, fraction = (1, float(budget)) if budget < 1 else (int(math.ceil(budget)), 1.0)
+        model = self.model_for(config)
+        on_epoch = None if report is None else (lambda epoch, m: report(epoch if fraction == 1 else fraction,
+                                                                        m[self.metric]))
+        result = train(model, self.data, epochs, seed=self.seed, device=self.device, data_fraction=fraction,
+                       report=on_epoch, **{k: v for k, v in config.items() if k in _TRAIN_KEYS})
+        metrics = {k: v for k, v in result.final.items() if k in ("train_loss", "val_loss", "val_accuracy")}
+        metrics["epochs"] = epochs
+        if self.test:
+            from .training import evaluate
+
+            metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device)
+        return metrics
+
+
+def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = None, metric: str = "val_accuracy",
+                     max_epochs: int = 10, seed: int = 0, device: str = "auto", test: bool = False,
+                     data_options: dict | None = None) -> ImageClassifier:
+    """An objective that trains ``model`` on ``dataset`` and returns its metrics.
+
+    Parameters
+    ----------
+    model : str or callable
+        ``"lenet5"``, ``"vgg"``, ``"mlp"``, ``"cnn"`` or any builder returning an ``nn.Module``.
+    dataset : str or Dataset
+        A name for :func:`hpolib.data.load`, or a loaded dataset.
+    fixed : dict or None
+        Settings held fixed for every trial (merged under the configuration).
+    metric : str
+        What ``report`` receives each epoch (use the same as the study's ``metric``).
+    max_epochs : int
+        The full budget.
+    seed : int
+        Seeds the model's initialisation, the data order and dropout.
+    test : bool
+        Also evaluate on the test split (for final reporting only).
+    data_options : dict or None
+        Passed to :func:`hpolib.data.load` (``subset``, ``size``, ``grayscale``...).
+
+    Examples
+    --------
+    >>> from hpolib import Study, Space, Float, Int
+    >>> from hpolib.objectives import image_classifier
+    >>> objective = image_classifier("mlp", "digits", fixed={"batch_size": 32}, max_epochs=3)
+    >>> space = Space({"lr": Float(1e-3, 1.0, log=True), "width": Int(16, 128)})
+    >>> study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
+    >>> study.optimize(objective, n_trials=2, progress=False).best.value > 0.5
+    True
+    """
+    return ImageClassifier(model, dataset, fixed, metric, max_epochs, seed, device, test, data_options)

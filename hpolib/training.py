@@ -1,0 +1,216 @@
+"""A fast, seeded training loop over in-memory tensors, with checkpoints.
+
+Batches are sliced from the dataset's tensors (one seeded permutation per
+epoch, no per-sample ``DataLoader`` work), evaluation runs under
+``torch.inference_mode``, and the device is chosen automatically (cuda,
+mps, cpu). On the CPU the same seed gives the same numbers, and training
+resumed from a checkpoint is bit-identical to training straight through:
+the data order of epoch ``e`` depends only on ``(seed, e)`` and the
+checkpoint carries the random state.
+
+A loss that becomes NaN or infinite raises :class:`Diverged`; a study
+records that trial as failed with the message.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import Dataset, Split
+
+__all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "SCHEDULES"]
+
+SCHEDULES = ("constant", "step", "cosine", "onecycle")
+
+
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"``: cuda if available, else mps, else cpu."""
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def lr_factor(schedule: str | Callable[[float], float], progress: float) -> float:
+    """Multiplier of the base learning rate at ``progress`` in [0, 1] of the whole run.
+
+    ``step``: x0.1 at 50 % and again at 75 %; ``cosine``: half a cosine to 0
+    (Loshchilov and Hutter 2017); ``onecycle``: linear warm-up over 30 % then
+    a cosine down (Smith 2018); a callable gets ``progress`` and returns the factor.
+    """
+    if callable(schedule):
+        return float(schedule(progress))
+    if schedule == "constant":
+        return 1.0
+    if schedule == "step":
+        return 0.1 ** ((progress >= 0.5) + (progress >= 0.75))
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * progress))
+    if schedule == "onecycle":
+        if progress < 0.3:
+            return 0.04 + 0.96 * progress / 0.3
+        return 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
+    raise ValueError(f"lr_schedule must be one of {SCHEDULES} or a callable, got {schedule!r}")
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, split: Split, batch_size: int = 1024, device: str | torch.device = "auto",
+             ) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` on ``split``."""
+    device = resolve_device(device)
+    was_training = model.training
+    model.eval()
+    loss, correct = 0.0, 0
+    for start in range(0, len(split), batch_size):
+        x = split.x[start:start + batch_size].to(device, non_blocking=True)
+        y = split.y[start:start + batch_size].to(device, non_blocking=True)
+        out = model(x)
+        loss += F.cross_entropy(out, y, reduction="sum").item()
+        correct += (out.argmax(1) == y).sum().item()
+    model.train(was_training)
+    return loss / len(split), correct / len(split)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the per-epoch history and a checkpoint to continue from."""
+
+    history: list = field(default_factory=list)
+    checkpoint: dict = field(default_factory=dict)
+
+    @property
+    def final(self) -> dict:
+        return self.history[-1] if self.history else {}
+
+
+def _optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+
+
+def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd", lr: float = 0.01,
+          momentum: float = 0.9, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, batch_size: int = 64,
+          lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str = "auto",
+          data_fraction: float = 1.0, checkpoint: dict | None = None, until: int | None = None,
+          report: Callable[[int, dict], None] | None = None, eval_batch_size: int = 1024) -> TrainResult:
+    """Train ``model`` on ``data.train`` for ``epochs`` epochs, evaluating on ``data.val`` after each.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Built (and so initialised) by the caller: seed its construction too.
+    data : Dataset
+        From :func:`hpolib.data.load`.
+    epochs : int
+        Total epochs; with ``checkpoint``, training continues from its epoch to this one.
+    optimizer : {"sgd", "adam"}
+    lr, momentum, weight_decay : float
+        Optimiser settings (``momentum`` is ignored by Adam).
+    l1, l2 : float
+        Penalties ``l1 * sum|w| + l2 * sum w^2`` added to the loss (the IIS study's regularisation).
+    batch_size : int
+    lr_schedule : str or callable
+        See :func:`lr_factor`; applied per step.
+    seed : int
+        Seeds the data order and the random state of dropout.
+    device : str
+    data_fraction : float
+        Train each epoch on this leading share of the shuffled training set (a cheap budget).
+    checkpoint : dict or None
+        From an earlier ``TrainResult.checkpoint``: model, optimiser and random state and the epoch reached.
+        Hyperparameters given here (``lr``...) replace the stored ones, as PBT's exploit step needs.
+    until : int or None
+        Stop after this epoch (default ``epochs``), keeping the schedule of an
+        ``epochs``-long run: training to ``until`` and then resuming from the
+        checkpoint to ``epochs`` gives the same model as one run.
+    report : callable or None
+        ``report(epoch, metrics)`` after every epoch with train_loss, val_loss, val_accuracy, lr, seconds.
+
+    Raises
+    ------
+    Diverged
+        When the training loss becomes NaN or infinite.
+    """
+    for label, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{label} must be a whole number >= 1, got {value!r}")
+    for label, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay), ("l1", l1), ("l2", l2)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")
+    until = epochs if until is None else until
+    if isinstance(until, bool) or not isinstance(until, int) or not 1 <= until <= epochs:
+        raise ValueError(f"until must be a whole number in [1, epochs={epochs}], got {until!r}")
+    if not 0 < data_fraction <= 1:
+        raise ValueError(f"data_fraction must be in (0, 1], got {data_fraction!r}")
+    lr_factor(lr_schedule, 0.0)  # validates the schedule
+    device = resolve_device(device)
+    model.to(device)
+    opt = _optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
+    start_epoch = 0
+    if checkpoint:
+        model.load_state_dict(checkpoint["model"])
+        opt.load_state_dict(checkpoint["optimizer"])
+        start_epoch = checkpoint["epoch"]
+        torch.set_rng_state(checkpoint["rng"])
+        for group in opt.param_groups:
+            group.update(lr=lr, weight_decay=weight_decay, **({"momentum": momentum} if optimizer == "sgd" else {}))
+    else:
+        torch.manual_seed(seed)
+    x_all, y_all = data.train.x.to(device), data.train.y.to(device)
+    n = max(1, int(len(y_all) * data_fraction))
+    steps_per_epoch = math.ceil(n / batch_size)
+    total_steps = epochs * steps_per_epoch
+    weights = [p for name, p in model.named_parameters() if p.ndim > 1]
+    result = TrainResult()
+    model.train()
+    for epoch in range(start_epoch, until):
+        started = time.perf_counter()
+        order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))[:n]
+        order = order.to(device)
+        running, seen = 0.0, 0
+        for step, begin in enumerate(range(0, n, batch_size)):
+            factor = lr_factor(lr_schedule, (epoch * steps_per_epoch + step) / total_steps)
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
+            index = order[begin:begin + batch_size]
+            loss = F.cross_entropy(model(x_all[index]), y_all[index])
+            if not torch.isfinite(loss):
+                raise Diverged(f"training loss became {loss.item()} at epoch {epoch + 1}, step {step + 1} "
+                               f"(lr={lr * factor:.4g})")
+            penalty = loss
+            if l1:
+                penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
+            if l2:
+                penalty = penalty + l2 * sum(w.pow(2).sum() for w in weights)
+            opt.zero_grad(set_to_none=True)
+            penalty.backward()
+            opt.step()
+            running += loss.item() * len(index)
+            seen += len(index)
+        val_loss, val_accuracy = evaluate(model, data.val, eval_batch_size, device)
+        metrics = {"epoch": epoch + 1, "train_loss": running / seen, "val_loss": val_loss,
+                   "val_accuracy": val_accuracy, "lr": lr * factor, "seconds": time.perf_counter() - started}
+        result.history.append(metrics)
+        if report is not None:
+            report(epoch + 1, metrics)
+    result.checkpoint = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                         "optimizer": copy.deepcopy(opt.state_dict()), "epoch": until, "rng": torch.get_rng_state()}
+    return result
