@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import sys
 import time
 import traceback
 import uuid
@@ -112,9 +113,15 @@ class SerialExecutor(Executor):
         return "SerialExecutor()"
 
 
-def _process_worker(conn, payload: bytes) -> None:
+def _process_worker(conn, payload: bytes, threads: int) -> None:
     """Main loop of a worker process: run trials received on ``conn`` until told to stop."""
+    from threadpoolctl import threadpool_limits
+
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read by libraries imported from here on (PyTorch among them)
     objective = cloudpickle.loads(payload)
+    threadpool_limits(threads)  # BLAS and OpenMP pools: workers must not oversubscribe the cores
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
     name = f"process-{os.getpid()}"
     try:
         while (job := conn.recv()) is not None:
@@ -161,16 +168,25 @@ class ProcessExecutor(Executor):
     n_workers : int or None
         Worker processes (default: the number of CPUs).
     start_method : {"spawn", "forkserver", "fork"}
+    threads_per_worker : int or None
+        Threads each worker's BLAS, OpenMP and PyTorch may use (default: the
+        CPUs shared out among the workers, at least 1). Oversubscribed
+        thread pools spin against each other and slow everything down.
     """
 
-    def __init__(self, n_workers: int | None = None, start_method: str = "spawn"):
+    def __init__(self, n_workers: int | None = None, start_method: str = "spawn",
+                 threads_per_worker: int | None = None):
         n_workers = (os.cpu_count() or 1) if n_workers is None else n_workers
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be a whole number >= 1, got {n_workers!r}")
         if start_method not in multiprocessing.get_all_start_methods():
             raise ValueError(f"start_method must be one of {multiprocessing.get_all_start_methods()}, "
                              f"got {start_method!r}")
-        self.n_workers, self.start_method = n_workers, start_method
+        if threads_per_worker is None:
+            threads_per_worker = max(1, (os.cpu_count() or 1) // n_workers)
+        if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, int) or threads_per_worker < 1:
+            raise ValueError(f"threads_per_worker must be a whole number >= 1, got {threads_per_worker!r}")
+        self.n_workers, self.start_method, self.threads_per_worker = n_workers, start_method, threads_per_worker
         self._workers: list[_Worker] = []
 
     def __repr__(self):
@@ -184,7 +200,8 @@ class ProcessExecutor(Executor):
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_process_worker, args=(child, self._payload), daemon=True)
+        process = self._context.Process(target=_process_worker, args=(child, self._payload, self.threads_per_worker),
+                                        daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)

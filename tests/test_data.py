@@ -93,3 +93,21 @@ def test_real_cifar10_from_image_folders():
     assert d.classes[:3] == ["airplane", "automobile", "bird"]
     # The original CIFAR-10's channel means; the JPEG copy is within a few thousandths.
     assert np.allclose(d.mean, [0.4914, 0.4822, 0.4465], atol=0.005)
+
+
+OTHERS = {  # what each dataset's torchvision layout or image folders look like under the data root
+    "fashion_mnist": ("FashionMNIST/raw/train-images-idx3-ubyte", (1, 28, 28), 10),
+    "cifar100": ("cifar-100-python/train", (3, 32, 32), 100),
+    "stl10": ("stl10_binary/train_X.bin", (3, 96, 96), 10),
+    "flowers102": ("flowers-102/imagelabels.mat", (3, 128, 128), 102),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHERS))
+def test_other_real_datasets_where_present(name):
+    native, shape, classes = OTHERS[name]
+    if not ((SHARED / native).exists() or (SHARED / name / "train").is_dir()):
+        pytest.skip(f"{name} is not under $HPOLIB_DATA ({SHARED}): no public copy reachable here")
+    d = data.load(name, root=SHARED, download=False, subset=2000, test_subset=500)
+    assert d.shape == shape and d.num_classes == classes
+    assert len(d.train) + len(d.val) == 2000 and len(d.test) == 500

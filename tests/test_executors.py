@@ -85,3 +85,19 @@ def test_bad_executor_arguments():
         ProcessExecutor(start_method="teleport")
     with pytest.raises(ValueError, match="n_workers"):
         DaskExecutor(n_workers=-2)
+
+
+def count_threads(config, budget, report):
+    import torch
+    from threadpoolctl import threadpool_info
+
+    return {"value": 0.0, "torch": torch.get_num_threads(),
+            "blas": max((p["num_threads"] for p in threadpool_info()), default=1)}
+
+
+def test_process_workers_do_not_oversubscribe_the_cores():
+    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
+    study.optimize(count_threads, n_trials=2, progress=False)
+    assert [(t.metrics["torch"], t.metrics["blas"]) for t in study.trials] == [(1.0, 1.0), (1.0, 1.0)]
+    with pytest.raises(ValueError, match="threads_per_worker"):
+        ProcessExecutor(threads_per_worker=0)

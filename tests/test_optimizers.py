@@ -165,3 +165,26 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
                   executor=ProcessExecutor(n_workers=2))
     study.optimize(f, n_trials=30, progress=False)
     assert len(study.trials) == 30 and study.best.value - f.optimum < 2.0
+
+
+def test_gp_gradients_match_finite_differences():
+    from hpolib.optimizers.gp import fit_gp, predict_with_gradient
+
+    rng = np.random.default_rng(0)
+    x = rng.random((25, 3))
+    model = fit_gp(x, np.sin(3 * x).sum(1) * 5 + 2)
+    point, eps = rng.random(3), 1e-6
+    mu, sigma, d_mu, d_sigma = predict_with_gradient(model, point)
+    assert np.allclose([mu, sigma], [v[0] for v in model.predict(point[None], return_std=True)])
+    for j in range(3):
+        step = np.eye(3)[j] * eps
+        (m1, s1), (m0, s0) = (model.predict((point + sign * step)[None], return_std=True) for sign in (1, -1))
+        assert d_mu[j] == pytest.approx((m1 - m0)[0] / (2 * eps), rel=1e-4, abs=1e-6)
+        assert d_sigma[j] == pytest.approx((s1 - s0)[0] / (2 * eps), rel=1e-3, abs=1e-6)
+
+
+def test_gp_in_one_dimension_with_lcb_finds_the_minimum():
+    space = Space({"log_lr": Float(-5.0, 0.0)})
+    gp = GPOptimizer(space, acquisition="lcb", kappa=1.0, n_startup=4, seed=0)
+    history = optimise(gp, lambda c: (c["log_lr"] + 2.0) ** 2, 14)
+    assert abs(min(history, key=lambda h: h[1])[0]["log_lr"] + 2.0) < 0.05
