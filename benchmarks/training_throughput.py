@@ -5,7 +5,9 @@
     and a ``DataLoader`` with batch 64) against ``hpolib.training.train`` on
     the same images held as tensors, same batch size.
 (b) K = 8 MLPs (784-100-10) on MNIST: trained one after the other with
-    ``hpolib.training.train`` against one batched ``train_population`` pass.
+    ``hpolib.training.train`` against one batched ``train_population`` pass
+    (each path warmed up once on a few images first: ``torch.func`` spends
+    seconds on imports at its first call).
 
 The CIFAR-10 images are read from ``$HPOLIB_DATA/cifar10/train`` (image
 folders, the layout our copy comes in; torchvision's ``CIFAR10`` class reads
@@ -124,6 +126,11 @@ def main() -> None:
             out.append(mlp(784, 10, hidden_layers=1, width=100))
         return out
 
+    # Warm both paths up first (torch.func pulls in a few seconds of imports on its first call).
+    tiny = datasets.Dataset(data.name, datasets.Split(data.train.x[:256], data.train.y[:256]), data.val, data.test,
+                            data.classes)
+    one_by_one(tiny, members()[:2], settings[:2], 1)
+    batched(tiny, members()[:2], settings[:2], 1)
     alone = one_by_one(data, members(), settings, args.epochs)
     together = batched(data, members(), settings, args.epochs)
     rows.append({"task": f"(b) {args.members} MLPs 784-100-10, {data.name}, {len(data.train)} images",
