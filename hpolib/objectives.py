@@ -17,7 +17,7 @@ import torch
 
 from . import data as datasets
 from .models import MODELS
-from .training import train
+from .training import evaluate, train
 
 __all__ = ["image_classifier", "ImageClassifier"]
 
@@ -85,8 +85,6 @@ class ImageClassifier:
         metrics = {k: v for k, v in result.final.items() if k in ("train_loss", "val_loss", "val_accuracy")}
         metrics["epochs"] = epochs
         if self.test:
-            from .training import evaluate
-
             metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device)
         return metrics
 
