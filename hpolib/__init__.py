@@ -2,12 +2,16 @@
 
 The pieces, top to bottom: a :class:`Space` of :class:`Int`, :class:`Float`
 and :class:`Categorical` parameters; optimisers that ``ask()`` for
-configurations and are ``tell()``-ed results; a :class:`Study` that runs an
-objective on an executor and keeps every event in durable storage.
+configurations and are ``tell()``-ed results; schedulers that decide budgets
+and early stops (successive halving, ASHA, Hyperband, median stopping,
+learning-curve matching, PBT); a :class:`Study` that runs an objective on an
+executor and keeps every event in durable storage.
 """
 
 from .executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from .optimizers import PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch, SpaceExhausted
+from .optimizers import (BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch,
+                         SpaceExhausted)
+from .schedulers import ASHA, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
 from .space import Categorical, Float, Grid, Int, Space
 from .storage import InMemoryStorage, SQLiteStorage
 from .study import Study
@@ -17,7 +21,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Space", "Int", "Float", "Categorical", "Grid",
-    "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "SpaceExhausted",
+    "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "BOHB",
+    "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
+    "LearningCurveMatching", "PBT",
     "Study", "Trial", "TrialState", "TrialStopped",
     "InMemoryStorage", "SQLiteStorage",
     "SerialExecutor", "ProcessExecutor", "DaskExecutor",

@@ -34,6 +34,7 @@ import zlib
 import numpy as np
 
 from .space import Categorical, Float, Int, Space
+from ._checks import check_whole
 
 __all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "FUNCTIONS",
            "DigitsMLP", "DigitsSVM"]
@@ -60,8 +61,7 @@ class SyntheticFunction:
     scale: float = 1.0  # typical range of the function, the unit of bias and noise
 
     def __init__(self, max_budget: int = 1, bias: float = 0.1, noise: float = 0.02, seed: int = 0):
-        if isinstance(max_budget, bool) or not isinstance(max_budget, int) or max_budget < 1:
-            raise ValueError(f"max_budget must be a whole number >= 1, got {max_budget!r}")
+        check_whole("max_budget", max_budget, 1)
         if bias < 0 or noise < 0:
             raise ValueError(f"bias and noise must be >= 0, got bias={bias!r}, noise={noise!r}")
         self.max_budget, self.bias, self.noise, self.seed = max_budget, bias, noise, seed
@@ -166,8 +166,7 @@ class _AnyDimension(SyntheticFunction):
     high: float
 
     def __init__(self, dim: int = 4, **kwargs):
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"dim must be a whole number >= 1, got {dim!r}")
+        check_whole("dim", dim, 1)
         self.bounds = [(self.low, self.high)] * dim
         super().__init__(**kwargs)
 
@@ -244,8 +243,7 @@ class DigitsMLP:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
 
-        if isinstance(max_budget, bool) or not isinstance(max_budget, int) or max_budget < 1:
-            raise ValueError(f"max_budget must be a whole number >= 1, got {max_budget!r}")
+        check_whole("max_budget", max_budget, 1)
         if not 0 < validation < 1:
             raise ValueError(f"validation must be in (0, 1), got {validation!r}")
         self.max_budget, self.seed = max_budget, seed

@@ -9,6 +9,13 @@ it was running, which is recorded as failed.
 
 An executor is driven by :class:`hpolib.Study` through five calls: ``start``,
 ``idle``, ``submit``, ``wait`` and ``close``.
+
+The objective's third argument is a :class:`Reporter`: call it as
+``report(step, value)``; it also names the trial's checkpoint folders, so an
+objective can save its state and a promoted trial (successive halving) or a
+PBT member can continue from its parent's instead of starting again.
+Checkpoint folders are paths: on a cluster they must be on a file system
+every worker sees.
 """
 
 from __future__ import annotations
@@ -22,14 +29,61 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import cloudpickle
 
 from .trial import TrialStopped
+from ._checks import check_whole
 
-__all__ = ["Outcome", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
+__all__ = ["Job", "Outcome", "Reporter", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
 
 OnReport = Callable[[int, float, float], bool]
+
+
+@dataclass
+class Job:
+    """One trial to run: its number, configuration, budget and checkpoint folders (``None``: no checkpoints)."""
+
+    number: int
+    config: dict
+    budget: float | None = None
+    checkpoint_dir: str | None = None
+    restore_dir: str | None = None
+
+
+class Reporter:
+    """The ``report`` argument of an objective.
+
+    ``report(step, value)`` sends one step's metric to the study and raises
+    :class:`TrialStopped` when the study stops the trial there.
+
+    Attributes
+    ----------
+    trial : int
+        The trial's number.
+    checkpoint_dir : pathlib.Path or None
+        An existing, empty folder for this trial's checkpoint. An objective
+        that can resume saves its state here when it ends (PBT and promoted
+        trials continue from it); ``None`` when the study keeps none.
+    restore_dir : pathlib.Path or None
+        The checkpoint folder of the trial this one continues from, or
+        ``None`` to start from scratch. An objective that restores from it
+        reports steps after the checkpoint's (training to ``budget`` in all),
+        so the study counts only the new steps as spent.
+    """
+
+    def __init__(self, send: Callable[[float, float], bool], job: Job):
+        self._send, self.trial = send, job.number
+        self.checkpoint_dir = Path(job.checkpoint_dir) if job.checkpoint_dir else None
+        self.restore_dir = Path(job.restore_dir) if job.restore_dir else None
+
+    def __call__(self, step, value) -> None:
+        if not self._send(step, value):
+            raise TrialStopped(f"trial {self.trial} stopped at step {step}")
+
+    def __repr__(self):
+        return f"Reporter(trial={self.trial}, checkpoint_dir={self.checkpoint_dir}, restore_dir={self.restore_dir})"
 
 
 @dataclass
@@ -43,10 +97,14 @@ class Outcome:
     worker: str | None = None
 
 
-def run_objective(objective, number: int, config: dict, budget, report, worker: str) -> Outcome:
-    """Call ``objective(config, budget, report)`` and turn what it returns or raises into an outcome."""
+def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str) -> Outcome:
+    """Call ``objective(config, budget, report)`` and turn what it returns or raises into an outcome.
+
+    ``send(step, value)`` delivers a report to the study and answers whether the trial goes on.
+    """
+    number = job.number
     try:
-        result = objective(config, budget, report)
+        result = objective(dict(job.config), job.budget, Reporter(send, job))
     except TrialStopped:
         return Outcome(number, "stopped", worker=worker)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
@@ -67,7 +125,7 @@ class Executor:
         """How many more trials can be submitted right now."""
         raise NotImplementedError
 
-    def submit(self, number: int, config: dict, budget) -> None:
+    def submit(self, job: Job) -> None:
         raise NotImplementedError
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
@@ -94,20 +152,15 @@ class SerialExecutor(Executor):
     def idle(self):
         return 0 if self._job else 1
 
-    def submit(self, number, config, budget):
-        self._job = (number, config, budget)
+    def submit(self, job):
+        self._job = job
 
     def wait(self, timeout=None):
-        if self._job is None:
+        job, self._job = self._job, None
+        if job is None:
             return []
-        number, config, budget = self._job
-        self._job = None
-
-        def report(step, value):
-            if not self._on_report(number, step, value):
-                raise TrialStopped(f"trial {number} stopped at step {step}")
-
-        return [run_objective(self._objective, number, config, budget, report, "serial")]
+        return [run_objective(self._objective, job, lambda step, value: self._on_report(job.number, step, value),
+                              "serial")]
 
     def __repr__(self):
         return "SerialExecutor()"
@@ -125,19 +178,17 @@ def _process_worker(conn, payload: bytes, threads: int) -> None:
     name = f"process-{os.getpid()}"
     try:
         while (job := conn.recv()) is not None:
-            number, config, budget = job
 
-            def report(step, value, number=number):
+            def send(step, value, number=job.number):
                 conn.send(("report", number, step, value))
-                if not conn.recv():
-                    raise TrialStopped(f"trial {number} stopped at step {step}")
+                return conn.recv()
 
-            outcome = run_objective(objective, number, config, budget, report, name)
+            outcome = run_objective(objective, job, send, name)
             try:
-                conn.send(("done", number, outcome))
+                conn.send(("done", job.number, outcome))
             except Exception as exc:  # a result that cannot be pickled
-                conn.send(("done", number, Outcome(number, "failed", error=f"result could not be sent: {exc!r}",
-                                                   worker=name)))
+                conn.send(("done", job.number, Outcome(job.number, "failed", worker=name,
+                                                       error=f"result could not be sent: {exc!r}")))
     except (EOFError, KeyboardInterrupt):
         pass
 
@@ -177,15 +228,13 @@ class ProcessExecutor(Executor):
     def __init__(self, n_workers: int | None = None, start_method: str = "spawn",
                  threads_per_worker: int | None = None):
         n_workers = (os.cpu_count() or 1) if n_workers is None else n_workers
-        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-            raise ValueError(f"n_workers must be a whole number >= 1, got {n_workers!r}")
+        check_whole("n_workers", n_workers, 1)
         if start_method not in multiprocessing.get_all_start_methods():
             raise ValueError(f"start_method must be one of {multiprocessing.get_all_start_methods()}, "
                              f"got {start_method!r}")
         if threads_per_worker is None:
             threads_per_worker = max(1, (os.cpu_count() or 1) // n_workers)
-        if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, int) or threads_per_worker < 1:
-            raise ValueError(f"threads_per_worker must be a whole number >= 1, got {threads_per_worker!r}")
+        check_whole("threads_per_worker", threads_per_worker, 1)
         self.n_workers, self.start_method, self.threads_per_worker = n_workers, start_method, threads_per_worker
         self._workers: list[_Worker] = []
 
@@ -209,13 +258,13 @@ class ProcessExecutor(Executor):
     def idle(self):
         return sum(w.trial is None for w in self._workers)
 
-    def submit(self, number, config, budget):
+    def submit(self, job):
         worker = next(w for w in self._workers if w.trial is None)
         if not worker.process.is_alive():  # died while idle
             worker.process.join()
             self._replace(worker)
-        worker.conn.send((number, config, budget))
-        worker.trial = number
+        worker.conn.send(job)
+        worker.trial = job.number
 
     def wait(self, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -275,20 +324,19 @@ class ProcessExecutor(Executor):
         self._workers = []
 
 
-def _dask_task(objective, number, config, budget, channel):
+def _dask_task(objective, job, channel):
     """Run one trial on a Dask worker, sending reports to the driver through named queues."""
     from distributed import Queue, get_worker
 
     reports, replies = Queue(channel), None
 
-    def report(step, value):
+    def send(step, value):
         nonlocal replies
-        reports.put((number, step, value))
-        replies = replies or Queue(f"{channel}-{number}")
-        if not replies.get():
-            raise TrialStopped(f"trial {number} stopped at step {step}")
+        reports.put((job.number, step, value))
+        replies = replies or Queue(f"{channel}-{job.number}")
+        return replies.get()
 
-    return run_objective(objective, number, config, budget, report, get_worker().address)
+    return run_objective(objective, job, send, get_worker().address)
 
 
 class DaskExecutor(Executor):
@@ -314,8 +362,8 @@ class DaskExecutor(Executor):
     """
 
     def __init__(self, client=None, n_workers: int | None = None):
-        if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1):
-            raise ValueError(f"n_workers must be a whole number >= 1, got {n_workers!r}")
+        if n_workers is not None:
+            check_whole("n_workers", n_workers, 1)
         self.client, self._requested = client, n_workers
         self._own: list = []
         self._futures: dict = {}
@@ -346,10 +394,10 @@ class DaskExecutor(Executor):
     def idle(self):
         return self.n_workers - len(self._futures)
 
-    def submit(self, number, config, budget):
-        future = self.client.submit(_dask_task, self._objective, number, config, budget, self._channel,
-                                    key=f"{self._channel}-trial-{number}", pure=False)
-        self._futures[future] = number
+    def submit(self, job):
+        future = self.client.submit(_dask_task, self._objective, job, self._channel,
+                                    key=f"{self._channel}-trial-{job.number}", pure=False)
+        self._futures[future] = job.number
 
     def _serve_reports(self) -> None:
         from distributed import Queue

@@ -6,6 +6,14 @@ model builder (by its signature: ``c1``, ``width``, ``filters``...) and
 :func:`hpolib.training.train` (``lr``, ``momentum``, ``batch_size``...);
 anything else is an error naming the key. The budget is in epochs; a budget
 below one epoch trains one pass over that share of the training set.
+``lr_decay`` and ``lr_decay_every`` in a configuration decay the learning
+rate by that ratio every so many epochs (:class:`hpolib.training.StepDecay`).
+
+Given a checkpoint folder (``report.checkpoint_dir``), an objective saves its
+model, optimiser and random state there at the end; given its parent's
+(``report.restore_dir``), it continues from that state with the new
+configuration's training settings, so promoted trials (successive halving,
+Hyperband, ASHA) and PBT members train on instead of starting again.
 """
 
 from __future__ import annotations
@@ -17,11 +25,14 @@ import torch
 
 from . import data as datasets
 from .models import MODELS
-from .training import evaluate, train
+from .training import StepDecay, evaluate, train
+from ._checks import check_whole
 
 __all__ = ["image_classifier", "ImageClassifier"]
 
+CHECKPOINT = "checkpoint.pt"  # file name inside a trial's checkpoint folder
 _TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule"}
+_DECAY_KEYS = {"lr_decay", "lr_decay_every"}  # a StepDecay schedule (PBT's decay ratio and pace)
 
 
 class ImageClassifier:
@@ -36,8 +47,7 @@ class ImageClassifier:
             raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(datasets.DATASETS)}")
         if metric not in ("val_accuracy", "val_loss", "train_loss"):
             raise ValueError(f"metric must be val_accuracy, val_loss or train_loss, got {metric!r}")
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
-            raise ValueError(f"max_epochs must be a whole number >= 1, got {max_epochs!r}")
+        check_whole("max_epochs", max_epochs, 1)
         self.dataset, self.fixed, self.metric = dataset, dict(fixed or {}), metric
         self.max_epochs, self.seed, self.device, self.test = max_epochs, seed, device, test
         self.data_options = dict(data_options or {})
@@ -69,7 +79,7 @@ class ImageClassifier:
 
     def __call__(self, config: dict, budget=None, report=None) -> dict:
         config = {**self.fixed, **config}
-        unknown = sorted(set(config) - self._builder_keys - _TRAIN_KEYS)
+        unknown = sorted(set(config) - self._builder_keys - _TRAIN_KEYS - _DECAY_KEYS)
         if unknown:
             raise ValueError(f"configuration keys {unknown} are neither arguments of the model builder "
                              f"({sorted(self._builder_keys)}) nor of training ({sorted(_TRAIN_KEYS)})")
@@ -80,13 +90,30 @@ class ImageClassifier:
         model = self.model_for(config)
         on_epoch = None if report is None else (lambda epoch, m: report(epoch if fraction == 1 else fraction,
                                                                         m[self.metric]))
+        restore_dir, save_dir = getattr(report, "restore_dir", None), getattr(report, "checkpoint_dir", None)
+        checkpoint = None
+        if restore_dir is not None and (restore_dir / CHECKPOINT).exists() and fraction == 1:
+            checkpoint = torch.load(restore_dir / CHECKPOINT, map_location="cpu", weights_only=False)
+            if checkpoint["epoch"] >= epochs:  # nothing left to train: start again rather than report nothing
+                checkpoint = None
         result = train(model, self.data, epochs, seed=self.seed, device=self.device, data_fraction=fraction,
-                       report=on_epoch, **{k: v for k, v in config.items() if k in _TRAIN_KEYS})
+                       report=on_epoch, checkpoint=checkpoint,
+                       **self._training_settings(config, epochs))
+        if save_dir is not None and fraction == 1:
+            torch.save(result.checkpoint, save_dir / CHECKPOINT)
         metrics = {k: v for k, v in result.final.items() if k in ("train_loss", "val_loss", "val_accuracy")}
         metrics["epochs"] = epochs
         if self.test:
             metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device)
         return metrics
+
+
+    @staticmethod
+    def _training_settings(config: dict, epochs: int) -> dict:
+        settings = {k: v for k, v in config.items() if k in _TRAIN_KEYS}
+        if "lr_decay" in config:
+            settings["lr_schedule"] = StepDecay(config["lr_decay"], config.get("lr_decay_every", 1), epochs)
+        return settings
 
 
 def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = None, metric: str = "val_accuracy",

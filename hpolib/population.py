@@ -30,6 +30,7 @@ from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 
 from .data import Dataset
 from .training import resolve_device
+from ._checks import check_whole
 
 __all__ = ["train_population"]
 
@@ -63,8 +64,7 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         if isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.Dropout)):
             raise ValueError(f"population training does not support {type(module).__name__} layers")
     for label, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a whole number >= 1, got {value!r}")
+        check_whole(label, value, 1)
     device = resolve_device(device)
     k = len(models)
     per_member = lambda key, default: torch.tensor(  # noqa: E731

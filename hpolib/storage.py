@@ -39,7 +39,8 @@ class Storage:
         """Every trial of ``study``, by number, with its reports."""
         raise NotImplementedError
 
-    def create_trial(self, study: str, config: dict, budget: float | None, source: str) -> Trial:
+    def create_trial(self, study: str, config: dict, budget: float | None, source: str,
+                     parent: int | None = None, info: dict | None = None) -> Trial:
         """Record a new running trial and return it with its number."""
         raise NotImplementedError
 
@@ -51,7 +52,8 @@ class Storage:
         raise NotImplementedError
 
     def finish_trial(self, study: str, trial: Trial) -> None:
-        """Record the end of ``trial`` (state, value, metrics, budget used, end time, worker, error)."""
+        """Record the end of ``trial`` (state, value, metrics, budget used, start step, info, end time,
+        worker, error)."""
         raise NotImplementedError
 
     @staticmethod
@@ -84,15 +86,17 @@ class InMemoryStorage(Storage):
     def trials(self, study):
         return [_copy(t) for t in self._trials[study]]
 
-    def create_trial(self, study, config, budget, source):
+    def create_trial(self, study, config, budget, source, parent=None, info=None):
         trials = self._trials[study]
-        trial = Trial(len(trials), dict(config), budget=budget, started=time.time(), source=source)
+        trial = Trial(len(trials), dict(config), budget=budget, started=time.time(), source=source, parent=parent,
+                      info=dict(info or {}))
         trials.append(_copy(trial))
         return trial
 
     def restart_trial(self, study, number):
         old = self._trials[study][number]
-        trial = Trial(number, dict(old.config), budget=old.budget, started=time.time(), source=old.source)
+        trial = Trial(number, dict(old.config), budget=old.budget, started=time.time(), source=old.source,
+                      parent=old.parent, info=dict(old.info))
         self._trials[study][number] = _copy(trial)
         return trial
 
@@ -107,7 +111,7 @@ class InMemoryStorage(Storage):
 
 def _copy(trial: Trial) -> Trial:
     return Trial(**{**trial.__dict__, "config": dict(trial.config), "metrics": dict(trial.metrics),
-                    "steps": list(trial.steps)})
+                    "steps": list(trial.steps), "info": dict(trial.info)})
 
 
 _SCHEMA = """
@@ -119,12 +123,15 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, state TEXT NOT NULL, budget REAL, value REAL,
     metrics TEXT NOT NULL DEFAULT '{}', budget_used REAL NOT NULL DEFAULT 0,
     started REAL, finished REAL, worker TEXT, error TEXT, source TEXT NOT NULL,
+    parent INTEGER, start_step REAL NOT NULL DEFAULT 0, info TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (study, number));
 CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, study TEXT NOT NULL, number INTEGER NOT NULL,
     step REAL NOT NULL, value REAL);
 CREATE INDEX IF NOT EXISTS reports_by_trial ON reports (study, number);
 """
+
+_ADDED_COLUMNS = {"parent": "INTEGER", "start_step": "REAL NOT NULL DEFAULT 0", "info": "TEXT NOT NULL DEFAULT '{}'"}
 
 
 class SQLiteStorage(Storage):
@@ -147,6 +154,10 @@ class SQLiteStorage(Storage):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
+        for column, kind in _ADDED_COLUMNS.items():  # files written before these columns existed
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE trials ADD COLUMN {column} {kind}")
 
     def __repr__(self):
         return f"SQLiteStorage({str(self.path)!r})"
@@ -174,19 +185,20 @@ class SQLiteStorage(Storage):
             steps.setdefault(number, []).append((step, math.nan if value is None else value))
         rows = self._db.execute(
             "SELECT number, config, state, budget, value, metrics, budget_used, started, finished,"
-            " worker, error, source FROM trials WHERE study = ? ORDER BY number",
+            " worker, error, source, parent, start_step, info FROM trials WHERE study = ? ORDER BY number",
             (study,),
         )
         return [
             Trial(
                 number=r[0], config=json.loads(r[1]), state=TrialState(r[2]), budget=r[3], value=r[4],
                 metrics=json.loads(r[5]), steps=steps.get(r[0], []), budget_used=r[6], started=r[7],
-                finished=r[8], worker=r[9], error=r[10], source=r[11],
+                finished=r[8], worker=r[9], error=r[10], source=r[11], parent=r[12], start_step=r[13],
+                info=json.loads(r[14]),
             )
             for r in rows
         ]
 
-    def create_trial(self, study, config, budget, source):
+    def create_trial(self, study, config, budget, source, parent=None, info=None):
         started = time.time()
         with self._db:  # one transaction: read the next number and claim it
             self._db.execute("BEGIN IMMEDIATE")
@@ -194,11 +206,13 @@ class SQLiteStorage(Storage):
                 "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study = ?", (study,)
             ).fetchone()
             self._db.execute(
-                "INSERT INTO trials (study, number, config, state, budget, started, source)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (study, number, json.dumps(config), TrialState.RUNNING.value, budget, started, source),
+                "INSERT INTO trials (study, number, config, state, budget, started, source, parent, info)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (study, number, json.dumps(config), TrialState.RUNNING.value, budget, started, source, parent,
+                 json.dumps(info or {})),
             )
-        return Trial(number, dict(config), budget=budget, started=started, source=source)
+        return Trial(number, dict(config), budget=budget, started=started, source=source, parent=parent,
+                     info=dict(info or {}))
 
     def restart_trial(self, study, number):
         started = time.time()
@@ -206,7 +220,8 @@ class SQLiteStorage(Storage):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM reports WHERE study = ? AND number = ?", (study, number))
             self._db.execute(
-                "UPDATE trials SET state = ?, value = NULL, metrics = '{}', budget_used = 0, started = ?,"
+                "UPDATE trials SET state = ?, value = NULL, metrics = '{}', budget_used = 0, start_step = 0,"
+                " started = ?,"
                 " finished = NULL, worker = NULL, error = NULL WHERE study = ? AND number = ?",
                 (TrialState.RUNNING.value, started, study, number),
             )
@@ -220,11 +235,11 @@ class SQLiteStorage(Storage):
 
     def finish_trial(self, study, trial):
         self._db.execute(
-            "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, finished = ?,"
-            " worker = ?, error = ? WHERE study = ? AND number = ?",
+            "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, start_step = ?, info = ?,"
+            " finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
             (
-                trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used,
-                trial.finished, trial.worker, trial.error, study, trial.number,
+                trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used, trial.start_step,
+                json.dumps(trial.info), trial.finished, trial.worker, trial.error, study, trial.number,
             ),
         )
 

@@ -11,24 +11,33 @@ Resuming: a :class:`Study` opened with the name and storage of an earlier
 one takes its trials back, rebuilds the optimiser from them, and
 ``optimize`` goes on until the same stop criteria hold for the whole study.
 Trials that were running when the earlier driver died are re-run first,
-under their own numbers, from scratch.
+under their own numbers, from scratch (or from their parent's checkpoint).
+
+With a :class:`~hpolib.schedulers.Scheduler` (successive halving, Hyperband,
+ASHA, median stopping, learning-curve matching, PBT) the scheduler decides
+each trial's budget and may stop running trials at a report; the optimiser
+still proposes every fresh configuration.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 import warnings
 from collections import deque
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .executors import Executor, Outcome, SerialExecutor
+from .executors import Executor, Job, Outcome, SerialExecutor
 from .optimizers import Optimizer, RandomSearch, SpaceExhausted
+from .schedulers.base import Launch, Scheduler
 from .space import Space
 from .storage import DEFAULT_STORAGE, Storage, open_storage
 from .trial import Trial, TrialState, is_finite_number
@@ -58,6 +67,14 @@ class Study:
         Where trials run (default :class:`SerialExecutor`).
     seed : int or None
         Seed of the default optimiser.
+    scheduler : Scheduler or None
+        What decides budgets and early stops (default: every trial runs at
+        ``optimize``'s ``trial_budget``, none is stopped).
+    checkpoint_dir : str, path or None
+        Folder of the trials' checkpoint folders (one per trial, named by
+        its number). By default checkpoints are kept only when the scheduler
+        continues trials from others': beside a SQLite file in
+        ``checkpoints/<study name>``, else in a temporary folder.
 
     Examples
     --------
@@ -70,7 +87,8 @@ class Study:
 
     def __init__(self, space: Space, optimizer: Optimizer | None = None, *, direction: str = "minimize",
                  metric: str = "value", name: str | None = None, storage: Storage | str | None = DEFAULT_STORAGE,
-                 executor: Executor | None = None, seed: int | None = None):
+                 executor: Executor | None = None, seed: int | None = None, scheduler: Scheduler | None = None,
+                 checkpoint_dir: str | None = None):
         if not isinstance(space, Space):
             raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
         if direction not in ("minimize", "maximize"):
@@ -82,7 +100,10 @@ class Study:
             raise ValueError("the optimizer was built for another search space than the study's")
         if executor is not None and not isinstance(executor, Executor):
             raise ValueError(f"executor must be a hpolib Executor, got {executor!r}")
+        if scheduler is not None and not isinstance(scheduler, Scheduler):
+            raise ValueError(f"scheduler must be a hpolib Scheduler, got {scheduler!r}")
         self.space, self.optimizer, self.direction, self.metric = space, optimizer, direction, metric
+        self.scheduler = scheduler
         self.name = name or f"study-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.storage = open_storage(storage)
         self.executor = executor if executor is not None else SerialExecutor()
@@ -96,9 +117,38 @@ class Study:
             self._update_best(trial)
         self.optimizer.restore(sum(t.source == "optimizer" for t in self._trials),
                                [self._outcome_for_optimizer(t) for t in self._trials if t.state.finished])
+        if self.scheduler is not None:
+            self.scheduler.restore(self._events())
+        self.checkpoint_dir = self._checkpoint_root(checkpoint_dir)
 
     def __repr__(self):
         return f"Study({self.name!r}, {len(self._trials)} trials, {self.direction}, optimizer={self.optimizer!r})"
+
+    def _checkpoint_root(self, given) -> Path | None:
+        if given is not None:
+            return Path(given)
+        if self.scheduler is None or not self.scheduler.continues_trials:
+            return None
+        path = getattr(self.storage, "path", None)
+        if path is not None:
+            return Path(path).parent / "checkpoints" / self.name
+        self._tempdir = tempfile.TemporaryDirectory(prefix="hpolib-checkpoints-")  # removed with the study
+        return Path(self._tempdir.name)
+
+    def _events(self) -> list[tuple]:
+        """The stored trials as scheduler events (launch, reports, finish), in the order they happened."""
+        events = []
+        for t in self._trials:
+            events.append((t.started or 0.0, 0, t.number, ("launch", t)))
+            events.extend((t.started or 0.0, 1, t.number, ("report", t, step, self._sign * value))
+                          for step, value in t.steps if math.isfinite(value))
+            if t.state.finished:
+                events.append((t.finished or 0.0, 2, t.number, ("finish", t, self._loss(t))))
+        return [event for *_, event in sorted(events, key=lambda e: e[:3])]
+
+    @property
+    def _sign(self) -> float:
+        return 1.0 if self.direction == "minimize" else -1.0
 
     # ---------------------------------------------------------------- results
 
@@ -109,21 +159,32 @@ class Study:
 
     @property
     def best(self) -> Trial:
-        """The complete trial with the best value."""
+        """The complete trial with the best value at the largest budget any complete trial reached.
+
+        (Without a scheduler every trial has the same budget, so this is the
+        best complete trial; with Hyperband it is the incumbent of the
+        highest rung, as in HpBandSter, not a lucky low-budget value.)
+        """
         if self._best is None:
             raise ValueError(f"study {self.name!r} has no complete trial yet")
         return self._best
 
     def _update_best(self, trial: Trial) -> None:
-        if trial.state is TrialState.COMPLETE and (self._best is None or self._loss(trial) < self._loss(self._best)):
+        if trial.state is TrialState.COMPLETE and (self._best is None or self._rank(trial) < self._rank(self._best)):
             self._best = trial
 
+    def _rank(self, trial: Trial) -> tuple[float, float]:
+        return -(math.inf if trial.budget is None else trial.budget), self._loss(trial)
+
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per trial: number, state, value, budgets, times, worker, error, then the config and metrics."""
+        """One row per trial: number, state, value, budgets, cost, times, worker, error, parent, the
+        scheduler's notes (bracket, rung, member...), then the config and metrics."""
         rows = []
         for t in self._trials:
             row = {"number": t.number, "state": t.state.value, "value": t.value, "budget": t.budget,
-                   "budget_used": t.budget_used, "duration": t.duration, "worker": t.worker, "error": t.error}
+                   "budget_used": t.budget_used, "cost": t.cost, "duration": t.duration, "worker": t.worker,
+                   "error": t.error, "parent": t.parent}
+            row.update(t.info)
             row.update(t.config)
             row.update({f"metric_{k}": v for k, v in t.metrics.items() if k != self.metric})
             rows.append(row)
@@ -154,7 +215,8 @@ class Study:
             Stop launching after this many seconds of this call; running
             trials are allowed to finish.
         trial_budget : float or None
-            The budget handed to every objective call.
+            The budget handed to every objective call (without a scheduler;
+            a scheduler sets each trial's budget itself).
         progress : bool or None
             Show a progress bar (default: when stderr is a terminal).
         """
@@ -166,8 +228,11 @@ class Study:
                 raise ValueError(f"{label} must be a positive number or None, got {limit!r}")
         if n_trials is not None and n_trials != int(n_trials):
             raise ValueError(f"n_trials must be a whole number, got {n_trials!r}")
-        if n_trials is None and max_budget is None and timeout is None and self.optimizer.size is None:
+        if n_trials is None and max_budget is None and timeout is None and self.optimizer.size is None \
+                and not getattr(self.scheduler, "finite", False):
             raise ValueError("give n_trials, max_budget or timeout: this optimizer never runs out of proposals")
+        if trial_budget is not None and self.scheduler is not None:
+            raise ValueError(f"trial_budget is set by the scheduler {self.scheduler!r}; leave it None")
 
         rerun = deque(t for t in self._trials if t.state is TrialState.RUNNING)
         for trial in rerun:
@@ -175,7 +240,7 @@ class Study:
                           "running it again", stacklevel=2)
         exhausted = False
         started = time.monotonic()
-        spent = sum(t.budget_used for t in self._trials if t.state.finished)
+        spent = sum(t.cost for t in self._trials if t.state.finished)
         failed = sum(t.state is TrialState.FAILED for t in self._trials)
         show = sys.stderr.isatty() if progress is None else bool(progress)
         bar = tqdm(total=n_trials, initial=sum(t.state.finished for t in self._trials), disable=not show,
@@ -189,10 +254,10 @@ class Study:
             if n_trials is not None and len(self._trials) >= n_trials:
                 return False
             if max_budget is not None:
-                running = sum(_budget_or_one(self._trials[n].budget) for n in self._in_flight)
+                running = sum(self._planned_cost(self._trials[n]) for n in self._in_flight)
                 if spent + running >= max_budget:
                     return False
-            return bool(self._queue) or not exhausted
+            return self.scheduler is not None or bool(self._queue) or not exhausted
 
         self.executor.start(objective, self._on_report)
         try:
@@ -202,11 +267,15 @@ class Study:
                         trial = self._restart(rerun.popleft())
                     else:
                         try:
-                            trial = self._launch(trial_budget)
+                            trial = self._launch(trial_budget, exhausted)
                         except SpaceExhausted:
                             exhausted = True
-                            continue
-                    self.executor.submit(trial.number, trial.config, trial.budget)
+                            if self.scheduler is None:
+                                continue
+                            break
+                        if trial is None:  # the scheduler waits for running trials
+                            break
+                    self.executor.submit(self._job(trial))
                     self._in_flight.add(trial.number)
                 if not self._in_flight:
                     break
@@ -224,19 +293,48 @@ class Study:
             bar.close()
         return self
 
-    def _launch(self, budget) -> Trial:
-        if self._queue:
-            config, source = self._queue.popleft(), "queue"
-        else:
-            config, source = self.space.validate(self.optimizer.ask()), "optimizer"
-        trial = self.storage.create_trial(self.name, config, budget, source)
+    def _launch(self, budget, exhausted: bool) -> Trial | None:
+        sources = []
+
+        def sample() -> dict:
+            if self._queue:
+                sources.append("queue")
+                return self._queue.popleft()
+            if exhausted:
+                raise SpaceExhausted
+            sources.append("optimizer")
+            return self.space.validate(self.optimizer.ask())
+
+        launch = Launch(sample(), budget) if self.scheduler is None else self.scheduler.next(sample)
+        if launch is None:
+            return None
+        source = "scheduler" if launch.parent is not None or not sources else sources[-1]
+        trial = self.storage.create_trial(self.name, self.space.validate(launch.config), launch.budget, source,
+                                          launch.parent, launch.info)
         self._trials.append(trial)
+        if self.scheduler is not None:
+            self.scheduler.on_launch(trial)
         return trial
 
     def _restart(self, trial: Trial) -> Trial:
         fresh = self.storage.restart_trial(self.name, trial.number)
         self._trials[trial.number] = fresh
         return fresh
+
+    def _job(self, trial: Trial) -> Job:
+        """What the executor runs: the trial with a fresh checkpoint folder and its parent's, if any."""
+        if self.checkpoint_dir is None:
+            return Job(trial.number, trial.config, trial.budget)
+        folder = self.checkpoint_dir / f"{trial.number:06d}"
+        shutil.rmtree(folder, ignore_errors=True)  # a re-run trial starts clean
+        folder.mkdir(parents=True)
+        restore = None if trial.parent is None else str(self.checkpoint_dir / f"{trial.parent:06d}")
+        return Job(trial.number, trial.config, trial.budget, str(folder), restore)
+
+    def _planned_cost(self, trial: Trial) -> float:
+        """What a running trial will spend at most: its budget less the step its parent reached."""
+        start = self._trials[trial.parent].budget_used if trial.parent is not None and self.checkpoint_dir else 0.0
+        return max(_budget_or_one(trial.budget) - start, 0.0)
 
     def _on_report(self, number: int, step, value) -> bool:
         """Store one report; answer whether the trial may go on."""
@@ -251,7 +349,7 @@ class Study:
         if not math.isfinite(value):
             self._stop_reasons[number] = f"reported a non-finite value ({value}) at step {step:g}"
             return False
-        return True
+        return self.scheduler is None or bool(self.scheduler.on_report(trial, step, self._sign * value))
 
     def _finish(self, outcome: Outcome) -> Trial:
         self._in_flight.discard(outcome.number)
@@ -271,9 +369,14 @@ class Study:
             trial.budget_used = trial.steps[-1][0]
         elif trial.state is TrialState.COMPLETE:
             trial.budget_used = _budget_or_one(trial.budget)
+        if trial.parent is not None and trial.steps:
+            resumed_at = self._trials[trial.parent].budget_used
+            trial.start_step = resumed_at if trial.steps[0][0] > resumed_at else 0.0
         self.storage.finish_trial(self.name, trial)
         self._update_best(trial)
         self.optimizer.tell(*self._outcome_for_optimizer(trial))
+        if self.scheduler is not None:
+            self.scheduler.on_finish(trial, self._loss(trial))
         return trial
 
     def _parse(self, result) -> tuple[float | None, dict, str | None]:
@@ -302,7 +405,7 @@ class Study:
         """The value the optimiser minimises: the trial's value, negated when maximising; None if failed."""
         if trial.state not in (TrialState.COMPLETE, TrialState.STOPPED) or trial.value is None:
             return None
-        return trial.value if self.direction == "minimize" else -trial.value
+        return self._sign * trial.value
 
 
 def _budget_or_one(budget: float | None) -> float:

@@ -25,8 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Dataset, Split
+from ._checks import check_whole
 
-__all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "SCHEDULES"]
+__all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "SCHEDULES"]
 
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 
@@ -66,6 +67,28 @@ def lr_factor(schedule: str | Callable[[float], float], progress: float) -> floa
             return 0.04 + 0.96 * progress / 0.3
         return 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
     raise ValueError(f"lr_schedule must be one of {SCHEDULES} or a callable, got {schedule!r}")
+
+
+class StepDecay:
+    """Learning-rate factor ``ratio ** floor(epoch / every)``: decay by ``ratio`` every ``every`` epochs.
+
+    The PBT study's schedule (decay ratio and pace). As an ``lr_schedule`` of
+    an ``epochs``-long run it counts absolute epochs, so a run resumed from a
+    checkpoint decays on the same epochs.
+    """
+
+    def __init__(self, ratio: float, every: float, epochs: int):
+        if not 0 < ratio <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {ratio!r}")
+        if not every > 0:
+            raise ValueError(f"lr_decay_every must be > 0 epochs, got {every!r}")
+        self.ratio, self.every, self.epochs = float(ratio), float(every), int(epochs)
+
+    def __call__(self, progress: float) -> float:
+        return self.ratio ** math.floor(progress * self.epochs / self.every + 1e-9)
+
+    def __repr__(self):
+        return f"StepDecay(ratio={self.ratio:g}, every={self.every:g})"
 
 
 @torch.inference_mode()
@@ -150,8 +173,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         When the training loss becomes NaN or infinite.
     """
     for label, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a whole number >= 1, got {value!r}")
+        check_whole(label, value, 1)
     for label, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay), ("l1", l1), ("l2", l2)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
             raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")

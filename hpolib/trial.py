@@ -65,8 +65,18 @@ class Trial:
     error : str or None
         Why it failed.
     source : str
-        ``"optimizer"`` (asked), ``"queue"`` (enqueued by hand or requeued
-        after an interruption).
+        ``"optimizer"`` (asked), ``"queue"`` (enqueued by hand) or
+        ``"scheduler"`` (a promotion or a PBT copy made by the scheduler).
+    parent : int or None
+        The trial this one continues from (its checkpoint is the objective's
+        starting point): the same configuration promoted to a larger budget,
+        or a PBT member's earlier segment or the member it copied.
+    start_step : float
+        The step this trial continued from: its parent's last step when the
+        objective resumed from the parent's checkpoint (its first report
+        came after it), else 0.
+    info : dict
+        What the scheduler noted about the trial (bracket, rung, member...).
     """
 
     number: int
@@ -82,6 +92,9 @@ class Trial:
     worker: str | None = None
     error: str | None = None
     source: str = "optimizer"
+    parent: int | None = None
+    start_step: float = 0.0
+    info: dict = field(default_factory=dict)
 
     @property
     def duration(self) -> float | None:
@@ -89,6 +102,11 @@ class Trial:
         if self.started is None or self.finished is None:
             return None
         return self.finished - self.started
+
+    @property
+    def cost(self) -> float:
+        """Budget this trial spent itself: ``budget_used`` less the step it continued from."""
+        return self.budget_used - self.start_step
 
     @property
     def last_value(self) -> float | None:

@@ -31,8 +31,8 @@ def test_study_records_every_trial_and_finds_the_best():
     assert [s for s, _ in trial.steps] == [1.0, 2.0, 3.0]
     assert trial.budget_used == 3.0 and trial.worker == "serial" and trial.duration >= 0
     frame = study.to_dataframe()
-    assert list(frame.columns[:8]) == ["number", "state", "value", "budget", "budget_used", "duration", "worker",
-                                       "error"]
+    assert list(frame.columns[:10]) == ["number", "state", "value", "budget", "budget_used", "cost", "duration",
+                                        "worker", "error", "parent"]
     assert {"x", "n", "mode"} <= set(frame.columns) and len(frame) == 40
 
 

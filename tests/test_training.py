@@ -116,3 +116,12 @@ def test_lenet_on_grey_and_colour_inputs_trains(digits):
     torch.manual_seed(0)
     result = train(lenet5(in_channels=1, activation="relu"), small, 2, lr=0.05, batch_size=32)
     assert result.final["val_accuracy"] > 0.5
+
+
+def test_step_decay_counts_absolute_epochs():
+    from hpolib.training import StepDecay
+
+    decay = StepDecay(0.5, 2, epochs=6)  # progress 0..1 spans 6 epochs
+    assert [decay(e / 6) for e in range(6)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
+    with pytest.raises(ValueError, match=r"lr_decay must be in \(0, 1\]"):
+        StepDecay(1.5, 2, 6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from .._checks import check_whole
 
 __all__ = ["LeNet5", "lenet5"]
 
@@ -25,8 +26,7 @@ class LeNet5(nn.Module):
         super().__init__()
         for name, value in (("c1", c1), ("c3", c3), ("c5", c5), ("f6", f6), ("in_channels", in_channels),
                             ("num_classes", num_classes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+            check_whole(name, value, 1)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         if pool not in ("max", "avg"):

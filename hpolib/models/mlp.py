@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from .lenet import ACTIVATIONS
+from .._checks import check_whole
 
 __all__ = ["mlp"]
 
@@ -18,8 +19,7 @@ def mlp(in_features: int = 784, num_classes: int = 10, hidden_layers: int = 1, w
     """
     for name, value, low in (("in_features", in_features, 1), ("num_classes", num_classes, 1),
                              ("hidden_layers", hidden_layers, 0), ("width", width, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+        check_whole(name, value, low)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if not 0 <= dropout < 1:

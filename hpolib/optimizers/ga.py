@@ -27,6 +27,7 @@ import numpy as np
 
 from ..space import Categorical
 from .base import Optimizer
+from .._checks import check_whole
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -55,8 +56,7 @@ class GeneticAlgorithm(Optimizer):
                  eta: float = 15.0, seed=None):
         super().__init__(space, seed)
         for label, value, low in (("population_size", population_size, 2), ("tournament_size", tournament_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+            check_whole(label, value, low)
         if crossover not in ("uniform", "sbx"):
             raise ValueError(f"crossover must be 'uniform' or 'sbx', got {crossover!r}")
         mutation_rate = 1.0 / len(space) if mutation_rate is None else mutation_rate

@@ -34,16 +34,20 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from .base import Optimizer
 from .encoding import OneHot
+from .._checks import check_whole
 
 __all__ = ["GPOptimizer", "fit_gp", "predict_with_gradient", "expected_improvement", "lower_confidence_bound"]
 
 
-def fit_gp(x: np.ndarray, y: np.ndarray, seed: int = 0, n_restarts: int = 2) -> GaussianProcessRegressor:
-    """Fit the surrogate: Matérn 5/2 with per-input length scales, amplitude and noise, on normalised ``y``."""
+def fit_gp(x: np.ndarray, y: np.ndarray, seed: int = 0, n_restarts: int = 2, normalize: bool = True,
+           ) -> GaussianProcessRegressor:
+    """Fit the surrogate: Matérn 5/2 with per-input length scales, amplitude and noise, on normalised ``y``
+    (``normalize=False``: on ``y`` as it is, a zero prior mean)."""
     dim = x.shape[1]
     kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=np.full(dim, 0.5), length_scale_bounds=(1e-3, 1e2),
                                                        nu=2.5) + WhiteKernel(1e-4, (1e-8, 1e-1))
-    model = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=n_restarts, random_state=seed)
+    model = GaussianProcessRegressor(kernel, normalize_y=normalize, n_restarts_optimizer=n_restarts,
+                                     random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x, y)
@@ -131,8 +135,7 @@ class GPOptimizer(Optimizer):
             raise ValueError(f"acquisition must be 'ei' or 'lcb', got {acquisition!r}")
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1),
                                   ("n_polish", n_polish, 0), ("n_restarts", n_restarts, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+            check_whole(label, value, low)
         if not kappa >= 0:
             raise ValueError(f"kappa must be >= 0, got {kappa!r}")
         self.acquisition, self.kappa, self.xi = acquisition, float(kappa), float(xi)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .base import Optimizer, SpaceExhausted, config_key
 from .encoding import OneHot
+from .._checks import check_whole
 
 __all__ = ["PSO"]
 
@@ -52,8 +53,7 @@ class PSO(Optimizer):
     def __init__(self, space, n_particles: int = 5, phi_local: float = 2.0, phi_global: float = 2.0,
                  inertia: float = 0.5, v_max: float = 0.5, epsilon: float = 1e-3, seed=None):
         super().__init__(space, seed)
-        if isinstance(n_particles, bool) or not isinstance(n_particles, int) or n_particles < 1:
-            raise ValueError(f"n_particles must be a whole number >= 1, got {n_particles!r}")
+        check_whole("n_particles", n_particles, 1)
         for label, value in (("phi_local", phi_local), ("phi_global", phi_global), ("inertia", inertia),
                              ("epsilon", epsilon)):
             if not value >= 0:

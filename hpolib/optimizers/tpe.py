@@ -41,6 +41,7 @@ from scipy.stats import truncnorm
 
 from ..space import Categorical
 from .base import Optimizer, config_key
+from .._checks import check_whole
 
 __all__ = ["TPE", "default_gamma", "default_weights"]
 
@@ -165,8 +166,7 @@ class TPE(Optimizer):
                  constant_liar: bool = False, prior_weight: float = 1.0, gamma=default_gamma, seed=None):
         super().__init__(space, seed)
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+            check_whole(label, value, low)
         if not prior_weight > 0:
             raise ValueError(f"prior_weight must be > 0, got {prior_weight!r}")
         self.n_startup, self.n_candidates = n_startup, n_candidates

@@ -1,0 +1,5 @@
+"""Learning-rate schedules found while training: AutoLRS."""
+
+from .autolrs import AutoLRS, AutoLRSResult, Trainer, forecast_loss
+
+__all__ = ["AutoLRS", "AutoLRSResult", "Trainer", "forecast_loss"]
