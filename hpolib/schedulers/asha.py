@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 
-from .._checks import check_positive, check_whole
 from .base import Launch, Scheduler
 from .sha import rung_budgets
 
@@ -43,12 +42,8 @@ class ASHA(Scheduler):
     continues_trials = True
 
     def __init__(self, min_budget: float, max_budget: float, eta: int = 3):
-        self.min_budget = check_positive("min_budget", min_budget)
-        self.max_budget = check_positive("max_budget", max_budget)
-        if self.max_budget < self.min_budget:
-            raise ValueError(f"max_budget must be >= min_budget={min_budget!r}, got {max_budget!r}")
-        self.eta = check_whole("eta", eta, 2)
-        self.budgets = rung_budgets(self.min_budget, self.max_budget, self.eta)
+        self.budgets = rung_budgets(min_budget, max_budget, eta)
+        self.min_budget, self.max_budget, self.eta = self.budgets[0], float(max_budget), int(eta)
         self.ended: list[dict[int, float]] = [{} for _ in self.budgets]  # rung -> {trial: loss}
         self.configs: dict[int, dict] = {}
         self.rung_of: dict[int, int] = {}

@@ -23,7 +23,14 @@ __all__ = ["SuccessiveHalving", "Bracket", "rung_budgets"]
 
 
 def rung_budgets(min_budget: float, max_budget: float, eta: int) -> list[float]:
-    """``min_budget * eta^k`` for every ``k`` whose budget does not pass ``max_budget`` (rounding error allowed)."""
+    """``min_budget * eta^k`` for every ``k`` whose budget does not pass ``max_budget`` (rounding error allowed).
+
+    Checks its arguments: positive budgets, ``max_budget >= min_budget``, ``eta`` a whole number >= 2.
+    """
+    min_budget, max_budget = check_positive("min_budget", min_budget), check_positive("max_budget", max_budget)
+    if max_budget < min_budget:
+        raise ValueError(f"max_budget must be >= min_budget={min_budget!r}, got {max_budget!r}")
+    eta = check_whole("eta", eta, 2)
     n_rungs = int(math.floor(math.log(max_budget / min_budget, eta) + 1e-9)) + 1
     return [min_budget * eta ** k for k in range(n_rungs)]
 
@@ -132,12 +139,8 @@ class SuccessiveHalving(Scheduler):
     continues_trials = True
 
     def __init__(self, min_budget: float, max_budget: float, eta: int = 3, n_configs: int | None = None):
-        self.min_budget = check_positive("min_budget", min_budget)
-        self.max_budget = check_positive("max_budget", max_budget)
-        if self.max_budget < self.min_budget:
-            raise ValueError(f"max_budget must be >= min_budget={min_budget!r}, got {max_budget!r}")
-        self.eta = check_whole("eta", eta, 2)
-        self.budgets = rung_budgets(self.min_budget, self.max_budget, self.eta)
+        self.budgets = rung_budgets(min_budget, max_budget, eta)
+        self.min_budget, self.max_budget, self.eta = self.budgets[0], float(max_budget), int(eta)
         self.n_configs = (self.eta ** (len(self.budgets) - 1) if n_configs is None
                           else check_whole("n_configs", n_configs, 1))
         self.brackets: list[Bracket] = []
