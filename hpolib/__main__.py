@@ -1,4 +1,6 @@
-"""Command line: ``python -m hpolib demo`` (or the ``hpolib`` script).
+"""Command line: ``python -m hpolib demo`` or ``python -m hpolib run STUDY`` (or the ``hpolib`` script).
+
+``run`` executes study notebooks with papermill at a profile (see :mod:`hpolib.runner`).
 
 ``demo`` runs grid and random search on two synthetic functions and a real
 scikit-learn MLP on the bundled digits, several seeds each, stores every
@@ -63,7 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="worker processes; 1 runs in-process (default 2)")
     p.add_argument("--storage", default="runs/demo.db", help="SQLite file (default runs/demo.db)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    r = commands.add_parser("run", help="run study notebooks with papermill at a profile")
+    r.add_argument("studies", nargs="+", help="notebook names, or 'all'")
+    r.add_argument("--profile", default="quick", help="smoke | quick | full | paper (default quick)")
+    r.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a notebook parameter (repeatable); VALUE is read as a Python literal when it is one")
+    r.add_argument("--output", default=None, help="results folder (default runs/book); a subfolder per profile")
+    r.add_argument("--baseline", action="store_true",
+                   help="write the nbval baseline (smoke profile) into tests/notebooks instead")
     args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(parser, args)
     for name in ("trials", "seeds", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
@@ -71,6 +83,23 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 120, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
     print(f"\nevery trial is stored in {args.storage}; run the same command again to resume, not repeat")
+    return 0
+
+
+def _run(parser, args) -> int:
+    from .runner import NOTEBOOKS, parse_parameter, run
+
+    studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
+    if args.baseline and args.profile == "quick":  # the default: a baseline is always the smoke profile
+        args.profile = "smoke"
+    try:
+        parameters = dict(parse_parameter(text) for text in args.parameter)
+        for study in studies:
+            started = time.perf_counter()
+            path = run(study, args.profile, parameters, args.output, baseline=args.baseline)
+            print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
+    except ValueError as exc:
+        parser.error(str(exc))
     return 0
 
 

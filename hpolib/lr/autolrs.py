@@ -257,7 +257,7 @@ class AutoLRS:
                     forecast, how, realised = 2 * start_loss, "diverged", math.nan
                 result.explore_steps += trainer.step - checkpoint["step"]
                 trainer.load(checkpoint)
-                forecast = min(max(forecast, 1e-12), 10 * start_loss)  # a runaway forecast must not dominate the GP's scale
+                forecast = min(max(forecast, 1e-12), 10 * start_loss)  # a runaway forecast must not set the scale
                 xs.append(x)
                 ys.append(forecast)
                 result.explored.append({"stage": stage, "lr": 10 ** x, "forecast": forecast, "how": how,

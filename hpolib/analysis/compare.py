@@ -1,0 +1,128 @@
+"""Several methods, several seeds, one objective, one budget: anytime curves and their summary.
+
+A *method* is a function ``method(space, seed) -> (optimizer, scheduler)``
+(``scheduler`` may be ``None``); :data:`METHODS` holds the study's. Every run is
+a :class:`~hpolib.Study` stopped by the same total budget, so the methods are
+compared at equal cost (epochs spent, counting what stopped and promoted
+trials really trained).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..optimizers import BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, RandomSearch
+from ..schedulers import ASHA, Hyperband
+from ..study import Study
+from ..trial import TrialState
+
+__all__ = ["METHODS", "compare", "anytime", "summary", "plot_anytime"]
+
+
+def _grid(space, seed):
+    return GridSearch(space, resolution=2, shuffle=True, seed=seed), None
+
+
+METHODS: dict[str, Callable] = {
+    "grid": _grid,
+    "random": lambda space, seed: (RandomSearch(space, seed=seed), None),
+    "pso": lambda space, seed: (PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5, seed=seed),
+                                None),
+    "ga": lambda space, seed: (GeneticAlgorithm(space, seed=seed), None),
+    "tpe": lambda space, seed: (TPE(space, seed=seed), None),
+    "gp": lambda space, seed: (GPOptimizer(space, seed=seed), None),
+}
+"""Single-fidelity methods; multi-fidelity ones need the budget range: see :func:`multi_fidelity`."""
+
+
+def multi_fidelity(min_budget: float, max_budget: float, eta: int = 3) -> dict[str, Callable]:
+    """Hyperband, BOHB and ASHA between ``min_budget`` and ``max_budget``."""
+    return {
+        "hyperband": lambda space, seed: (RandomSearch(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
+        "bohb": lambda space, seed: (BOHB(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
+        "asha": lambda space, seed: (RandomSearch(space, seed=seed), ASHA(min_budget, max_budget, eta)),
+    }
+
+
+def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int], budget: float, *,
+            trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
+            name: str = "compare", progress: bool | None = None) -> pd.DataFrame:
+    """Run every method with every seed until ``budget`` is spent; one row per trial.
+
+    Columns: method, seed, number, state, value, budget, cost, spent (cumulative
+    cost when the trial ended), the configuration. Studies are named
+    ``<name>-<method>-<seed>`` in ``storage`` (a SQLite path resumes them).
+    """
+    frames = []
+    for method, make in methods.items():
+        for seed in seeds:
+            optimizer, scheduler = make(space, seed)
+            study = Study(space, optimizer, direction=direction, metric=metric, storage=storage,
+                          name=f"{name}-{method}-{seed}", scheduler=scheduler)
+            study.optimize(objective, max_budget=budget, trial_budget=None if scheduler else trial_budget,
+                           progress=progress)
+            frame = study.to_dataframe()
+            frame.insert(0, "seed", seed)
+            frame.insert(0, "method", method)
+            frame["budget"] = frame["budget"].fillna(trial_budget)
+            frame["spent"] = frame["cost"].cumsum()
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def anytime(trials: pd.DataFrame, grid: Sequence[float], direction: str = "maximize") -> pd.DataFrame:
+    """The incumbent's value of every (method, seed) at each budget in ``grid``.
+
+    The incumbent is the best complete trial among those at the largest
+    budget evaluated so far (HpBandSter's rule; without a scheduler every trial
+    has the same budget). ``NaN`` before the first complete trial.
+    """
+    sign = -1.0 if direction == "maximize" else 1.0
+    rows = []
+    for (method, seed), group in trials.groupby(["method", "seed"], sort=False):
+        group = group.sort_values("spent")
+        incumbent, values, spent = None, [], []
+        for row in group.itertuples():
+            if row.state == TrialState.COMPLETE.value and row.value is not None and math.isfinite(row.value):
+                key = (-row.budget, sign * row.value)
+                if incumbent is None or key < incumbent[0]:
+                    incumbent = (key, row.value)
+            spent.append(row.spent)
+            values.append(math.nan if incumbent is None else incumbent[1])
+        for g in grid:
+            within = [v for s, v in zip(spent, values) if s <= g + 1e-9]
+            rows.append({"method": method, "seed": seed, "spent": g, "value": within[-1] if within else math.nan})
+    return pd.DataFrame(rows)
+
+
+def summary(curves: pd.DataFrame, at: Sequence[float]) -> pd.DataFrame:
+    """Median (and interquartile range) over seeds of the incumbent's value at each budget in ``at``."""
+    rows = []
+    for method, group in curves.groupby("method", sort=False):
+        row = {"method": method}
+        for budget in at:
+            values = group.loc[np.isclose(group.spent, budget), "value"].dropna()
+            row[f"median@{budget:g}"] = values.median() if len(values) else math.nan
+            row[f"iqr@{budget:g}"] = (values.quantile(0.75) - values.quantile(0.25)) if len(values) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_anytime(curves: pd.DataFrame, ax=None, ylabel: str = "best validation accuracy"):
+    """Median incumbent value against budget spent, with the interquartile band, one line per method."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    for method, group in curves.groupby("method", sort=False):
+        table = group.pivot_table(index="spent", columns="seed", values="value")
+        median = table.median(axis=1)
+        line, = ax.step(table.index, median, where="post", label=method)
+        ax.fill_between(table.index, table.quantile(0.25, axis=1), table.quantile(0.75, axis=1), step="post",
+                        alpha=0.12, color=line.get_color())
+    ax.set(xlabel="epochs spent", ylabel=f"{ylabel} (median, IQR over seeds)")
+    ax.legend(fontsize=8)
+    return ax

@@ -1,0 +1,61 @@
+"""Profiles: the scale a study notebook runs at, and every knob's default at that scale.
+
+``smoke`` (bundled data, seconds: the nbval baselines), ``quick`` (bundled
+data, minutes: the default main job), ``full`` (real datasets from the data
+root, CPU-sized subsets and budgets: the published book) and ``paper`` (the
+source studies' own budgets, for a GPU). A notebook's parameters cell sets
+``profile`` and leaves every other knob ``None``; :func:`resolve` fills what
+was not set from the profile, so ``papermill -p profile quick -p seeds "[3]"``
+changes one knob and keeps the rest.
+"""
+
+from __future__ import annotations
+
+PROFILE_NAMES = ("smoke", "quick", "full", "paper")
+
+_LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}  # the source report's ranges
+
+PROFILES: dict[str, dict[str, dict]] = {
+    "lenet_hpo": {
+        "smoke": dict(dataset="digits", size=32, subset=500, grayscale=True, seeds=[0, 1], epochs=2, budget=6,
+                      min_epochs=1, methods=["random", "tpe", "pso", "bohb"], grid_resolution=2,
+                      final_epochs=2, **_LENET_SPACE),
+        "quick": dict(dataset="mnist5k", size=32, subset=None, grayscale=True, seeds=[0, 1, 2], epochs=4,
+                      budget=120, min_epochs=1, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
+                                                         "bohb"],
+                      grid_resolution=2, final_epochs=8, **_LENET_SPACE),
+        "full": dict(dataset="cifar10", size=32, subset=10000, grayscale=False, seeds=[0, 1, 2], epochs=10,
+                     budget=400, min_epochs=2, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
+                                                        "bohb"],
+                     grid_resolution=2, final_epochs=20, **_LENET_SPACE),
+        "paper": dict(dataset="cifar10", size=32, subset=None, grayscale=False, seeds=[0, 1, 2, 3, 4], epochs=40,
+                      budget=4000, min_epochs=10, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
+                                                           "bohb"],
+                      grid_resolution=3, final_epochs=40, **_LENET_SPACE),
+    },
+}
+
+
+def resolve(study: str, profile: str, given: dict) -> dict:
+    """The settings of ``study`` at ``profile``: the profile's defaults, overridden by the non-``None`` ``given``.
+
+    Raises a ValueError naming the valid choices for an unknown study,
+    profile or setting.
+    """
+    if study not in PROFILES:
+        raise ValueError(f"unknown study {study!r}; known: {', '.join(PROFILES)}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
+    defaults = PROFILES[study][profile]
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown settings {unknown} for {study}; valid: {', '.join(sorted(defaults))}")
+    return {key: given[key] if given.get(key) is not None else value for key, value in defaults.items()}
+
+
+def banner(study: str, profile: str, settings: dict) -> str:
+    """One line saying at which scale a notebook ran (shown at the top of every page of the book)."""
+    scale = {"smoke": "a seconds-long smoke test", "quick": "a minutes-long run on bundled data",
+             "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
+    what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "epochs", "budget", "seeds") if k in settings)
+    return f"{study} at profile '{profile}' ({scale}): {what}"
