@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test clean
+.PHONY: demo test book clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/python -m hpolib demo
+
+book: $(BIN)/.installed  # every study at the quick profile, then its book in _build/quick
+	$(BIN)/python -m hpolib run all --profile quick
+	$(BIN)/python -m hpolib book --profile quick
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest

@@ -73,9 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--output", default=None, help="results folder (default runs/book); a subfolder per profile")
     r.add_argument("--baseline", action="store_true",
                    help="write the nbval baseline (smoke profile) into tests/notebooks instead")
+    b = commands.add_parser("book", help="build the Jupyter Book of a profile from its executed notebooks")
+    b.add_argument("--profile", default="quick", help="smoke | quick | full | paper (default quick)")
+    b.add_argument("--executed", default=None, help="folder of executed notebooks (default runs/book/PROFILE)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(parser, args)
+    if args.command == "book":
+        from .book import build
+
+        try:
+            print(f"book: {build(args.profile, args.executed) / 'index.html'}")
+        except ValueError as exc:
+            parser.error(str(exc))
+        return 0
     for name in ("trials", "seeds", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")

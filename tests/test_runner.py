@@ -41,3 +41,21 @@ def test_unknown_notebooks_and_parameters_are_refused_before_running(tmp_path, c
         main(["run", "lenet_hpo", "--profile", "smoke", "-p", "lr=0.1", "--output", str(tmp_path)])
     assert "unknown parameters ['lr']" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing ran, nothing was written
+
+
+def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(tmp_path):
+    import json
+
+    from hpolib.book import build
+    from hpolib.runner import BASELINES
+
+    html = build("smoke", output=tmp_path)
+    for chapter in ("index.html", "book/overview.html", "book/reproducibility.html", "book/references.html"):
+        assert (html / chapter).exists(), chapter
+    for notebook in BASELINES.glob("*.ipynb"):
+        figures = sum("image/png" in out.get("data", {}) for cell in json.loads(notebook.read_text())["cells"]
+                      for out in cell.get("outputs", []))
+        page = (html / "notebooks" / f"{notebook.stem}.html").read_text()
+        assert figures > 0 and page.count("<img") >= figures
+        assert "at profile &#39;smoke&#39;" in page or "at profile 'smoke'" in page  # the banner
+    assert "LeCun" in (html / "book" / "references.html").read_text()
