@@ -1,4 +1,4 @@
-# The two commands of the README: `make demo` (the main job) and `make test`.
+# The two commands of the README: `make book` (the main job) and `make test`; `make demo` is a short tour.
 # Both create .venv on first use and install the project into it from pyproject.toml.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
