@@ -33,6 +33,24 @@ PROFILES: dict[str, dict[str, dict]] = {
                                                            "bohb"],
                       grid_resolution=3, final_epochs=40, **_LENET_SPACE),
     },
+    "lcm_pbt": {
+        "smoke": dict(dataset="digits", subset=None, seeds=[0], n_trials=12, epochs=6, checkpoints=[2, 3],
+                      split_rate=0.25, early_stopping_rate=0.99, n_neighbours=2, population_size=4, pbt_epochs=4,
+                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
+                      perturb=(0.8, 1.2), resample_probability=0.25, width=64),
+        "quick": dict(dataset="mnist5k", subset=None, seeds=[0, 1, 2], n_trials=30, epochs=10, checkpoints=[2, 4],
+                      split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=6, pbt_epochs=8,
+                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
+                      perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+        "full": dict(dataset="mnist", subset=20000, seeds=[0, 1, 2], n_trials=40, epochs=15, checkpoints=[3, 6],
+                     split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=10, pbt_epochs=15,
+                     ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
+                     perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+        "paper": dict(dataset="mnist", subset=None, seeds=[0, 1, 2, 3, 4], n_trials=100, epochs=20,
+                      checkpoints=[3, 6], split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3,
+                      population_size=10, pbt_epochs=30, ready=2, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0),
+                      decay_every=(1, 3), perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+    },
 }
 
 

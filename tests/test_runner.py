@@ -33,7 +33,7 @@ def test_parameters_are_python_literals_or_strings():
 
 
 def test_unknown_notebooks_and_parameters_are_refused_before_running(tmp_path, capsys):
-    with pytest.raises(ValueError, match="unknown notebook 'nope'; known: lenet_hpo"):
+    with pytest.raises(ValueError, match="unknown notebook .nope.; known: lcm_pbt, lenet_hpo"):
         run("nope", "smoke", output=tmp_path)
     with pytest.raises(ValueError, match=r"unknown parameters \['learning_rate'\] for lenet_hpo; valid: budget"):
         run("lenet_hpo", "smoke", {"learning_rate": 0.1}, output=tmp_path)
