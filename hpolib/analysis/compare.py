@@ -1,7 +1,7 @@
 """Several methods, several seeds, one objective, one budget: anytime curves and their summary.
 
 A *method* is a function ``method(space, seed) -> (optimizer, scheduler)``
-(``scheduler`` may be ``None``); :data:`METHODS` holds the study's. Every run is
+(``scheduler`` may be ``None``); :func:`method_factories` makes the study's. Every run is
 a :class:`~hpolib.Study` stopped by the same total budget, so the methods are
 compared at equal cost (epochs spent, counting what stopped and promoted
 trials really trained).
@@ -20,28 +20,22 @@ from ..schedulers import ASHA, Hyperband
 from ..study import Study
 from ..trial import TrialState
 
-__all__ = ["METHODS", "compare", "anytime", "summary", "plot_anytime"]
+__all__ = ["method_factories", "compare", "anytime", "summary", "plot_anytime"]
 
 
-def _grid(space, seed):
-    return GridSearch(space, resolution=2, shuffle=True, seed=seed), None
-
-
-METHODS: dict[str, Callable] = {
-    "grid": _grid,
-    "random": lambda space, seed: (RandomSearch(space, seed=seed), None),
-    "pso": lambda space, seed: (PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5, seed=seed),
-                                None),
-    "ga": lambda space, seed: (GeneticAlgorithm(space, seed=seed), None),
-    "tpe": lambda space, seed: (TPE(space, seed=seed), None),
-    "gp": lambda space, seed: (GPOptimizer(space, seed=seed), None),
-}
-"""Single-fidelity methods; multi-fidelity ones need the budget range: see :func:`multi_fidelity`."""
-
-
-def multi_fidelity(min_budget: float, max_budget: float, eta: int = 3) -> dict[str, Callable]:
-    """Hyperband, BOHB and ASHA between ``min_budget`` and ``max_budget``."""
+def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_resolution: int = 2,
+                     ) -> dict[str, Callable]:
+    """The study's methods by name: grid (``grid_resolution`` values per axis, shuffled), random, PSO (the LeNet
+    study's S = 5, phi_l = phi_g = 2, w = 0.5), GA, TPE, GP-BO, and Hyperband, BOHB and ASHA between
+    ``min_budget`` and ``max_budget``."""
     return {
+        "grid": lambda space, seed: (GridSearch(space, resolution=grid_resolution, shuffle=True, seed=seed), None),
+        "random": lambda space, seed: (RandomSearch(space, seed=seed), None),
+        "pso": lambda space, seed: (PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5,
+                                        seed=seed), None),
+        "ga": lambda space, seed: (GeneticAlgorithm(space, seed=seed), None),
+        "tpe": lambda space, seed: (TPE(space, seed=seed), None),
+        "gp": lambda space, seed: (GPOptimizer(space, seed=seed), None),
         "hyperband": lambda space, seed: (RandomSearch(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
         "bohb": lambda space, seed: (BOHB(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
         "asha": lambda space, seed: (RandomSearch(space, seed=seed), ASHA(min_budget, max_budget, eta)),

@@ -120,6 +120,7 @@ class Trainer:
         self.val_x = data.val.x[:check_whole("val_size", val_size, 1)].to(self.device)
         self.val_y = data.val.y[:val_size].to(self.device)
         self.steps_per_epoch = math.ceil(len(self.y) / self.batch_size)
+        self._order: tuple[int, torch.Tensor | None] = (-1, None)
 
     def state(self) -> dict:
         return {"model": copy.deepcopy(self.model.state_dict()),
@@ -132,8 +133,10 @@ class Trainer:
 
     def _batch(self, step: int) -> torch.Tensor:
         epoch, index = divmod(step, self.steps_per_epoch)
-        order = torch.randperm(len(self.y), generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
-        return order[index * self.batch_size:(index + 1) * self.batch_size].to(self.device)
+        if self._order[0] != epoch:  # one permutation per epoch, drawn from (seed, epoch) alone
+            generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+            self._order = (epoch, torch.randperm(len(self.y), generator=generator).to(self.device))
+        return self._order[1][index * self.batch_size:(index + 1) * self.batch_size]
 
     @torch.no_grad()
     def val_loss(self) -> float:
