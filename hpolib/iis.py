@@ -32,6 +32,7 @@ import pandas as pd
 
 from ._checks import check_whole
 from .optimizers import Optimizer
+from .optimizers.base import config_key
 from .space import Space
 from .study import Study
 from .trial import TrialState
@@ -123,7 +124,7 @@ def _best_configs(history: list, k: int, sign: float) -> list[dict]:
     ranked = sorted((sign * value, i) for i, (_, value, _) in enumerate(history) if value is not None)
     chosen, seen = [], set()
     for _, i in ranked:
-        key = repr(sorted(history[i][0].items()))
+        key = config_key(history[i][0])
         if key not in seen:
             seen.add(key)
             chosen.append(history[i][0])

@@ -303,7 +303,7 @@ class Study:
             if exhausted:
                 raise SpaceExhausted
             sources.append("optimizer")
-            return self.space.validate(self.optimizer.ask())
+            return self.optimizer.ask()  # validated once, below, with whatever the scheduler launches
 
         launch = Launch(sample(), budget) if self.scheduler is None else self.scheduler.next(sample)
         if launch is None:
