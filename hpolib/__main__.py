@@ -76,16 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     b = commands.add_parser("book", help="build the Jupyter Book of a profile from its executed notebooks")
     b.add_argument("--profile", default="quick", help="smoke | quick | full | paper (default quick)")
     b.add_argument("--executed", default=None, help="folder of executed notebooks (default runs/book/PROFILE)")
+    b.add_argument("--browser", action="store_true",
+                   help="then open every page in headless Chromium, check each figure is drawn, save screenshots")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(parser, args)
     if args.command == "book":
-        from .book import build
+        from .book import build, check_in_browser
 
         try:
-            print(f"book: {build(args.profile, args.executed) / 'index.html'}")
+            html = build(args.profile, args.executed)
         except ValueError as exc:
             parser.error(str(exc))
+        print(f"book: {html / 'index.html'}")
+        if args.browser:
+            for page, figures in check_in_browser(html).items():
+                print(f"  {page:<32} {figures:>3} figures drawn")
+            print(f"screenshots: {html.parent / 'screenshots'}")
         return 0
     for name in ("trials", "seeds", "workers"):
         if getattr(args, name) < 1:

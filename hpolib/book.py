@@ -5,10 +5,16 @@
 the nbval baselines in ``tests/notebooks/``) into ``_build/<profile>/src`` and
 builds it with warnings as errors into ``_build/<profile>/_build/html``. The
 book never executes a notebook, and each profile has its own book.
+
+``python -m hpolib book --profile quick --browser`` then opens every page in
+headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by
+Selenium) and checks that each figure was loaded and drawn, saving a
+full-page screenshot of each chapter beside the HTML.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +22,7 @@ from pathlib import Path
 
 from .runner import BASELINES, NOTEBOOKS, OUTPUT
 
-__all__ = ["build"]
+__all__ = ["build", "check_in_browser"]
 
 ROOT = NOTEBOOKS.parent
 
@@ -47,6 +53,8 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     shutil.copytree(ROOT / "book", stage / "book")
     for name in wanted:
         shutil.copy(executed / name, stage / "notebooks" / name)
+    studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
+    (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -54,3 +62,83 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         raise RuntimeError(f"the book of profile {profile!r} did not build:\n"
                            f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     return target / "_build" / "html"
+
+
+def _runs_table(folder: Path, names: list[str]) -> str:
+    """A Markdown table of how each notebook of the book was executed, from papermill's record in it."""
+    import json
+
+    rows = ["| chapter | profile | executed (UTC) | time |", "|---|---|---|---|"]
+    for name in names:
+        record = json.loads((folder / name).read_text())["metadata"].get("papermill", {})
+        seconds = record.get("duration") or 0.0
+        time = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {record.get('parameters', {}).get('profile', '?')} "
+                    f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} | {time} |")
+    return "\n".join(rows) + "\n"
+
+
+def _chapters() -> list[str]:
+    """The chapters of ``_toc.yml`` in order, as paths without suffix (``notebooks/lenet_hpo``)."""
+    return re.findall(r"- file: (\S+)", (ROOT / "_toc.yml").read_text())
+
+
+def _pages(html: Path) -> list[Path]:
+    """The book's pages in table-of-contents order: the root, then every chapter."""
+    return [html / "index.html"] + [html / f"{name}.html" for name in _chapters()]
+
+
+def check_in_browser(html: str | Path, screenshots: str | Path | None = None) -> dict[str, int]:
+    """Open every page of a built book in headless Chromium; return the figures drawn per page.
+
+    A figure counts as drawn when the browser finished loading it and it has a
+    non-zero natural width. Raises ``RuntimeError`` naming every page that is
+    missing or has an image the browser could not draw.
+
+    Parameters
+    ----------
+    html : path
+        The book's HTML folder, as returned by :func:`build`.
+    screenshots : path or None
+        Folder for one full-page PNG per page (default ``<html>/../screenshots``).
+    """
+    import shutil as _shutil
+
+    driver_path, browser_path = _shutil.which("chromedriver"), _shutil.which("chromium")
+    if not (driver_path and browser_path):
+        raise RuntimeError("the browser check needs Chromium and its driver: "
+                           "`apt-get install chromium chromium-driver` (Debian)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    html = Path(html).resolve()
+    screenshots = Path(screenshots) if screenshots else html.parent / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    drawn, problems = {}, []
+    try:
+        for page in _pages(html):
+            name = str(page.relative_to(html))
+            if not page.exists():
+                problems.append(f"{name}: no such page")
+                continue
+            driver.get(page.as_uri())
+            images = driver.execute_script(
+                "return Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);")
+            broken = [src for src, ok in images if not ok]
+            if broken:
+                problems.append(f"{name}: images not drawn: {broken}")
+            drawn[name] = sum(ok for _, ok in images)
+            height = driver.execute_script("return document.documentElement.scrollHeight;")
+            driver.set_window_size(1280, min(max(int(height), 1000), 16000))
+            driver.save_screenshot(str(screenshots / f"{name.replace('/', '_').removesuffix('.html')}.png"))
+            driver.set_window_size(1280, 1000)
+    finally:
+        driver.quit()
+    if problems:
+        raise RuntimeError("the book does not show every figure:\n" + "\n".join(problems))
+    return drawn

@@ -31,7 +31,7 @@ from ._checks import check_whole
 __all__ = ["image_classifier", "ImageClassifier"]
 
 CHECKPOINT = "checkpoint.pt"  # file name inside a trial's checkpoint folder
-_TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule"}
+_TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule", "patience"}
 _DECAY_KEYS = {"lr_decay", "lr_decay_every"}  # a StepDecay schedule (PBT's decay ratio and pace)
 
 
@@ -52,7 +52,9 @@ class ImageClassifier:
         self.max_epochs, self.seed, self.device, self.test = max_epochs, seed, device, test
         self.data_options = dict(data_options or {})
         self._data = dataset if isinstance(dataset, datasets.Dataset) else None
-        self._builder_keys = set(inspect.signature(self.build).parameters)
+        parameters = inspect.signature(self.build).parameters.values()
+        self._builder_keys = {p.name for p in parameters if p.kind is not p.VAR_KEYWORD}
+        self._builder_takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)  # e.g. cnn_from_layers
 
     def __getstate__(self):  # workers load the data themselves (from the cache) rather than receive it
         state = dict(self.__dict__)
@@ -73,14 +75,15 @@ class ImageClassifier:
         implied = {"in_channels": channels, "num_classes": data.num_classes, "input_size": size,
                    "in_features": channels * size * size}
         kwargs = {k: v for k, v in implied.items() if k in self._builder_keys}
-        kwargs.update({k: v for k, v in config.items() if k in self._builder_keys})
+        kwargs.update({k: v for k, v in config.items() if k in self._builder_keys
+                       or (self._builder_takes_any and k not in _TRAIN_KEYS | _DECAY_KEYS)})
         torch.manual_seed(self.seed)
         return self.build(**kwargs)
 
     def __call__(self, config: dict, budget=None, report=None) -> dict:
         config = {**self.fixed, **config}
         unknown = sorted(set(config) - self._builder_keys - _TRAIN_KEYS - _DECAY_KEYS)
-        if unknown:
+        if unknown and not self._builder_takes_any:
             raise ValueError(f"configuration keys {unknown} are neither arguments of the model builder "
                              f"({sorted(self._builder_keys)}) nor of training ({sorted(_TRAIN_KEYS)})")
         budget = self.max_epochs if budget is None else budget
@@ -102,7 +105,7 @@ class ImageClassifier:
         if save_dir is not None and fraction == 1:
             torch.save(result.checkpoint, save_dir / CHECKPOINT)
         metrics = {k: v for k, v in result.final.items() if k in ("train_loss", "val_loss", "val_accuracy")}
-        metrics["epochs"] = epochs
+        metrics["epochs"] = result.history[-1]["epoch"] if result.history else epochs  # fewer if stopped early
         if self.test:
             metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device)
         return metrics

@@ -15,6 +15,10 @@ PROFILE_NAMES = ("smoke", "quick", "full", "paper")
 
 _LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}  # the source report's ranges
 
+_IIS_SPACE = dict(lr_range=(1e-4, 0.3), filters=(4, 64), kernels=(2, 5), dense_layers=(0, 2), dense_units=(16, 256),
+                  batch_size=(16, 256), l1=(1e-7, 1e-3), l2=(1e-7, 1e-3))  # Hinz et al. (2018): per-layer conv
+# settings, dense layers, batch size, L1 and L2 (the paper's exact bounds are not in the source notes)
+
 PROFILES: dict[str, dict[str, dict]] = {
     "lenet_hpo": {
         "smoke": dict(dataset="digits", size=32, subset=500, grayscale=True, seeds=[0, 1], epochs=2, budget=6,
@@ -24,10 +28,9 @@ PROFILES: dict[str, dict[str, dict]] = {
                       budget=12, min_epochs=1, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
                                                          "bohb"],
                       grid_resolution=2, final_epochs=8, **_LENET_SPACE),
-        "full": dict(dataset="cifar10", size=32, subset=10000, grayscale=False, seeds=[0, 1, 2], epochs=10,
-                     budget=400, min_epochs=2, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
-                                                        "bohb"],
-                     grid_resolution=2, final_epochs=20, **_LENET_SPACE),
+        "full": dict(dataset="cifar10", size=32, subset=4000, grayscale=False, seeds=[0, 1], epochs=8, budget=64,
+                     min_epochs=1, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"],
+                     grid_resolution=2, final_epochs=15, **_LENET_SPACE),
         "paper": dict(dataset="cifar10", size=32, subset=None, grayscale=False, seeds=[0, 1, 2, 3, 4], epochs=40,
                       budget=4000, min_epochs=10, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
                                                            "bohb"],
@@ -42,7 +45,7 @@ PROFILES: dict[str, dict[str, dict]] = {
                       split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=6, pbt_epochs=8,
                       ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
                       perturb=(0.8, 1.2), resample_probability=0.25, width=128),
-        "full": dict(dataset="mnist", subset=20000, seeds=[0, 1, 2], n_trials=40, epochs=15, checkpoints=[3, 6],
+        "full": dict(dataset="mnist", subset=20000, seeds=[0, 1], n_trials=40, epochs=10, checkpoints=[2, 4],
                      split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=10, pbt_epochs=15,
                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
                      perturb=(0.8, 1.2), resample_probability=0.25, width=128),
@@ -50,6 +53,38 @@ PROFILES: dict[str, dict[str, dict]] = {
                       checkpoints=[3, 6], split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3,
                       population_size=10, pbt_epochs=30, ready=2, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0),
                       decay_every=(1, 3), perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+    },
+    "iis_fanova": {
+        "smoke": dict(dataset="digits", subset=None, grayscale=True, resolutions=[4, 8], evaluations=8,
+                      iis_evaluations=[5, 3], optimizers=["random", "tpe", "ga"], seed=0, epochs=3, patience=2,
+                      carry=2, **_IIS_SPACE, conv_layers=(1, 2)),
+        "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, resolutions=[7, 14, 28], evaluations=16,
+                      iis_evaluations=[8, 5, 3], optimizers=["random", "tpe", "ga"], seed=0, epochs=4, patience=2,
+                      carry=2, **_IIS_SPACE, conv_layers=(1, 2)),
+        "full": dict(dataset="cifar10", subset=3000, grayscale=True, resolutions=[8, 16, 32], evaluations=30,
+                     iis_evaluations=[15, 10, 5], optimizers=["random", "tpe", "ga"], seed=0, epochs=10, patience=3,
+                     carry=3, **_IIS_SPACE, conv_layers=(1, 3)),
+        "paper": dict(dataset="stl10", subset=None, grayscale=True, resolutions=[32, 64, 96], evaluations=1500,
+                      iis_evaluations=[750, 500, 250], optimizers=["random", "tpe", "ga"], seed=0, epochs=100,
+                      patience=5, carry=10, **_IIS_SPACE, conv_layers=(1, 5)),
+    },
+    "autolrs": {
+        "smoke": dict(dataset="digits", subset=None, grayscale=True, depth=11, width_multiplier=0.0625, steps=100,
+                      batch_size=64, val_size=128, base_lr=0.1, constant_lrs=[0.01, 0.1],
+                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=20, tau_max=40, k=3,
+                      explore_fraction=0.25, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
+        "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=240,
+                      batch_size=128, val_size=200, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
+                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=30, tau_max=120, k=5,
+                      explore_fraction=0.2, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
+        "full": dict(dataset="cifar10", subset=10000, grayscale=False, depth=16, width_multiplier=0.125, steps=800,
+                     batch_size=128, val_size=256, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1, 0.3],
+                     schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=50, tau_max=200, k=5,
+                     explore_fraction=0.2, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
+        "paper": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=1.0, steps=50000,
+                      batch_size=128, val_size=1000, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1, 0.3],
+                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=1000, tau_max=8000,
+                      k=10, explore_fraction=0.1, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
     },
 }
 
@@ -75,5 +110,6 @@ def banner(study: str, profile: str, settings: dict) -> str:
     """One line saying at which scale a notebook ran (shown at the top of every page of the book)."""
     scale = {"smoke": "a seconds-long smoke test", "quick": "a minutes-long run on bundled data",
              "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
-    what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "epochs", "budget", "seeds") if k in settings)
+    what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "subset", "model", "resolutions", "epochs", "steps",
+                                                    "budget", "evaluations", "seeds", "seed") if k in settings)
     return f"{study} at profile '{profile}' ({scale}): {what}"

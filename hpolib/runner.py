@@ -8,12 +8,13 @@ overwrite each other's results.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 from pathlib import Path
 
 from .profiles import PROFILE_NAMES
 
-__all__ = ["NOTEBOOKS", "run", "parse_parameter", "notebook_parameters"]
+__all__ = ["NOTEBOOKS", "run", "parse_parameter", "notebook_parameters", "one_thread"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OUTPUT = Path("runs") / "book"
@@ -51,7 +52,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     """Execute notebook ``name`` at ``profile`` with ``parameters``; return the executed notebook's path.
 
     ``baseline=True`` writes the nbval regression baseline instead: the notebook executed at the
-    ``smoke`` profile into ``tests/notebooks/``, its results in a temporary folder.
+    ``smoke`` profile with one thread into ``tests/notebooks/``, its results in a temporary folder.
     """
     import papermill
 
@@ -71,8 +72,28 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
         results = str(folder.resolve())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.ipynb"
-    papermill.execute_notebook(str(_path(name)), str(target), parameters={**parameters, "profile": profile,
-                                                                          "output_dir": results},
-                               progress_bar=progress, cwd=str(folder), kernel_name="python3")
+    with one_thread() if baseline else contextlib.nullcontext():
+        papermill.execute_notebook(str(_path(name)), str(target), parameters={**parameters, "profile": profile,
+                                                                              "output_dir": results},
+                                   progress_bar=progress, cwd=str(folder), kernel_name="python3")
     return target
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Processes started inside run with one thread, as baselines are made and checked.
+
+    A convolution's sums are split across threads and round differently with
+    another thread count; with one, a baseline gives the same numbers on every machine.
+    """
+    saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    os.environ.update(dict.fromkeys(saved, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
 

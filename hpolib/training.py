@@ -133,7 +133,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
           momentum: float = 0.9, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, batch_size: int = 64,
           lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str = "auto",
           data_fraction: float = 1.0, checkpoint: dict | None = None, until: int | None = None,
-          report: Callable[[int, dict], None] | None = None, eval_batch_size: int = 1024) -> TrainResult:
+          patience: int | None = None, report: Callable[[int, dict], None] | None = None,
+          eval_batch_size: int = 1024) -> TrainResult:
     """Train ``model`` on ``data.train`` for ``epochs`` epochs, evaluating on ``data.val`` after each.
 
     Parameters
@@ -164,6 +165,10 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         Stop after this epoch (default ``epochs``), keeping the schedule of an
         ``epochs``-long run: training to ``until`` and then resuming from the
         checkpoint to ``epochs`` gives the same model as one run.
+    patience : int or None
+        Early stopping: stop once the validation loss has not improved for
+        this many epochs in a row (counted from this call's first epoch); the
+        checkpoint then holds the epoch reached.
     report : callable or None
         ``report(epoch, metrics)`` after every epoch with train_loss, val_loss, val_accuracy, lr, seconds.
 
@@ -182,6 +187,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         raise ValueError(f"until must be a whole number in [1, epochs={epochs}], got {until!r}")
     if not 0 < data_fraction <= 1:
         raise ValueError(f"data_fraction must be in (0, 1], got {data_fraction!r}")
+    if patience is not None:
+        check_whole("patience", patience, 1)
     lr_factor(lr_schedule, 0.0)  # validates the schedule
     device = resolve_device(device)
     model.to(device)
@@ -202,6 +209,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     total_steps = epochs * steps_per_epoch
     weights = [p for name, p in model.named_parameters() if p.ndim > 1]
     result = TrainResult()
+    best_loss, since_best = math.inf, 0
     model.train()
     for epoch in range(start_epoch, until):
         started = time.perf_counter()
@@ -233,6 +241,11 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         result.history.append(metrics)
         if report is not None:
             report(epoch + 1, metrics)
+        best_loss, since_best = (val_loss, 0) if val_loss < best_loss else (best_loss, since_best + 1)
+        if patience is not None and since_best >= patience:
+            break
     result.checkpoint = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()},
-                         "optimizer": copy.deepcopy(opt.state_dict()), "epoch": until, "rng": torch.get_rng_state()}
+                         "optimizer": copy.deepcopy(opt.state_dict()),
+                         "epoch": result.history[-1]["epoch"] if result.history else until,
+                         "rng": torch.get_rng_state()}
     return result

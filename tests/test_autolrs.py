@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hpolib.data import load
-from hpolib.lr import AutoLRS, Trainer, forecast_loss
+from hpolib.lr import AutoLRS, Trainer, forecast_loss, run_schedule
 from hpolib.models import mlp
 from hpolib.training import Diverged
 
@@ -27,6 +27,16 @@ def test_the_forecaster_falls_back_when_the_fit_is_not_usable():
     assert forecast_loss(rising, 100) == (pytest.approx(np.mean(rising[-5:])), "fallback")
     with pytest.raises(ValueError, match="finite"):
         forecast_loss([1.0, float("nan"), 0.5, 0.4], 10)
+    # a rate that blows the loss up from 0.3 and brings part of it back is judged by where it ended
+    blown = 1000.0 * np.exp(-0.1 * np.arange(1, 33)) + 50.0
+    assert forecast_loss(blown, 160)[1] == "exponential"  # on its own the recovery looks like progress
+    assert forecast_loss(blown, 160, start=0.3) == (pytest.approx(np.mean(blown[-8:])), "fallback")
+
+
+def test_a_forecast_never_goes_below_zero():
+    steep = np.linspace(1.0, 0.2, 30)  # a straight fall would cross zero long before step 500
+    value, how = forecast_loss(steep, 500, start=1.05)
+    assert how == "exponential" and 0.0 <= value < 0.2
 
 
 class Quadratic:
@@ -102,6 +112,21 @@ def test_autolrs_on_a_real_network_records_its_schedule():
     assert len(result.explored) == 15 and result.explore_steps == 5 * (10 + 20 + 20)
     assert result.val_loss[-1] < 0.5 * result.val_loss[0]
     assert trainer.accuracy(data.val)[1] > 0.85  # a constant 0.1 reaches 0.92 in 100 steps
+    assert [a["step"] for a in result.accuracy] == [40, 120, 200]
+    assert result.accuracy[-1]["val_accuracy"] == trainer.val_accuracy()
+
+
+def test_a_fixed_schedule_is_recorded_step_by_step():
+    data = load("digits", seed=0)
+    torch.manual_seed(0)
+    trainer = Trainer(mlp(in_features=64, num_classes=10, width=32), data, batch_size=32, val_size=100, seed=0)
+    run = run_schedule(trainer, 0.1, "step", 120, eval_every=50)
+    assert run.lrs[:60] == [0.1] * 60 and run.lrs[60:90] == [pytest.approx(0.01)] * 30
+    assert run.lrs[90:] == [pytest.approx(0.001)] * 30 and len(run.val_loss) == len(run.train_loss) == 120
+    assert [a["step"] for a in run.accuracy] == [50, 100, 120] and run.accuracy[-1]["val_accuracy"] > 0.85
+    assert trainer.step == 120 and not run.explored
+    with pytest.raises(ValueError, match="lr must be"):
+        run_schedule(trainer, -0.1)
 
 
 def test_autolrs_arguments_are_checked():

@@ -90,3 +90,28 @@ def test_cnn_too_deep_is_a_clear_error():
         cnn(input_size=8, filters=[8, 8, 8, 8])
     with pytest.raises(ValueError, match="one value per conv layer"):
         cnn(filters=[8, 8], kernel_sizes=[3])
+
+
+def test_cnn_from_layers_reads_the_active_layers_of_a_flat_configuration():
+    from hpolib.models import cnn_from_layers
+
+    net = cnn_from_layers(3, 10, 32, conv_layers=3, filters_1=4, kernel_1=5, filters_2=8, kernel_2=3, filters_3=16,
+                          kernel_3=1, filters_4=999, dense_layers=2, dense_units=20)
+    convs = [m for m in net.features if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.out_channels, c.kernel_size[0]) for c in convs] == [(4, 5), (8, 3), (16, 1)]
+    assert [m.out_features for m in net.classifier if isinstance(m, torch.nn.Linear)] == [20, 20, 10]
+    assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert cnn_from_layers(1, 10, 8, conv_layers=1, dense_layers=0)(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
+    with pytest.raises(ValueError, match="unknown setting 'width'"):
+        cnn_from_layers(width=3)
+    with pytest.raises(ValueError, match="too deep for 4 px"):
+        cnn_from_layers(1, 10, 4, conv_layers=3)
+
+
+def test_an_objective_passes_a_flat_configuration_to_a_builder_with_keyword_arguments():
+    from hpolib.objectives import image_classifier
+
+    objective = image_classifier("cnn_from_layers", "digits", max_epochs=1, fixed={"batch_size": 64})
+    metrics = objective({"conv_layers": 2, "filters_1": 4, "kernel_1": 3, "filters_2": 8, "kernel_2": 3,
+                         "filters_3": 16, "kernel_3": 5, "dense_layers": 1, "dense_units": 16, "lr": 0.05, "l2": 1e-5})
+    assert 0 <= metrics["val_accuracy"] <= 1 and metrics["epochs"] == 1

@@ -1,10 +1,12 @@
 """The notebook runner and the profiles: parameters are checked before anything runs."""
 
+import shutil
+
 import pytest
 
 from hpolib.__main__ import main
 from hpolib.profiles import PROFILES, banner, resolve
-from hpolib.runner import notebook_parameters, parse_parameter, run
+from hpolib.runner import NOTEBOOKS, notebook_parameters, parse_parameter, run
 
 
 def test_every_profile_of_a_study_sets_the_same_knobs_and_the_notebook_takes_them_all():
@@ -33,7 +35,7 @@ def test_parameters_are_python_literals_or_strings():
 
 
 def test_unknown_notebooks_and_parameters_are_refused_before_running(tmp_path, capsys):
-    with pytest.raises(ValueError, match="unknown notebook .nope.; known: lcm_pbt, lenet_hpo"):
+    with pytest.raises(ValueError, match="unknown notebook .nope.; known: autolrs, iis_fanova, lcm_pbt, lenet_hpo"):
         run("nope", "smoke", output=tmp_path)
     with pytest.raises(ValueError, match=r"unknown parameters \['learning_rate'\] for lenet_hpo; valid: budget"):
         run("lenet_hpo", "smoke", {"learning_rate": 0.1}, output=tmp_path)
@@ -43,13 +45,19 @@ def test_unknown_notebooks_and_parameters_are_refused_before_running(tmp_path, c
     assert not list(tmp_path.iterdir())  # nothing ran, nothing was written
 
 
-def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(tmp_path):
+@pytest.fixture(scope="module")
+def smoke_book(tmp_path_factory):
+    from hpolib.book import build
+
+    return build("smoke", output=tmp_path_factory.mktemp("book"))
+
+
+def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_book):
     import json
 
-    from hpolib.book import build
     from hpolib.runner import BASELINES
 
-    html = build("smoke", output=tmp_path)
+    html = smoke_book
     for chapter in ("index.html", "book/overview.html", "book/reproducibility.html", "book/references.html"):
         assert (html / chapter).exists(), chapter
     for notebook in BASELINES.glob("*.ipynb"):
@@ -59,3 +67,15 @@ def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(tmp_path)
         assert figures > 0 and page.count("<img") >= figures
         assert "at profile &#39;smoke&#39;" in page or "at profile 'smoke'" in page  # the banner
     assert "LeCun" in (html / "book" / "references.html").read_text()
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
+                    reason="needs Debian's chromium and chromium-driver")
+def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
+    from hpolib.book import check_in_browser
+
+    drawn = check_in_browser(smoke_book)
+    for name in NOTEBOOKS.glob("*.ipynb"):
+        assert drawn[f"notebooks/{name.stem}.html"] > 0
+    assert set(drawn) >= {"index.html", "book/overview.html", "book/references.html"}
+    assert len(list((smoke_book.parent / "screenshots").glob("*.png"))) == len(drawn)

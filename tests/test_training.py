@@ -125,3 +125,22 @@ def test_step_decay_counts_absolute_epochs():
     assert [decay(e / 6) for e in range(6)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
     with pytest.raises(ValueError, match=r"lr_decay must be in \(0, 1\]"):
         StepDecay(1.5, 2, 6)
+
+
+def test_early_stopping_after_patience_epochs_without_a_better_validation_loss(digits):
+    full = train(digits_mlp(), digits, 12, lr=0.5, momentum=0.9, batch_size=16, seed=0)
+    losses = [h["val_loss"] for h in full.history]
+    expected, since = 12, 0  # the first epoch that ends a run of 2 epochs without a new lowest loss
+    for epoch in range(1, 12):
+        since = 0 if losses[epoch] < min(losses[:epoch]) else since + 1
+        if since == 2:
+            expected = epoch + 1
+            break
+    stopped = train(digits_mlp(), digits, 12, lr=0.5, momentum=0.9, batch_size=16, seed=0, patience=2)
+    assert len(stopped.history) == expected < 12 and stopped.checkpoint["epoch"] == expected
+    assert stopped.history == [{**h, "seconds": stopped.history[i]["seconds"]} for i, h in enumerate(full.history[:expected])]
+    objective = image_classifier("mlp", digits, fixed={"width": 64, "lr": 0.5, "momentum": 0.9, "batch_size": 16, "patience": 2},
+                                 max_epochs=12)  # the network and training above, as a study objective
+    assert objective({}, 12)["epochs"] == expected
+    with pytest.raises(ValueError, match="patience must be a whole number >= 1"):
+        train(digits_mlp(), digits, 2, patience=0)

@@ -1,5 +1,5 @@
 """Learning-rate schedules found while training: AutoLRS."""
 
-from .autolrs import AutoLRS, AutoLRSResult, Trainer, forecast_loss
+from .autolrs import AutoLRS, LRRun, Trainer, forecast_loss, run_schedule
 
-__all__ = ["AutoLRS", "AutoLRSResult", "Trainer", "forecast_loss"]
+__all__ = ["AutoLRS", "LRRun", "Trainer", "forecast_loss", "run_schedule"]

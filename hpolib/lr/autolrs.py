@@ -42,19 +42,25 @@ from scipy.optimize import OptimizeWarning, curve_fit
 
 from .._checks import check_positive, check_whole
 from ..optimizers.gp import fit_gp
-from ..training import Diverged, evaluate, resolve_device
+from ..training import Diverged, evaluate, lr_factor, resolve_device
 
-__all__ = ["AutoLRS", "AutoLRSResult", "Trainer", "forecast_loss"]
+__all__ = ["AutoLRS", "LRRun", "Trainer", "forecast_loss", "run_schedule"]
 
 
-def forecast_loss(losses, horizon: float) -> tuple[float, str]:
+def forecast_loss(losses, horizon: float, start: float | None = None) -> tuple[float, str]:
     """Forecast of the loss after ``horizon`` steps from the series ``losses`` (one per step, step 1 first).
 
     Fits ``y(t) = a exp(-b t) + c`` by least squares (``scipy.optimize.curve_fit``,
-    ``a >= 0``, ``b > 0``: a decaying curve) and evaluates it at ``horizon``.
+    ``a >= 0``, ``b > 0``, ``c >= 0``: a decaying curve above zero, as a loss
+    is) and evaluates it at ``horizon``. ``start``, the loss before the first
+    step, joins the fit as ``t = 0`` when given.
+
     The fallback, used with fewer than four points, a failed fit, or a series
-    that does not go down (its last quarter not below its first), is the mean
-    of the series' last quarter: the loss is taken to stay where it is.
+    that does not go down (its last quarter not below its first quarter, nor
+    below ``start``), is the mean of the series' last quarter: the loss is
+    taken to stay where it is. A learning rate that first blows the loss up
+    and then brings part of it back is so judged by where it ended, not by an
+    extrapolation of the recovery.
 
     Returns
     -------
@@ -62,12 +68,14 @@ def forecast_loss(losses, horizon: float) -> tuple[float, str]:
         ``how`` is ``"exponential"`` or ``"fallback"``.
     """
     y = np.asarray(losses, dtype=float)
-    if not np.all(np.isfinite(y)):
-        raise ValueError("losses must be finite")
+    if not np.all(np.isfinite(y)) or (start is not None and not math.isfinite(start)):
+        raise ValueError("losses and start must be finite")
     tail = float(np.mean(y[-max(1, len(y) // 4):]))
-    if len(y) < 4 or tail >= float(np.mean(y[:max(1, len(y) // 4)])):
+    if len(y) < 4 or tail >= float(np.mean(y[:max(1, len(y) // 4)])) or (start is not None and tail >= start):
         return tail, "fallback"
     t = np.arange(1, len(y) + 1, dtype=float)
+    if start is not None:
+        t, y = np.concatenate([[0.0], t]), np.concatenate([[start], y])
     scale = len(y)  # fit in t / n so b is of order one
 
     def model(t, a, b, c):
@@ -77,8 +85,8 @@ def forecast_loss(losses, horizon: float) -> tuple[float, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
-            (a, b, c), _ = curve_fit(model, t, y, p0=(spread, 1.0, float(y.min())),
-                                     bounds=([0.0, 1e-6, -np.inf], [np.inf, 100.0, np.inf]), maxfev=5000)
+            (a, b, c), _ = curve_fit(model, t, y, p0=(spread, 1.0, max(float(y.min()), 0.0)),
+                                     bounds=([0.0, 1e-6, 0.0], [np.inf, 100.0, np.inf]), maxfev=5000)
     except (RuntimeError, ValueError):
         return tail, "fallback"
     value = float(model(horizon, a, b, c))
@@ -166,19 +174,52 @@ class Trainer:
         return out
 
     def accuracy(self, split) -> tuple[float, float]:
+        """``(loss, accuracy)`` on a whole split, e.g. ``trainer.data.test``."""
         return evaluate(self.model, split, device=self.device)
+
+    def val_accuracy(self) -> float:
+        """Accuracy on the whole validation split."""
+        return self.accuracy(self.data.val)[1]
 
 
 @dataclass
-class AutoLRSResult:
-    """What AutoLRS did: the learning rate of every training step, every explored point, per-step losses."""
+class LRRun:
+    """A training run's record: the learning rate and losses of every step, and the validation accuracy along
+    the way (``accuracy``: step, val_accuracy); for AutoLRS also every explored point and every stage."""
 
     lrs: list[float] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    accuracy: list[dict] = field(default_factory=list)
     explored: list[dict] = field(default_factory=list)  # stage, lr, forecast, how, realised (loss after tau')
     stages: list[dict] = field(default_factory=list)  # stage, start, tau, lr
     explore_steps: int = 0
+
+
+def run_schedule(trainer: Trainer, lr: float, schedule="constant", total_steps: int = 1000,
+                 eval_every: int | None = None, progress: bool = False) -> LRRun:
+    """Train ``total_steps`` steps at ``lr`` times :func:`hpolib.training.lr_factor` of ``schedule``.
+
+    The fixed schedules AutoLRS is compared with (constant, step, cosine,
+    one-cycle, or any callable of the progress in [0, 1]), recorded the same
+    way; the validation accuracy is measured every ``eval_every`` steps
+    (default: once per epoch) and at the end. Raises Diverged.
+    """
+    from tqdm.auto import tqdm
+
+    check_positive("lr", lr)
+    check_whole("total_steps", total_steps, 1)
+    every = check_whole("eval_every", eval_every or trainer.steps_per_epoch, 1)
+    run = LRRun()
+    for step in tqdm(range(total_steps), disable=not progress, desc=f"{schedule}", unit="step"):
+        rate = lr * lr_factor(schedule, step / total_steps)
+        (train_loss, val_loss), = trainer.train(1, rate)
+        run.lrs.append(rate)
+        run.train_loss.append(train_loss)
+        run.val_loss.append(val_loss)
+        if (step + 1) % every == 0 or step + 1 == total_steps:
+            run.accuracy.append({"step": step + 1, "val_accuracy": trainer.val_accuracy()})
+    return run
 
 
 class AutoLRS:
@@ -237,12 +278,17 @@ class AutoLRS:
         mu, sigma = model.predict(self._grid[:, None], return_std=True)
         return float(self._grid[int(np.argmin(mu - self.kappa * sigma))])
 
-    def run(self, trainer: Trainer, total_steps: int, progress: bool = False) -> AutoLRSResult:
-        """Train with ``trainer`` for ``total_steps`` steps, choosing the learning rate stage by stage."""
+    def run(self, trainer: Trainer, total_steps: int, progress: bool = False) -> LRRun:
+        """Train with ``trainer`` for ``total_steps`` steps, choosing the learning rate stage by stage.
+
+        ``trainer`` needs ``state()``, ``load(state)``, ``val_loss()`` and
+        ``train(steps, lr)`` (as :class:`Trainer` has); with ``val_accuracy()``
+        too, the accuracy at the end of every stage is recorded.
+        """
         from tqdm.auto import tqdm
 
         check_whole("total_steps", total_steps, 1)
-        result, tau, stage = AutoLRSResult(), self.tau, 0
+        result, tau, stage = LRRun(), self.tau, 0
         bar = tqdm(total=total_steps, disable=not progress, desc="AutoLRS", unit="step")
         start_loss = trainer.val_loss()
         while len(result.lrs) < total_steps:
@@ -254,7 +300,7 @@ class AutoLRS:
                 x = self.next_lr(xs, ys, rng)
                 try:
                     series = [v for _, v in trainer.train(short, 10 ** x)]
-                    forecast, how = forecast_loss(series, tau_now)
+                    forecast, how = forecast_loss(series, tau_now, start=start_loss)
                     realised = series[-1]
                 except Diverged:
                     forecast, how, realised = 2 * start_loss, "diverged", math.nan
@@ -271,6 +317,8 @@ class AutoLRS:
             result.lrs += [best] * tau_now
             result.train_loss += [t for t, _ in losses]
             result.val_loss += [v for _, v in losses]
+            if hasattr(trainer, "val_accuracy"):  # a trainer that can measure it (the Trainer above) records it
+                result.accuracy.append({"step": len(result.lrs), "val_accuracy": trainer.val_accuracy()})
             start_loss = result.val_loss[-1]
             bar.update(tau_now)
             tau, stage = min(int(round(tau * self.growth)), self.tau_max), stage + 1

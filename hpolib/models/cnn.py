@@ -17,7 +17,7 @@ from torch import nn
 
 from .lenet import ACTIVATIONS
 
-__all__ = ["CNN", "cnn", "max_conv_layers"]
+__all__ = ["CNN", "cnn", "cnn_from_layers", "max_conv_layers"]
 
 
 def _per_layer(value, n: int, name: str) -> list:
@@ -91,3 +91,32 @@ def cnn(in_channels: int = 3, num_classes: int = 10, input_size: int = 32, filte
     """Build a CNN: one conv layer per entry of ``filters``, then one dense layer per entry of ``dense``."""
     return CNN(in_channels, num_classes, input_size, filters, kernel_sizes, strides, dropouts, pool, dense,
                dense_dropout, activation)
+
+
+def cnn_from_layers(in_channels: int = 3, num_classes: int = 10, input_size: int = 32, conv_layers: int = 2,
+                    dense_layers: int = 1, dense_units: int = 128, activation: str = "relu", **layers) -> CNN:
+    """Build a CNN from a flat configuration, as a search space writes one (the IIS study's network).
+
+    Conv layer ``i`` (1-based) takes ``filters_i`` filters (default 32) of size
+    ``kernel_i`` (default 3); settings of layers beyond ``conv_layers`` are
+    ignored, so one flat space holds networks of every depth. Then
+    ``dense_layers`` dense layers (0 or more) of ``dense_units`` units.
+
+    Examples
+    --------
+    >>> net = cnn_from_layers(1, 10, 16, conv_layers=2, filters_1=8, kernel_1=5, filters_2=16, filters_3=99)
+    >>> [m.out_channels for m in net.features if isinstance(m, nn.Conv2d)]
+    [8, 16]
+    """
+    for key in layers:
+        name, _, index = key.rpartition("_")
+        if name not in ("filters", "kernel") or not index.isdigit() or int(index) < 1:
+            raise ValueError(f"unknown setting {key!r}: per-layer settings are filters_<i> and kernel_<i>, i >= 1")
+    if isinstance(conv_layers, bool) or not isinstance(conv_layers, int) or conv_layers < 1:
+        raise ValueError(f"conv_layers must be a whole number >= 1, got {conv_layers!r}")
+    if isinstance(dense_layers, bool) or not isinstance(dense_layers, int) or dense_layers < 0:
+        raise ValueError(f"dense_layers must be a whole number >= 0, got {dense_layers!r}")
+    filters = [layers.get(f"filters_{i}", 32) for i in range(1, conv_layers + 1)]
+    kernels = [layers.get(f"kernel_{i}", 3) for i in range(1, conv_layers + 1)]
+    return CNN(in_channels, num_classes, input_size, filters, kernels, dense=[dense_units] * dense_layers,
+               activation=activation)
