@@ -24,7 +24,6 @@ a trial of that stage and is never carried.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -42,7 +41,8 @@ __all__ = ["increasing_image_sizes", "IISResult"]
 
 @dataclass
 class IISResult:
-    """The stages' studies (smallest resolution first) and the seconds each stage took."""
+    """The stages' studies (smallest resolution first) and the seconds each stage's evaluations took
+    (the sum of its trials' durations, so a resumed search counts the time spent before it stopped too)."""
 
     stages: list[tuple[int, int]]
     studies: list[Study] = field(default_factory=list)
@@ -111,10 +111,9 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
         if not study.trials:  # a fresh stage: the best so far go first (a resumed one has them already)
             for config in _best_configs(history, carry, sign):
                 study.enqueue(config)
-        started = time.perf_counter()
         study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
         result.studies.append(study)
-        result.seconds.append(time.perf_counter() - started)
+        result.seconds.append(sum(t.duration for t in study.trials if t.state.finished))
         history += [(t.config, t.value if t.state is TrialState.COMPLETE else None, t.budget)
                     for t in study.trials if t.state.finished]
     return result
