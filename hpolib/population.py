@@ -1,12 +1,14 @@
 """Train a population of same-architecture networks with different hyperparameters in one batched pass.
 
 The members' parameters are stacked (``torch.func.stack_module_state``) and
-one ``vmap``-ed gradient call computes every member's gradient on the same
-minibatch; SGD with momentum and weight decay then updates all members at
-once, each with its own learning rate, momentum and weight decay. One large
-batched matrix product per layer replaces K small ones, which is what makes
-it faster than training the members one after the other, for PBT and LCM
-populations and synchronous brackets alike.
+one ``vmap``-ed forward pass runs every member on the same minibatch. The
+members share no weights, so one ordinary backward pass of their summed
+losses gives each member its own gradient; SGD with momentum and weight
+decay then updates all members at once, in place, each with its own
+learning rate, momentum and weight decay. One large batched matrix product
+per layer replaces K small ones, which is what makes it faster than training
+the members one after the other, for PBT and LCM populations and synchronous
+brackets alike.
 
 It follows ``torch.optim.SGD`` exactly (``d = g + wd * w``; ``b = mu * b + d``,
 with ``b = d`` on the first step; ``w = w - lr * b``) and the data order of
@@ -14,7 +16,7 @@ with ``b = d`` on the first step; ``w = w - lr * b``) and the data order of
 with the same initial weights would, up to float rounding (the tests hold
 it to 1e-4 after three epochs). Networks with batch norm or dropout are not
 supported: their per-member running state and randomness would need more
-than a gradient ``vmap``.
+than a batched forward pass.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call, grad_and_value, stack_module_state, vmap
+from torch.func import functional_call, stack_module_state, vmap
 
 from .data import Dataset
 from .training import resolve_device
@@ -75,15 +77,15 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
 
     models = [copy.deepcopy(m).to(device) for m in models]
     params, buffers = stack_module_state(models)
-    params = {name: p.detach() for name, p in params.items()}
+    params = {name: p.detach().requires_grad_() for name, p in params.items()}
     skeleton = copy.deepcopy(models[0]).to("meta")
-
-    def loss(p, b, x, y):
-        return F.cross_entropy(functional_call(skeleton, (p, b), (x,)), y)
-
-    gradients = vmap(grad_and_value(loss), in_dims=(0, 0, None, None))
     forward = vmap(lambda p, b, x: functional_call(skeleton, (p, b), (x,)), in_dims=(0, 0, None))
-    momenta = {name: None for name in params}
+
+    def per_parameter(values):  # a (k, 1, ..., 1) view for each parameter, broadcast over its members
+        return {name: values.view((k,) + (1,) * (p.ndim - 1)) for name, p in params.items()}
+
+    lr, momentum, decay = per_parameter(lr), per_parameter(momentum), per_parameter(decay) if decay.any() else None
+    momenta = {}
     x_all, y_all = data.train.x.to(device), data.train.y.to(device)
     history = []
     for epoch in range(epochs):
@@ -92,13 +94,18 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         running = torch.zeros(k, device=device)
         for begin in range(0, len(order), batch_size):
             index = order[begin:begin + batch_size]
-            grads, losses = gradients(params, buffers, x_all[index], y_all[index])
+            out = forward(params, buffers, x_all[index])  # (members, batch, classes)
+            losses = F.cross_entropy(out.transpose(1, 2), y_all[index].expand(k, -1), reduction="none").mean(1)
+            # Members share no weights, so the gradient of the summed losses is each member's own gradient.
+            grads = torch.autograd.grad(losses.sum(), list(params.values()))
             running += losses.detach() * len(index)
-            for name, p in params.items():
-                shape = (k,) + (1,) * (p.ndim - 1)
-                d = grads[name] + decay.view(shape) * p
-                momenta[name] = d if momenta[name] is None else momentum.view(shape) * momenta[name] + d
-                params[name] = p - lr.view(shape) * momenta[name]
+            with torch.no_grad():
+                for (name, p), g in zip(params.items(), grads):  # in place: the step allocates nothing
+                    d = g if decay is None else g.addcmul_(decay[name], p)
+                    if name in momenta:
+                        d = momenta[name].mul_(momentum[name]).add_(d)
+                    momenta[name] = d
+                    p.addcmul_(lr[name], d, value=-1.0)
         metrics = _evaluate(forward, params, buffers, data.val.x.to(device), data.val.y.to(device))
         for m, train_loss in zip(metrics, (running / len(order)).tolist()):
             m.update(train_loss=train_loss, seconds=(time.perf_counter() - started) / k)
@@ -106,7 +113,7 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         if report is not None:
             report(epoch + 1, metrics)
     for i, model in enumerate(models):
-        model.load_state_dict({**{n: p[i] for n, p in params.items()}, **{n: b[i] for n, b in buffers.items()}})
+        model.load_state_dict({**{n: p[i].detach() for n, p in params.items()}, **{n: b[i] for n, b in buffers.items()}})
     return models, history
 
 
