@@ -57,13 +57,15 @@ HPOLIB = {
     "hpolib-random": lambda space, seed: RandomSearch(space, seed=seed),
     "hpolib-tpe": lambda space, seed: TPE(space, seed=seed),
     "hpolib-gp": lambda space, seed: GPOptimizer(space, seed=seed),
+    "hpolib-gp-warped": lambda space, seed: GPOptimizer(space, warp_targets=True, seed=seed),
     "hpolib-pso": lambda space, seed: PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5,
                                           seed=seed),
     "hpolib-ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
 }
 PAIRS = [("hpolib-random", "optuna-random"), ("hpolib-tpe", "optuna-tpe"), ("hpolib-gp", "skopt-gp"),
-         ("hpolib-gp", "optuna-gp"), ("hpolib-pso", "pyswarms-pso"), ("hpolib-ga", "optuna-random")]
-GP_METHODS = {"hpolib-gp", "skopt-gp", "optuna-gp"}
+         ("hpolib-gp", "optuna-gp"), ("hpolib-gp-warped", "skopt-gp"), ("hpolib-gp-warped", "optuna-gp"),
+         ("hpolib-pso", "pyswarms-pso"), ("hpolib-ga", "optuna-random")]
+GP_METHODS = {"hpolib-gp", "hpolib-gp-warped", "skopt-gp", "optuna-gp"}
 
 
 # ------------------------------------------------------------------ runners: each returns every value, in order
@@ -287,9 +289,15 @@ def main() -> None:
     parser.add_argument("--gp-evals", type=int, default=40, help="evaluations for the GP methods")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--methods", nargs="+", default=None, help="run only these methods (default: all)")
     args = parser.parse_args()
 
     methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "skopt-gp", "pyswarms-pso"]
+    if args.methods:
+        unknown = sorted(set(args.methods) - set(methods))
+        if unknown:
+            parser.error(f"unknown methods {unknown}; known: {', '.join(methods)}")
+        methods = [m for m in methods if m in args.methods]
     jobs = []
     for method in methods:
         gp = method in GP_METHODS
@@ -301,7 +309,7 @@ def main() -> None:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed = time.perf_counter() - started
 
-    tag = f"seeds{args.seed_offset}"
+    tag = f"seeds{args.seed_offset}" + ("" if args.methods is None else "_" + "_".join(methods))
     RESULTS.mkdir(exist_ok=True)
     summary, verdicts = summarise(runs), compare(runs)
     with pd.option_context("display.width", 160, "display.max_rows", 200, "display.float_format", "{:.4g}".format):
