@@ -14,6 +14,7 @@ full-page screenshot of each chapter beside the HTML.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -66,8 +67,6 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
 
 def _runs_table(folder: Path, names: list[str]) -> str:
     """A Markdown table of how each notebook of the book was executed, from papermill's record in it."""
-    import json
-
     rows = ["| chapter | profile | executed (UTC) | time |", "|---|---|---|---|"]
     for name in names:
         record = json.loads((folder / name).read_text())["metadata"].get("papermill", {})
@@ -102,9 +101,7 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     screenshots : path or None
         Folder for one full-page PNG per page (default ``<html>/../screenshots``).
     """
-    import shutil as _shutil
-
-    driver_path, browser_path = _shutil.which("chromedriver"), _shutil.which("chromium")
+    driver_path, browser_path = shutil.which("chromedriver"), shutil.which("chromium")
     if not (driver_path and browser_path):
         raise RuntimeError("the browser check needs Chromium and its driver: "
                            "`apt-get install chromium chromium-driver` (Debian)")
