@@ -41,12 +41,16 @@ __all__ = ["increasing_image_sizes", "IISResult"]
 
 @dataclass
 class IISResult:
-    """The stages' studies (smallest resolution first) and the seconds each stage's evaluations took
-    (the sum of its trials' durations, so a resumed search counts the time spent before it stopped too)."""
+    """The stages' studies, smallest resolution first."""
 
     stages: list[tuple[int, int]]
     studies: list[Study] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> list[float]:
+        """Seconds each stage's evaluations took: the sum of its finished trials' durations, so a resumed
+        search counts the time spent before it stopped too."""
+        return [sum(t.duration for t in study.trials if t.state.finished) for study in self.studies]
 
     @property
     def best(self):
@@ -113,7 +117,6 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
                 study.enqueue(config)
         study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
         result.studies.append(study)
-        result.seconds.append(sum(t.duration for t in study.trials if t.state.finished))
         history += [(t.config, t.value if t.state is TrialState.COMPLETE else None, t.budget)
                     for t in study.trials if t.state.finished]
     return result

@@ -2,15 +2,19 @@
 
 The surrogate is scikit-learn's ``GaussianProcessRegressor`` with a Matérn
 5/2 kernel, one length scale per input, a fitted constant amplitude and a
-fitted white-noise term, on normalised targets. With ``warp_targets=True``
-the targets are first Yeo-Johnson power-transformed (Yeo and Johnson 2000; as
-HEBO does, Cowen-Rivers et al. 2022), so a heavy-tailed objective such as
-Rosenbrock's does not leave a stationary GP fitting only its largest values;
-the transform is monotone, so the best observation stays the best. It is off
-by default: in ``benchmarks/optimizers.py`` it cut the median regret on
-Rosenbrock-4D and Levy-4D many times over but made Branin's clearly worse. Inputs are the one-hot
+fitted white-noise term, on normalised targets. Inputs are the one-hot
 vectors of :mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one
-coordinate per category). Acquisition functions, for minimisation:
+coordinate per category).
+
+With ``warp_targets=True`` the targets are first Yeo-Johnson
+power-transformed (Yeo and Johnson 2000; as HEBO does, Cowen-Rivers et al.
+2022), so a heavy-tailed objective such as Rosenbrock's does not leave a
+stationary GP fitting only its largest values; the transform is monotone, so
+the best observation stays the best. It is off by default: in
+``benchmarks/optimizers.py`` it cut the median regret on Rosenbrock-4D and
+Levy-4D many times over but made Branin's clearly worse.
+
+Acquisition functions, for minimisation:
 
 - expected improvement, ``EI(x) = (y* - mu - xi) Phi(z) + sigma phi(z)`` with
   ``z = (y* - mu - xi) / sigma`` (Jones, Schonlau and Welch 1998, eq. 15);
