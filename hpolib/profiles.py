@@ -40,19 +40,25 @@ PROFILES: dict[str, dict[str, dict]] = {
         "smoke": dict(dataset="digits", subset=None, seeds=[0], n_trials=12, epochs=6, checkpoints=[2, 3],
                       split_rate=0.25, early_stopping_rate=0.99, n_neighbours=2, population_size=4, pbt_epochs=4,
                       ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                      perturb=(0.8, 1.2), resample_probability=0.25, width=64),
+                      perturb=(0.8, 1.2), resample_probability=0.25, width=64, cnn_dataset="digits", cnn_subset=None,
+                      cnn_seeds=[0], cnn_trials=6, cnn_epochs=4, cnn_checkpoints=[2], cnn_width=4),
         "quick": dict(dataset="mnist5k", subset=None, seeds=[0, 1, 2], n_trials=30, epochs=10, checkpoints=[2, 4],
                       split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=6, pbt_epochs=8,
                       ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                      perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+                      perturb=(0.8, 1.2), resample_probability=0.25, width=128, cnn_dataset="mnist5k",
+                      cnn_subset=1500, cnn_seeds=[0], cnn_trials=10, cnn_epochs=5, cnn_checkpoints=[2], cnn_width=8),
         "full": dict(dataset="mnist", subset=20000, seeds=[0, 1], n_trials=40, epochs=10, checkpoints=[2, 4],
                      split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=10, pbt_epochs=15,
                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                     perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+                     perturb=(0.8, 1.2), resample_probability=0.25, width=128, cnn_dataset="cifar10",
+                     cnn_subset=3000, cnn_seeds=[0, 1], cnn_trials=20, cnn_epochs=8, cnn_checkpoints=[2, 4],
+                     cnn_width=16),
         "paper": dict(dataset="mnist", subset=None, seeds=[0, 1, 2, 3, 4], n_trials=100, epochs=20,
                       checkpoints=[3, 6], split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3,
                       population_size=10, pbt_epochs=30, ready=2, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0),
-                      decay_every=(1, 3), perturb=(0.8, 1.2), resample_probability=0.25, width=128),
+                      decay_every=(1, 3), perturb=(0.8, 1.2), resample_probability=0.25, width=128,
+                      cnn_dataset="cifar10", cnn_subset=None, cnn_seeds=[0, 1, 2, 3, 4], cnn_trials=100,
+                      cnn_epochs=20, cnn_checkpoints=[3, 6], cnn_width=32),
     },
     "iis_fanova": {
         "smoke": dict(dataset="digits", subset=None, grayscale=True, resolutions=[4, 8], evaluations=8,
@@ -111,5 +117,6 @@ def banner(study: str, profile: str, settings: dict) -> str:
     scale = {"smoke": "a seconds-long smoke test", "quick": "a minutes-long run on bundled data",
              "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
     what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "subset", "model", "resolutions", "epochs", "steps",
-                                                    "budget", "evaluations", "seeds", "seed") if k in settings)
+                                                    "budget", "evaluations", "seeds", "seed", "cnn_dataset",
+                                                    "cnn_subset", "cnn_epochs") if k in settings)
     return f"{study} at profile '{profile}' ({scale}): {what}"

@@ -82,6 +82,15 @@ def test_cnn_counts_and_the_lcm_network():
     check_forward_backward(model, (2, 3, 32, 32))
     expected = conv(3, 3, 32) + conv(3, 32, 32) + conv(3, 32, 64) + conv(3, 64, 64) + dense(64 * 32 * 32, 256)
     assert n_params(model) == expected + dense(256, 10)
+    # pooling after the second and fourth layers only: 32 -> 16 -> 8 px before the dense layer
+    keras = cnn(3, 10, 32, filters=[32, 32, 64, 64], pool=[False, True, False, True], dense=[512])
+    check_forward_backward(keras, (2, 3, 32, 32))
+    assert [type(m).__name__ for m in keras.features].count("MaxPool2d") == 2
+    assert n_params(keras) == expected - dense(64 * 32 * 32, 256) + dense(64 * 8 * 8, 512) + dense(512, 10)
+    # with pooling after every other layer, four layers fit 8 px inputs (pooling after each would not)
+    assert cnn(1, 10, 8, filters=[4] * 4, pool=[False, True] * 2)(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
+    with pytest.raises(ValueError, match="pool must be True, False"):
+        cnn(filters=[8, 8], pool=[1, 0])
 
 
 def test_cnn_too_deep_is_a_clear_error():

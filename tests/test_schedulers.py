@@ -166,6 +166,30 @@ def test_lcm_in_a_study_stops_trials_and_keeps_the_best():
     assert sum(t.cost for t in study.trials) < 0.7 * sum(t.cost for t in plain.trials)
 
 
+def test_compare_stopping_counts_what_lcm_saves_on_the_same_configurations():
+    from hpolib.analysis.compare import compare_stopping
+
+    def curve(config, budget, report):  # loss decays towards x: the final ranking shows early
+        for step in range(1, int(budget) + 1):
+            report(step, config["x"] + (1 - config["x"]) * math.exp(-step / 2))
+        return config["x"] + (1 - config["x"]) * math.exp(-budget / 2)
+
+    lcm = lambda: LearningCurveMatching([2, 4], n_trials=30, split_rate=0.2, budget=10)  # noqa: E731
+    table = compare_stopping(SPACE, curve, lcm, seeds=[0, 1], n_trials=30, trial_budget=10, direction="minimize")
+    assert list(table.seed) == [0, 1] and (table.full_epochs == 300).all()
+    assert (table.early_stopped >= 10).all() and (table.epochs_share < 0.7).all()
+    assert np.allclose(table.early_epochs, table.epochs_share * 300)
+    for seed, row in zip([0, 1], table.itertuples()):
+        plain = Study(SPACE, RandomSearch(SPACE, seed=seed), storage=None, direction="minimize")
+        plain.optimize(curve, n_trials=30, trial_budget=10, progress=False)
+        values = sorted(t.value for t in plain.trials)
+        assert row.full_best == pytest.approx(values[0])
+        assert any(row.early_best == pytest.approx(v) for v in values)  # the same configurations, some stopped
+        assert row.early_best >= row.full_best
+        within = [t.value for t in plain.trials[:int(row.early_epochs // 10)]]  # every full trial costs 10
+        assert row.full_best_at_early_epochs == pytest.approx(min(within))
+
+
 def test_synchronous_lcm_adds_curves_to_its_store_only_between_rounds():
     lcm = LearningCurveMatching([2], n_trials=10, synchronous=True, batch_size=2)
     sample = iter([{"x": 0.1}, {"x": 0.2}, {"x": 0.3}]).__next__

@@ -4,12 +4,15 @@ A *method* is a function ``method(space, seed) -> (optimizer, scheduler)``
 (``scheduler`` may be ``None``); :func:`method_factories` makes the study's. Every run is
 a :class:`~hpolib.Study` stopped by the same total budget, so the methods are
 compared at equal cost (epochs spent, counting what stopped and promoted
-trials really trained).
+trials really trained). :func:`compare_stopping` asks the other question of
+an early-stopping scheduler: on the same configurations, how much compute
+does it save and what does it lose?
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -20,7 +23,7 @@ from ..schedulers import ASHA, Hyperband
 from ..study import Study
 from ..trial import TrialState
 
-__all__ = ["method_factories", "compare", "anytime", "summary", "plot_anytime"]
+__all__ = ["method_factories", "compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
 
 
 def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_resolution: int = 2,
@@ -66,6 +69,58 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
             frame["spent"] = frame["cost"].cumsum()
             frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int], *, n_trials: int,
+                     trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
+                     name: str = "stopping", progress: bool | None = None) -> pd.DataFrame:
+    """Random search with and without an early-stopping ``scheduler`` on the same configurations; one row per seed.
+
+    For each seed, :class:`~hpolib.optimizers.RandomSearch` proposes the same
+    ``n_trials`` configurations twice: once every trial trains for
+    ``trial_budget`` ("full"), once ``scheduler()`` (a fresh scheduler per
+    seed, which should give every trial that same budget) may stop them
+    ("early"). Studies are named
+    ``<name>-full-<seed>`` and ``<name>-early-<seed>`` in ``storage``.
+
+    Returns
+    -------
+    DataFrame
+        seed; full_epochs and early_epochs (budget really trained, in total);
+        early_stopped (trials the scheduler stopped); full_best and early_best
+        (best value); full_best_at_early_epochs (full search's best once it had
+        spent what the early-stopping search spent in all, NaN if its first
+        trial cost more); epochs_share (early_epochs / full_epochs); full_seconds
+        and early_seconds (wall-clock, machine-dependent).
+    """
+    sign = 1.0 if direction == "maximize" else -1.0
+    rows = []
+    for seed in seeds:
+        studies, seconds = {}, {}
+        for kind in ("full", "early"):
+            study = Study(space, RandomSearch(space, seed=seed), direction=direction, metric=metric,
+                          storage=storage, name=f"{name}-{kind}-{seed}",
+                          scheduler=scheduler() if kind == "early" else None)
+            started = time.perf_counter()
+            study.optimize(objective, n_trials=n_trials, trial_budget=trial_budget if kind == "full" else None,
+                           progress=progress)
+            studies[kind], seconds[kind] = study, time.perf_counter() - started
+        full, early = studies["full"].trials, studies["early"].trials
+        early_epochs = sum(t.cost for t in early)
+        spent, best_within = 0.0, math.nan
+        for t in full:
+            spent += t.cost
+            if spent > early_epochs + 1e-9:
+                break
+            if t.state is TrialState.COMPLETE and (math.isnan(best_within) or sign * t.value > sign * best_within):
+                best_within = t.value
+        full_epochs = sum(t.cost for t in full)
+        rows.append({"seed": seed, "full_epochs": full_epochs, "early_epochs": early_epochs,
+                     "early_stopped": sum(t.state is TrialState.STOPPED for t in early),
+                     "full_best": studies["full"].best.value, "early_best": studies["early"].best.value,
+                     "full_best_at_early_epochs": best_within, "epochs_share": early_epochs / full_epochs,
+                     "full_seconds": seconds["full"], "early_seconds": seconds["early"]})
+    return pd.DataFrame(rows)
 
 
 def anytime(trials: pd.DataFrame, grid: Sequence[float], direction: str = "maximize") -> pd.DataFrame:

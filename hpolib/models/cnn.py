@@ -1,8 +1,11 @@
 """A configurable CNN: the CIFAR-10 network of the LCM study and the network of the IIS study.
 
 Conv layers (filters, kernel size, stride, dropout each, "same" padding,
-optional 2x2 max-pooling after each), then dense layers, then the output
-layer. A stack too deep for the input (its feature maps would shrink below
+optional 2x2 max-pooling after any of them), then dense layers, then the
+output layer. The LCM study's CIFAR-10 network, the "four-conv" network of
+Keras' CIFAR-10 example, is ``cnn(filters=(32, 32, 64, 64), pool=(False,
+True, False, True), dropouts=(0, 0.25, 0, 0.25), dense=(512,),
+dense_dropout=0.5)``. A stack too deep for the input (its feature maps would shrink below
 1 px) is an error that says how deep the input allows: Hinz et al. (2018)
 drop such configurations, and a study should record them as failed trials
 rather than silently change the network.
@@ -35,8 +38,8 @@ def max_conv_layers(input_size: int) -> int:
 class CNN(nn.Module):
     def __init__(self, in_channels: int, num_classes: int, input_size: int, filters: Sequence[int],
                  kernel_sizes: Sequence[int] | int = 3, strides: Sequence[int] | int = 1,
-                 dropouts: Sequence[float] | float = 0.0, pool: bool = True, dense: Sequence[int] = (128,),
-                 dense_dropout: float = 0.0, activation: str = "relu"):
+                 dropouts: Sequence[float] | float = 0.0, pool: Sequence[bool] | bool = True,
+                 dense: Sequence[int] = (128,), dense_dropout: float = 0.0, activation: str = "relu"):
         super().__init__()
         filters = list(filters)
         n = len(filters)
@@ -45,6 +48,7 @@ class CNN(nn.Module):
         kernel_sizes = _per_layer(kernel_sizes, n, "kernel_sizes")
         strides = _per_layer(strides, n, "strides")
         dropouts = _per_layer(dropouts, n, "dropouts")
+        pools = _per_layer(pool, n, "pool")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         for name, values in (("filters", filters), ("kernel_sizes", kernel_sizes), ("strides", strides),
@@ -53,17 +57,19 @@ class CNN(nn.Module):
                 raise ValueError(f"{name} must be whole numbers >= 1, got {values!r}")
         if any(not 0 <= d < 1 for d in [*dropouts, dense_dropout]):
             raise ValueError("dropouts must be in [0, 1)")
+        if any(not isinstance(p, bool) for p in pools):
+            raise ValueError(f"pool must be True, False or one of them per conv layer, got {pool!r}")
         size, fitting = input_size, 0
-        for s in strides:  # the side of the feature maps after each layer
-            size = -(-size // s) // (2 if pool else 1)
+        for s, p in zip(strides, pools):  # the side of the feature maps after each layer
+            size = -(-size // s) // (2 if p else 1)
             if size < 1:
                 raise ValueError(f"{n} conv layers are too deep for {input_size} px inputs: at most {fitting} fit "
-                                 f"(with these strides{' and 2x2 pooling after each' if pool else ''})")
+                                 f"(with these strides and this pooling)")
             fitting += 1
         layers, channels = [], in_channels
-        for width, k, s, d in zip(filters, kernel_sizes, strides, dropouts):
+        for width, k, s, d, p in zip(filters, kernel_sizes, strides, dropouts, pools):
             layers += [nn.Conv2d(channels, width, k, stride=s, padding=k // 2), ACTIVATIONS[activation]()]
-            if pool:
+            if p:
                 layers.append(nn.MaxPool2d(2))
             if d:
                 layers.append(nn.Dropout(d))
@@ -86,9 +92,21 @@ class CNN(nn.Module):
 
 def cnn(in_channels: int = 3, num_classes: int = 10, input_size: int = 32, filters: Sequence[int] = (32, 64),
         kernel_sizes: Sequence[int] | int = 3, strides: Sequence[int] | int = 1,
-        dropouts: Sequence[float] | float = 0.0, pool: bool = True, dense: Sequence[int] = (128,),
+        dropouts: Sequence[float] | float = 0.0, pool: Sequence[bool] | bool = True, dense: Sequence[int] = (128,),
         dense_dropout: float = 0.0, activation: str = "relu") -> CNN:
-    """Build a CNN: one conv layer per entry of ``filters``, then one dense layer per entry of ``dense``."""
+    """Build a CNN: one conv layer per entry of ``filters``, then one dense layer per entry of ``dense``.
+
+    ``kernel_sizes``, ``strides``, ``dropouts`` and ``pool`` (2x2 max-pooling
+    after the layer) take one value for every layer or one per layer.
+
+    Examples
+    --------
+    >>> net = cnn(3, 10, 32, filters=(32, 32, 64, 64), pool=(False, True, False, True))
+    >>> net(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    >>> sum(isinstance(m, nn.MaxPool2d) for m in net.features)
+    2
+    """
     return CNN(in_channels, num_classes, input_size, filters, kernel_sizes, strides, dropouts, pool, dense,
                dense_dropout, activation)
 
