@@ -12,11 +12,12 @@ Rosenbrock's does not leave a stationary GP fitting only its largest values;
 the transform is monotone, so the best observation stays the best. The
 length scales have a log-normal prior centred on half the unit cube
 (:func:`fit_gp`), so 40 observations in six dimensions do not yield a model
-of needle-thin length scales. In ``benchmarks/optimizers.py`` the two
-together cut the median regret on Rosenbrock-4D about 20-fold and on
-Hartmann-6 about 30-fold against the plain likelihood fit on raw targets
-(``warp_targets=False, length_scale_prior=None``); warping alone had made
-Branin's regret clearly worse.
+of needle-thin length scales. In ``benchmarks/optimizers.py`` (40
+evaluations, seeds 0-5) the two together cut the median regret on
+Rosenbrock-4D from 1452 to 24 and on Hartmann-6 from 0.084 to 0.0072 against
+the plain likelihood fit on raw targets (``warp_targets=False,
+length_scale_prior=None``); the price is Branin's, from 1.4e-5 to 1.4e-3
+(scikit-optimize's level), all of it from the warping.
 
 Acquisition functions, for minimisation:
 
