@@ -5,10 +5,10 @@ optional 2x2 max-pooling after any of them), then dense layers, then the
 output layer. The LCM study's CIFAR-10 network, the "four-conv" network of
 Keras' CIFAR-10 example, is ``cnn(filters=(32, 32, 64, 64), pool=(False,
 True, False, True), dropouts=(0, 0.25, 0, 0.25), dense=(512,),
-dense_dropout=0.5)``. A stack too deep for the input (its feature maps would shrink below
-1 px) is an error that says how deep the input allows: Hinz et al. (2018)
-drop such configurations, and a study should record them as failed trials
-rather than silently change the network.
+dense_dropout=0.5)``. A stack too deep for the input (its feature maps
+would shrink below 1 px) is an error that says how deep the input allows:
+Hinz et al. (2018) drop such configurations, and a study should record them
+as failed trials rather than silently change the network.
 """
 
 from __future__ import annotations

@@ -35,10 +35,11 @@ The acquisition is maximised over ``n_candidates`` random valid vectors; the
 best ``n_polish`` of them and the incumbent (the best observation: the
 search refines around it, as Optuna's GPSampler does) are polished with
 L-BFGS-B over their numeric coordinates (categories held fixed), with the
-acquisition's exact gradient (:func:`predict_with_gradient`). The first ``n_startup`` proposals are a seeded
-Latin hypercube. With several workers, pending proposals enter the model
-with the best value seen so far as a stand-in ("constant liar", Ginsbourger,
-Le Riche and Carraro 2010), so parallel asks spread out.
+acquisition's exact gradient (:func:`predict_with_gradient`). The first
+``n_startup`` proposals are a seeded Latin hypercube. With several workers,
+pending proposals enter the model with the best value seen so far as a
+stand-in ("constant liar", Ginsbourger, Le Riche and Carraro 2010), so
+parallel asks spread out.
 """
 
 from __future__ import annotations
