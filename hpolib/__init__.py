@@ -13,7 +13,7 @@ from .optimizers import (BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSear
                          SpaceExhausted)
 from .schedulers import ASHA, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
 from .space import Categorical, Float, Grid, Int, Space
-from .storage import InMemoryStorage, SQLiteStorage
+from .storage import InMemoryStorage, SQLiteStorage, StorageError, StudyLocked
 from .study import Study
 from .trial import Trial, TrialState, TrialStopped
 
@@ -25,6 +25,6 @@ __all__ = [
     "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
     "LearningCurveMatching", "PBT",
     "Study", "Trial", "TrialState", "TrialStopped",
-    "InMemoryStorage", "SQLiteStorage",
+    "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
     "SerialExecutor", "ProcessExecutor", "DaskExecutor",
 ]

@@ -105,19 +105,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser, args) -> int:
-    from .runner import NOTEBOOKS, parse_parameter, run
+    from .runner import NOTEBOOKS, NotebookFailed, check, parse_parameter, run
 
     studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
     if args.baseline and args.profile == "quick":  # the default: a baseline is always the smoke profile
         args.profile = "smoke"
     try:
         parameters = dict(parse_parameter(text) for text in args.parameter)
+        for study in studies:  # every study's parameters, before the first one runs
+            check(study, args.profile, parameters, args.baseline)
         for study in studies:
             started = time.perf_counter()
             path = run(study, args.profile, parameters, args.output, baseline=args.baseline)
             print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
     except ValueError as exc:
         parser.error(str(exc))
+    except NotebookFailed as exc:
+        print(f"hpolib run: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -151,7 +151,7 @@ def load(name: str, root: str | os.PathLike | None = None, *, val_fraction: floa
     train, val, test = (_prepare(x[torch.as_tensor(i)], size, grayscale)
                         for x, i in ((train_x, train_idx), (train_x, val_idx), (test_x, test_idx)))
     mean, std = train.mean(dim=(0, 2, 3)), train.std(dim=(0, 2, 3)).clamp_min(1e-6)
-    norm = lambda x: (x - mean[None, :, None, None]) / std[None, :, None, None]  # noqa: E731
+    norm = lambda x: ((x - mean[None, :, None, None]) / std[None, :, None, None]).float()  # noqa: E731
     return Dataset(
         name,
         Split(norm(train), torch.as_tensor(train_y[train_idx])),
@@ -173,8 +173,13 @@ def _stratified(labels: np.ndarray, n: int | None, rng: np.random.Generator) -> 
 
 
 def _prepare(x: torch.Tensor, size: int | None, grayscale: bool) -> torch.Tensor:
-    """uint8 images -> float32 in [0, 1], grey and resized as asked."""
-    x = x.float().div_(255.0)
+    """uint8 images -> float64 in [0, 1], grey and resized as asked.
+
+    In float64, so that the float32 images :func:`load` rounds them to are the
+    same on every CPU: float32 sums (the resizing, the mean and deviation of the
+    normalisation) round differently with other vector units.
+    """
+    x = x.double().div_(255.0)
     if grayscale and x.shape[1] == 3:
         x = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).unsqueeze(1)
     if size is not None and x.shape[-1] != size:

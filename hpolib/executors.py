@@ -5,7 +5,8 @@ study hands it the next trial. Workers send each ``report(step, value)`` back
 to the driver process, which stores it and answers whether the trial goes on
 (a scheduler may stop it: ``report`` then raises :class:`TrialStopped`), and
 finally the trial's :class:`Outcome`. A worker that dies costs only the trial
-it was running, which is recorded as failed.
+it was running, which is recorded as failed. Workers die with their driver,
+even one killed with SIGKILL.
 
 An executor is driven by :class:`hpolib.Study` through five calls: ``start``,
 ``idle``, ``submit``, ``wait`` and ``close``.
@@ -20,10 +21,13 @@ every worker sees.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -118,7 +122,12 @@ class Executor:
     n_workers: int = 1
 
     def start(self, objective, on_report: OnReport) -> None:
-        """Prepare workers for ``objective``; ``on_report(number, step, value)`` answers True to go on."""
+        """Prepare workers for ``objective``; ``on_report(number, step, value)`` answers True to go on.
+
+        An executor that may run a trial again after its worker died (Dask) calls
+        ``on_report(number, step, value, attempt=...)``, a different ``attempt`` for each try: the study keeps
+        the reports of the last attempt only.
+        """
         self._objective, self._on_report = objective, on_report
 
     def idle(self) -> int:
@@ -166,8 +175,34 @@ class SerialExecutor(Executor):
         return "SerialExecutor()"
 
 
+def _die_with_parent() -> None:
+    """End this worker process when its parent (the driver) ends, even if that was killed with SIGKILL.
+
+    On Linux the kernel sends the signal (``PR_SET_PDEATHSIG``; it is sent when the *thread* that started the
+    worker ends, the one running ``Study.optimize``); elsewhere a thread watches for the parent's death, after
+    which this process has another parent.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL) == 0:  # 1: PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # it ended before prctl
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hpolib parent watch", daemon=True).start()
+
+
 def _process_worker(conn, payload: bytes, threads: int) -> None:
     """Main loop of a worker process: run trials received on ``conn`` until told to stop."""
+    _die_with_parent()
     from threadpoolctl import threadpool_limits
 
     os.environ["OMP_NUM_THREADS"] = str(threads)  # read by libraries imported from here on (PyTorch among them)
@@ -325,15 +360,19 @@ class ProcessExecutor(Executor):
 
 
 def _dask_task(objective, job, channel):
-    """Run one trial on a Dask worker, sending reports to the driver through named queues."""
+    """Run one trial on a Dask worker, sending reports to the driver through named queues.
+
+    Each run is an attempt of its own: Dask may run the task again when its worker died, and the study then
+    keeps the reports of the last attempt only.
+    """
     from distributed import Queue, get_worker
 
-    reports, replies = Queue(channel), None
+    attempt, reports, replies = uuid.uuid4().hex, Queue(channel), None
 
     def send(step, value):
         nonlocal replies
-        reports.put((job.number, step, value))
-        replies = replies or Queue(f"{channel}-{job.number}")
+        reports.put((job.number, attempt, step, value))
+        replies = replies or Queue(f"{channel}-{job.number}-{attempt}")
         return replies.get()
 
     return run_objective(objective, job, send, get_worker().address)
@@ -343,11 +382,12 @@ class DaskExecutor(Executor):
     """Trials as tasks on a Dask cluster (``dask.distributed``).
 
     Reports travel to the driver through a ``distributed.Queue`` and its
-    answer back through one queue per trial, so schedulers that stop trials
-    early work on a cluster as they do locally. A trial whose worker dies
-    ends as failed (for a cluster this executor starts, Dask's
+    answer back through one queue per attempt of a trial, so schedulers that
+    stop trials early work on a cluster as they do locally. A trial whose
+    worker dies ends as failed (for a cluster this executor starts, Dask's
     ``allowed-failures`` is 0; on your own cluster Dask may first retry the
-    task elsewhere, as its configuration says).
+    task elsewhere, as its configuration says: the retry starts the trial
+    over, and the study keeps its reports only).
 
     Parameters
     ----------
@@ -389,7 +429,7 @@ class DaskExecutor(Executor):
         self.n_workers = self._requested or sum(self.client.nthreads().values())
         self._channel = f"hpolib-{uuid.uuid4().hex}"
         self._reports = Queue(self._channel, client=self.client)
-        self._replies: dict[int, Queue] = {}
+        self._replies: dict[tuple, Queue] = {}
 
     def idle(self):
         return self.n_workers - len(self._futures)
@@ -402,10 +442,10 @@ class DaskExecutor(Executor):
     def _serve_reports(self) -> None:
         from distributed import Queue
 
-        for number, step, value in self._reports.get(batch=True):
-            if number not in self._replies:
-                self._replies[number] = Queue(f"{self._channel}-{number}", client=self.client)
-            self._replies[number].put(bool(self._on_report(number, step, value)))
+        for number, attempt, step, value in self._reports.get(batch=True):
+            if (number, attempt) not in self._replies:
+                self._replies[number, attempt] = Queue(f"{self._channel}-{number}-{attempt}", client=self.client)
+            self._replies[number, attempt].put(bool(self._on_report(number, step, value, attempt=attempt)))
 
     def wait(self, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -112,9 +112,8 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
             optimizer.tell(config, None if value is None else sign * value, budget)
         study = Study(space, optimizer, direction=direction, metric=metric, name=f"{name}-{resolution}px",
                       storage=storage, executor=None if executor_at is None else executor_at(resolution))
-        if not study.trials:  # a fresh stage: the best so far go first (a resumed one has them already)
-            for config in _best_configs(history, carry, sign):
-                study.enqueue(config)
+        for config in _best_configs(history, carry, sign):  # the best so far go first (once: see Study.enqueue)
+            study.enqueue(config)
         study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
         result.studies.append(study)
         history += [(t.config, t.value if t.state is TrialState.COMPLETE else None, t.budget)

@@ -25,6 +25,7 @@ import torch
 
 from . import data as datasets
 from .models import MODELS
+from .precision import check_precision, default_dtype
 from .training import StepDecay, evaluate, train
 from ._checks import check_whole
 
@@ -39,7 +40,7 @@ class ImageClassifier:
     """Objective that trains ``model`` on ``dataset`` for ``budget`` epochs; see :func:`image_classifier`."""
 
     def __init__(self, model, dataset, fixed=None, metric="val_accuracy", max_epochs=10, seed=0, device="auto",
-                 test=False, data_options=None):
+                 test=False, data_options=None, precision="float32"):
         self.build = MODELS[model] if isinstance(model, str) else model
         if not callable(self.build):
             raise ValueError(f"model must be one of {sorted(MODELS)} or a builder function, got {model!r}")
@@ -48,7 +49,8 @@ class ImageClassifier:
         if metric not in ("val_accuracy", "val_loss", "train_loss"):
             raise ValueError(f"metric must be val_accuracy, val_loss or train_loss, got {metric!r}")
         check_whole("max_epochs", max_epochs, 1)
-        self.dataset, self.fixed, self.metric = dataset, dict(fixed or {}), metric
+        check_precision(precision)
+        self.dataset, self.fixed, self.metric, self.precision = dataset, dict(fixed or {}), metric, precision
         self.max_epochs, self.seed, self.device, self.test = max_epochs, seed, device, test
         self.data_options = dict(data_options or {})
         self._data = dataset if isinstance(dataset, datasets.Dataset) else None
@@ -78,7 +80,8 @@ class ImageClassifier:
         kwargs.update({k: v for k, v in config.items() if k in self._builder_keys
                        or (self._builder_takes_any and k not in _TRAIN_KEYS | _DECAY_KEYS)})
         torch.manual_seed(self.seed)
-        return self.build(**kwargs)
+        with default_dtype(self.precision):
+            return self.build(**kwargs)
 
     def __call__(self, config: dict, budget=None, report=None) -> dict:
         config = {**self.fixed, **config}
@@ -100,14 +103,15 @@ class ImageClassifier:
             if checkpoint["epoch"] >= epochs:  # nothing left to train: start again rather than report nothing
                 checkpoint = None
         result = train(model, self.data, epochs, seed=self.seed, device=self.device, data_fraction=fraction,
-                       report=on_epoch, checkpoint=checkpoint,
+                       report=on_epoch, checkpoint=checkpoint, precision=self.precision,
                        **self._training_settings(config, epochs))
         if save_dir is not None and fraction == 1:
             torch.save(result.checkpoint, save_dir / CHECKPOINT)
         metrics = {k: v for k, v in result.final.items() if k in ("train_loss", "val_loss", "val_accuracy")}
         metrics["epochs"] = result.history[-1]["epoch"] if result.history else epochs  # fewer if stopped early
         if self.test:
-            metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device)
+            metrics["test_loss"], metrics["test_accuracy"] = evaluate(model, self.data.test, device=self.device,
+                                                                      precision=self.precision)
         return metrics
 
 
@@ -121,7 +125,7 @@ class ImageClassifier:
 
 def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = None, metric: str = "val_accuracy",
                      max_epochs: int = 10, seed: int = 0, device: str = "auto", test: bool = False,
-                     data_options: dict | None = None) -> ImageClassifier:
+                     data_options: dict | None = None, precision: str = "float32") -> ImageClassifier:
     """An objective that trains ``model`` on ``dataset`` and returns its metrics.
 
     Parameters
@@ -142,6 +146,9 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
         Also evaluate on the test split (for final reporting only).
     data_options : dict or None
         Passed to :func:`hpolib.data.load` (``subset``, ``size``, ``grayscale``...).
+    precision : {"float32", "float64", "bfloat16", "auto"}
+        The arithmetic of training (see :mod:`hpolib.precision`); ``"auto"``
+        is resolved in the process that trains.
 
     Examples
     --------
@@ -153,4 +160,4 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     >>> study.optimize(objective, n_trials=2, progress=False).best.value > 0.5
     True
     """
-    return ImageClassifier(model, dataset, fixed, metric, max_epochs, seed, device, test, data_options)
+    return ImageClassifier(model, dataset, fixed, metric, max_epochs, seed, device, test, data_options, precision)

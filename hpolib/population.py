@@ -31,6 +31,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from .data import Dataset
+from .precision import Precision, resolve_precision
 from .training import resolve_device
 from ._checks import check_whole
 
@@ -39,7 +40,8 @@ __all__ = ["train_population"]
 
 def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hyperparameters: Sequence[dict], *,
                      batch_size: int = 64, seed: int = 0, device: str = "auto",
-                     report: Callable[[int, list[dict]], None] | None = None) -> tuple[list[nn.Module], list]:
+                     report: Callable[[int, list[dict]], None] | None = None,
+                     precision: str | Precision = "float32") -> tuple[list[nn.Module], list]:
     """Train ``models`` (same architecture, already initialised) together, member ``k`` with ``hyperparameters[k]``.
 
     Parameters
@@ -53,6 +55,8 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         Per member: ``lr`` (required), ``momentum`` (default 0.9), ``weight_decay`` (default 0).
     report : callable or None
         ``report(epoch, metrics)`` with one dict per member (val_loss, val_accuracy, train_loss, seconds).
+    precision : {"float32", "float64", "bfloat16", "auto"}
+        As in :func:`hpolib.training.train`.
 
     Returns
     -------
@@ -68,14 +72,15 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
     for label, value in (("epochs", epochs), ("batch_size", batch_size)):
         check_whole(label, value, 1)
     device = resolve_device(device)
+    precision = resolve_precision(precision, device)
     k = len(models)
     per_member = lambda key, default: torch.tensor(  # noqa: E731
-        [float(h.get(key, default)) for h in hyperparameters], device=device)
+        [float(h.get(key, default)) for h in hyperparameters], device=device, dtype=precision.dtype)
     if any("lr" not in h for h in hyperparameters):
         raise ValueError("every member needs an 'lr'")
     lr, momentum, decay = per_member("lr", None), per_member("momentum", 0.9), per_member("weight_decay", 0.0)
 
-    models = [copy.deepcopy(m).to(device) for m in models]
+    models = [precision.model(copy.deepcopy(m)) for m in models]
     params, buffers = stack_module_state(models)
     params = {name: p.detach().requires_grad_() for name, p in params.items()}
     skeleton = copy.deepcopy(models[0]).to("meta")
@@ -86,16 +91,17 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
 
     lr, momentum, decay = per_parameter(lr), per_parameter(momentum), per_parameter(decay) if decay.any() else None
     momenta = {}
-    x_all, y_all = data.train.x.to(device), data.train.y.to(device)
+    x_all, y_all = precision.inputs(data.train.x), data.train.y.to(device)
     history = []
     for epoch in range(epochs):
         started = time.perf_counter()
         order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(seed * 100_003 + epoch)).to(device)
-        running = torch.zeros(k, device=device)
+        running = torch.zeros(k, device=device, dtype=precision.dtype)
         for begin in range(0, len(order), batch_size):
             index = order[begin:begin + batch_size]
-            out = forward(params, buffers, x_all[index])  # (members, batch, classes)
-            losses = F.cross_entropy(out.transpose(1, 2), y_all[index].expand(k, -1), reduction="none").mean(1)
+            with precision.context():
+                out = forward(params, buffers, x_all[index])  # (members, batch, classes)
+                losses = F.cross_entropy(out.transpose(1, 2), y_all[index].expand(k, -1), reduction="none").mean(1)
             # Members share no weights, so the gradient of the summed losses is each member's own gradient.
             grads = torch.autograd.grad(losses.sum(), list(params.values()))
             running += losses.detach() * len(index)
@@ -106,7 +112,7 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
                         d = momenta[name].mul_(momentum[name]).add_(d)
                     momenta[name] = d
                     p.addcmul_(lr[name], d, value=-1.0)
-        metrics = _evaluate(forward, params, buffers, data.val.x.to(device), data.val.y.to(device))
+        metrics = _evaluate(forward, params, buffers, precision.inputs(data.val.x), data.val.y.to(device), precision)
         for m, train_loss in zip(metrics, (running / len(order)).tolist()):
             m.update(train_loss=train_loss, seconds=(time.perf_counter() - started) / k)
         history.append(metrics)
@@ -118,12 +124,13 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
 
 
 @torch.no_grad()
-def _evaluate(forward, params, buffers, x, y, batch_size=2048) -> list[dict]:
+def _evaluate(forward, params, buffers, x, y, precision: Precision, batch_size=2048) -> list[dict]:
     """Validation loss and accuracy of every member."""
     loss = correct = 0
     for begin in range(0, len(y), batch_size):
-        out = forward(params, buffers, x[begin:begin + batch_size])  # (members, n, classes)
-        target = y[begin:begin + batch_size].expand(out.shape[0], -1)
-        loss = loss + F.cross_entropy(out.transpose(1, 2), target, reduction="none").sum(1)
+        with precision.context():
+            out = forward(params, buffers, x[begin:begin + batch_size])  # (members, n, classes)
+            target = y[begin:begin + batch_size].expand(out.shape[0], -1)
+            loss = loss + F.cross_entropy(out.transpose(1, 2), target, reduction="none").sum(1)
         correct = correct + (out.argmax(2) == target).sum(1)
     return [{"val_loss": v, "val_accuracy": a} for v, a in zip((loss / len(y)).tolist(), (correct / len(y)).tolist())]

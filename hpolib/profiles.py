@@ -11,6 +11,9 @@ changes one knob and keeps the rest.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 PROFILE_NAMES = ("smoke", "quick", "full", "paper")
 
 _LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}  # the source report's ranges
@@ -94,6 +97,13 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
 }
 
+# The arithmetic of training at each profile (hpolib.precision): smoke trains in float64 so that its nbval
+# baselines hold on every CPU, whatever its vector units round differently in float32.
+PRECISION = {"smoke": "float64", "quick": "float32", "full": "float32", "paper": "float32"}
+for _study in PROFILES.values():
+    for _profile, _settings in _study.items():
+        _settings["precision"] = PRECISION[_profile]
+
 
 def resolve(study: str, profile: str, given: dict) -> dict:
     """The settings of ``study`` at ``profile``: the profile's defaults, overridden by the non-``None`` ``given``.
@@ -109,7 +119,74 @@ def resolve(study: str, profile: str, given: dict) -> dict:
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         raise ValueError(f"unknown settings {unknown} for {study}; valid: {', '.join(sorted(defaults))}")
-    return {key: given[key] if given.get(key) is not None else value for key, value in defaults.items()}
+    settings = {key: given[key] if given.get(key) is not None else value for key, value in defaults.items()}
+    check(study, settings)
+    return settings
+
+
+def check(study: str, settings: dict) -> None:
+    """Refuse a setting of the wrong type or out of range with a ValueError naming it, its value and what it takes.
+
+    A knob takes what its default is at every profile (``None`` too where a profile has it): True or False,
+    a string, a whole number (>= 1 for counts, >= 0 for seeds and ``carry``), a number >= 0, a non-empty
+    list of such items, or a ``(low, high)`` pair with low <= high; datasets, methods, optimisers,
+    schedules and precisions must be ones that exist.
+    """
+    for name, value in settings.items():
+        defaults = [PROFILES[study][profile][name] for profile in PROFILE_NAMES]
+        fits, text = _rule(name, next(d for d in defaults if d is not None))
+        if None in defaults:
+            fits, text = (lambda v, fits=fits: v is None or fits(v)), f"{text} or None"
+        if not fits(value):
+            raise ValueError(f"{name} must be {text}, got {value!r}")
+
+
+_MAY_BE_ZERO = ("seed", "seeds", "cnn_seeds", "carry")
+
+
+def _rule(name: str, example, low: int | None = None):
+    """``(fits, text)``: a test of the values knob ``name`` takes, as its default ``example`` shows, and their
+    description; ``low`` is the least whole number (by default 1, or 0 for seeds and ``carry``)."""
+    low = (0 if name in _MAY_BE_ZERO else 1) if low is None else low
+    if isinstance(example, bool):
+        return (lambda v: isinstance(v, bool)), "True or False"
+    if isinstance(example, str):
+        known = _known().get(name)
+        if known is None:
+            return (lambda v: isinstance(v, str)), "a string"
+        return (lambda v: isinstance(v, str) and v in known), f"one of {', '.join(known)}"
+    if isinstance(example, int):
+        return (lambda v: _whole(v) and v >= low), f"a whole number >= {low}"
+    if isinstance(example, float):
+        return (lambda v: _real(v) and v >= 0), "a number >= 0"
+    item, text = _rule(name, example[0], 0 if isinstance(example, tuple) else low)
+    if isinstance(example, tuple):
+        return (lambda v: _sequence(v) and len(v) == 2 and all(map(item, v)) and v[0] <= v[1]), \
+            f"a pair (low, high) with low <= high, each {text}"
+    return (lambda v: _sequence(v) and len(v) > 0 and all(map(item, v))), f"a non-empty list, each {text}"
+
+
+def _whole(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _sequence(value) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _known() -> dict[str, tuple]:
+    """The names a knob may take, where only some exist (imported on use: they need torch)."""
+    from .analysis.compare import method_factories
+    from .data import DATASETS
+    from .precision import PRECISIONS
+    from .training import SCHEDULES
+
+    return {"dataset": DATASETS, "cnn_dataset": DATASETS, "methods": tuple(method_factories(1, 3)),
+            "optimizers": ("random", "tpe", "ga"), "schedules": SCHEDULES, "precision": PRECISIONS}
 
 
 def banner(study: str, profile: str, settings: dict) -> str:
@@ -118,5 +195,5 @@ def banner(study: str, profile: str, settings: dict) -> str:
              "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
     what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "subset", "model", "resolutions", "epochs", "steps",
                                                     "budget", "evaluations", "seeds", "seed", "cnn_dataset",
-                                                    "cnn_subset", "cnn_epochs") if k in settings)
+                                                    "cnn_subset", "cnn_epochs", "precision") if k in settings)
     return f"{study} at profile '{profile}' ({scale}): {what}"

@@ -8,13 +8,13 @@ overwrite each other's results.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
+import textwrap
 from pathlib import Path
 
-from .profiles import PROFILE_NAMES
+from .profiles import PROFILE_NAMES, PROFILES, resolve
 
-__all__ = ["NOTEBOOKS", "run", "parse_parameter", "notebook_parameters", "one_thread"]
+__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "run", "parse_parameter", "notebook_parameters"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OUTPUT = Path("runs") / "book"
@@ -47,53 +47,72 @@ def parse_parameter(text: str) -> tuple[str, object]:
         return key.strip(), value.strip()
 
 
+def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> None:
+    """Refuse, with a ValueError naming what is wrong, what :func:`run` would refuse: an unknown notebook,
+    profile or parameter, a parameter of the wrong type or out of range, ``profile`` or ``output_dir`` as
+    parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
+    valid = notebook_parameters(name)
+    unknown = sorted(set(parameters) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown parameters {unknown} for {name}; valid: {', '.join(valid)}")
+    for key, option in (("profile", "--profile"), ("output_dir", "--output")):
+        if key in parameters:
+            raise ValueError(f"{key} is not set with -p: give it as {option} (run's {option[2:]} argument)")
+    if name in PROFILES:
+        resolve(name, profile, parameters)
+    if baseline and (profile != "smoke" or parameters):
+        raise ValueError("a baseline is the smoke profile with its defaults: give no profile or parameters")
+
+
 def run(name: str, profile: str = "quick", parameters: dict | None = None, output: str | os.PathLike | None = None,
         progress: bool = True, baseline: bool = False) -> Path:
     """Execute notebook ``name`` at ``profile`` with ``parameters``; return the executed notebook's path.
 
     ``baseline=True`` writes the nbval regression baseline instead: the notebook executed at the
-    ``smoke`` profile with one thread into ``tests/notebooks/``, its results in a temporary folder.
+    ``smoke`` profile into ``tests/notebooks/``, its results in a temporary folder. The smoke profile
+    trains in float64 (:mod:`hpolib.precision`), so a baseline holds on any CPU and thread count.
+    Everything is :func:`check`-ed before anything runs; a notebook that fails raises
+    :class:`NotebookFailed` and leaves the previous executed notebook in place.
     """
-    import papermill
-
-    if profile not in PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
     parameters = dict(parameters or {})
-    valid = notebook_parameters(name)
-    unknown = sorted(set(parameters) - set(valid))
-    if unknown:
-        raise ValueError(f"unknown parameters {unknown} for {name}; valid: {', '.join(valid)}")
+    check(name, profile, parameters, baseline)
     if baseline:
-        if profile != "smoke" or parameters:
-            raise ValueError("a baseline is the smoke profile with its defaults: give no profile or parameters")
         folder, results = BASELINES, None
     else:
         folder = Path(output or OUTPUT) / profile
         results = str(folder.resolve())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.ipynb"
-    with one_thread() if baseline else contextlib.nullcontext():
-        papermill.execute_notebook(str(_path(name)), str(target), parameters={**parameters, "profile": profile,
-                                                                              "output_dir": results},
-                                   progress_bar=progress, cwd=str(folder), kernel_name="python3")
+    parameters = {key: list(value) if isinstance(value, tuple) else value  # papermill writes a tuple as a string
+                  for key, value in parameters.items()}
+    _execute(_path(name), target, {**parameters, "profile": profile, "output_dir": results}, progress)
     return target
 
 
-@contextlib.contextmanager
-def one_thread():
-    """Processes started inside run with one thread, as baselines are made and checked.
+class NotebookFailed(RuntimeError):
+    """A cell of a study notebook raised; the message is one line, the executed notebook is kept beside."""
 
-    A convolution's sums are split across threads and round differently with
-    another thread count; with one, a baseline gives the same numbers on every machine.
-    """
-    saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-    os.environ.update(dict.fromkeys(saved, "1"))
+
+def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> None:
+    """Execute ``source`` into ``target`` only if every cell runs: the run goes to ``<name>.running.ipynb``
+    and replaces ``target`` at the end, so a failed run never overwrites a good one; it is kept as
+    ``<name>.failed.ipynb`` instead."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    running, failed = (target.with_suffix(f".{state}.ipynb") for state in ("running", "failed"))
     try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name)
-            else:
-                os.environ[name] = value
-
+        papermill.execute_notebook(str(source), str(running), parameters=parameters, progress_bar=progress,
+                                   cwd=str(target.parent), kernel_name="python3")
+    except BaseException as error:
+        if running.exists():
+            running.replace(failed)
+        if not isinstance(error, PapermillExecutionError):
+            raise
+        cell, message = (textwrap.shorten(text, 70) for text in (error.source, error.evalue))
+        raise NotebookFailed(f"{target.stem} failed at In [{error.exec_count}] ({cell}): {error.ename}: {message}; "
+                             f"the failed run is {failed}, {target.name} is as it was") from None
+    running.replace(target)
+    failed.unlink(missing_ok=True)

@@ -7,30 +7,61 @@ own, so a driver killed at any moment loses no finished trial.
 
 Use ``open_storage(None)`` for memory, ``open_storage("runs/x.db")`` for a
 SQLite file (the default for :class:`hpolib.Study` is ``runs/hpolib.db``).
+
+One driver per study: :class:`SQLiteStorage` holds a lease on every study it
+opens, and another process that opens the study gets :class:`StudyLocked`
+(see :class:`SQLiteStorage` for when a lease is taken over). A file that
+cannot be used raises :class:`StorageError`, which names it and says what to
+do; a failed open changes nothing in the file.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import random
+import socket
 import sqlite3
+import threading
 import time
+import uuid
+import weakref
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from .trial import Trial, TrialState
 
-__all__ = ["Storage", "InMemoryStorage", "SQLiteStorage", "open_storage", "DEFAULT_STORAGE"]
+__all__ = ["Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked", "open_storage",
+           "DEFAULT_STORAGE"]
 
 DEFAULT_STORAGE = os.path.join("runs", "hpolib.db")
+
+
+class StorageError(RuntimeError):
+    """Storage that cannot be used: not a hpolib file, damaged, read-only...; the message names the file and
+    says what to do."""
+
+
+class StudyLocked(StorageError):
+    """The study has another driver (one driver per study); the message says which, and how to take over."""
 
 
 class Storage:
     """Where a study keeps its trials; subclasses implement the methods below."""
 
     def open_study(self, name: str, direction: str, metric: str, space: str) -> None:
-        """Create study ``name``, or check that the stored one has the same direction, metric and space."""
+        """Create study ``name``, or check that the stored one has the same direction, metric and space; and
+        become its one driver (:class:`StudyLocked` while another process drives it)."""
         raise NotImplementedError
+
+    def release(self, study: str, force: bool = False) -> None:
+        """Stop driving ``study``, so that another process may (``force``: whoever drives it)."""
+
+    def close(self) -> None:
+        """Release every study this storage drives, and its file."""
 
     def study_names(self) -> list[str]:
         raise NotImplementedError
@@ -129,9 +160,27 @@ CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, study TEXT NOT NULL, number INTEGER NOT NULL,
     step REAL NOT NULL, value REAL);
 CREATE INDEX IF NOT EXISTS reports_by_trial ON reports (study, number);
+CREATE TABLE IF NOT EXISTS drivers (
+    study TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT NOT NULL, machine TEXT NOT NULL,
+    pid INTEGER NOT NULL, process_start TEXT NOT NULL, since REAL NOT NULL, heartbeat REAL NOT NULL);
 """
 
+_TABLES = {"studies", "trials", "reports", "drivers"}
 _ADDED_COLUMNS = {"parent": "INTEGER", "start_step": "REAL NOT NULL DEFAULT 0", "info": "TEXT NOT NULL DEFAULT '{}'"}
+_HOLDER = "SELECT owner, host, machine, pid, process_start, since, heartbeat FROM drivers WHERE study = ?"
+
+
+def _named(method):
+    """Raise the sqlite3 and file-system errors of a :class:`SQLiteStorage` method as :class:`StorageError`."""
+
+    @functools.wraps(method)
+    def named(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise _storage_error(self.path, exc) from exc
+
+    return named
 
 
 class SQLiteStorage(Storage):
@@ -139,44 +188,164 @@ class SQLiteStorage(Storage):
 
     The file uses write-ahead logging with ``synchronous=NORMAL``: a commit
     survives the process being killed at any point (it is in the log before
-    the call returns); only a power cut can lose the last few commits.
+    the call returns); only a power cut can lose the last few commits. Any
+    number of processes may open the file at once.
+
+    One driver per study: ``open_study`` takes a lease on the study (a row of
+    the file's ``drivers`` table: owner, host, pid, since when), and a thread
+    renews its heartbeat every ``heartbeat`` seconds while the storage is
+    open. Another process that opens the study gets :class:`StudyLocked`,
+    which names the holder, and changes nothing in the file, unless the lease
+    is stale:
+
+    - its process has ended on this machine (a crash, ``kill -9``): taken
+      over at once;
+    - its heartbeat is older than ``stale_after`` seconds (a driver that died
+      on another machine or container): taken over then;
+    - another storage object of this process holds it (a study opened again
+      to resume it, a notebook cell run again): the newer one takes over.
+
+    A storage whose lease was taken over gets :class:`StudyLocked` at its next
+    write instead of mixing its trials with the new driver's. ``close()``,
+    garbage collection and the end of the process release the leases;
+    ``release(study, force=True)`` breaks one at once, for a driver known to
+    be gone. Reading (``trials``, ``study_names``) takes no lease.
 
     Parameters
     ----------
     path : str or Path
         The database file; its folder is created when missing.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> storage = SQLiteStorage(os.path.join(tempfile.mkdtemp(), "s.db"))
+    >>> storage.open_study("demo", "minimize", "value", "{}")  # this storage drives study "demo" now
+    >>> storage.create_trial("demo", {"x": 0.5}, None, "optimizer").number
+    0
+    >>> storage.close()  # another process may drive it now
     """
+
+    heartbeat = 10.0  # seconds between renewals of a held lease
+    stale_after = 60.0  # seconds without a heartbeat after which anyone may take a lease over
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
-        for column, kind in _ADDED_COLUMNS.items():  # files written before these columns existed
-            if column not in columns:
-                self._db.execute(f"ALTER TABLE trials ADD COLUMN {column} {kind}")
+        self._owner, self._leases, self._stop, self._beater = uuid.uuid4().hex, set(), threading.Event(), None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = _connect(self.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise _storage_error(self.path, exc) from exc
+        self._closer = weakref.finalize(self, _close, self._db, self._owner, self._leases, self._stop, os.getpid())
+        try:
+            _patiently(self._setup)
+        except BaseException:
+            self.close()
+            raise
+
+    @_named
+    def _setup(self) -> None:
+        """Refuse a file that is not hpolib's, switch to write-ahead logging and create what is missing; a file
+        that holds it all already is not written."""
+        db = self._db
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                  if not name.startswith("sqlite_")}
+        if tables and "studies" not in tables:
+            raise StorageError(f"{self.path} holds other tables ({', '.join(sorted(tables))}): it is not hpolib "
+                               "storage; give storage another path (nothing was changed in this file)")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(trials)")}
+        if tables >= _TABLES and columns >= set(_ADDED_COLUMNS):
+            return
+        with db:  # one transaction: a process opening the file at the same time sees every table or none
+            db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(trials)")}
+            for column, kind in _ADDED_COLUMNS.items():  # files written before these columns existed
+                if column not in columns:
+                    db.execute(f"ALTER TABLE trials ADD COLUMN {column} {kind}")
 
     def __repr__(self):
         return f"SQLiteStorage({str(self.path)!r})"
 
-    def close(self) -> None:
-        self._db.close()
+    @_named
+    def close(self):
+        if self._closer.alive:
+            for study in list(self._leases):
+                self.release(study)
+        self._closer()
 
+    @contextmanager
+    def _writing(self, study: str):
+        """One write transaction; refused once another driver has taken over ``study``, if this storage drove it."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if study in self._leases:
+                holder = self._db.execute(_HOLDER, (study,)).fetchone()
+                if holder is None or holder[0] != self._owner:
+                    what = "lost its lease (released by force)" if holder is None else \
+                        f"was taken over by process {holder[3]} on {holder[1]} at {_when(holder[5])}"
+                    raise StudyLocked(f"study {study!r} in {self.path} {what}, so this driver stops here and "
+                                      "writes nothing more (one driver per study). Open the study again to go on "
+                                      "with it, once any other driver is done.")
+            yield
+
+    @_named
     def open_study(self, name, direction, metric, space):
-        row = self._db.execute("SELECT direction, metric, space FROM studies WHERE name = ?", (name,)).fetchone()
-        if row is not None:
-            self._check_study(name, row, (direction, metric, space))
-            return
-        self._db.execute(
-            "INSERT INTO studies VALUES (?, ?, ?, ?, ?)", (name, direction, metric, space, time.time())
-        )
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            holder = self._db.execute(_HOLDER, (name,)).fetchone()
+            if holder is not None and holder[0] != self._owner and not self._stale(*holder):
+                raise StudyLocked(self._held(name, *holder))
+            row = self._db.execute("SELECT direction, metric, space FROM studies WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                self._check_study(name, row, (direction, metric, space))
+            else:
+                self._db.execute(
+                    "INSERT INTO studies VALUES (?, ?, ?, ?, ?)", (name, direction, metric, space, time.time())
+                )
+            if holder is None or holder[0] != self._owner:
+                now = time.time()
+                self._db.execute("INSERT OR REPLACE INTO drivers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (name, self._owner, *_this_process(), now, now))
+        self._leases.add(name)
+        if self._beater is None:
+            self._beater = threading.Thread(target=_beat, args=(self.path, self._owner, self._stop, self.heartbeat),
+                                            name=f"hpolib heartbeat {self.path}", daemon=True)
+            self._beater.start()
 
+    def _stale(self, owner, host, machine, pid, process_start, since, heartbeat) -> bool:
+        if time.time() - heartbeat > self.stale_after:
+            return True
+        _, here, me, _ = _this_process()
+        return machine == here and (pid == me or not _running(pid, process_start))
+
+    def _held(self, name, owner, host, machine, pid, process_start, since, heartbeat) -> str:
+        return (f"study {name!r} in {self.path} is driven by process {pid} on {host} since {_when(since)} "
+                f"(last heartbeat {max(time.time() - heartbeat, 0):.0f} s ago), and a study has one driver at a "
+                "time. Wait for that driver to end, or stop it. A driver that died is taken over on its own: at "
+                f"once on this machine, after {self.stale_after:g} s without a heartbeat from another one. To "
+                "take over now, only if that driver is really gone: "
+                f"hpolib.SQLiteStorage({str(self.path)!r}).release({name!r}, force=True)")
+
+    @_named
+    def release(self, study, force=False):
+        """Stop driving ``study``, so that another process may; ``force=True`` removes the lease whoever holds it
+        (a driver known to be gone), and that driver stops at its next write."""
+        self._db.execute("DELETE FROM drivers WHERE study = ?" + ("" if force else " AND owner = ?"),
+                         (study,) if force else (study, self._owner))
+        self._leases.discard(study)
+
+    @_named
     def study_names(self):
         return [r[0] for r in self._db.execute("SELECT name FROM studies ORDER BY created")]
 
+    @_named
     def trials(self, study):
         steps: dict[int, list] = {}
         for number, step, value in self._db.execute(
@@ -198,10 +367,10 @@ class SQLiteStorage(Storage):
             for r in rows
         ]
 
+    @_named
     def create_trial(self, study, config, budget, source, parent=None, info=None):
         started = time.time()
-        with self._db:  # one transaction: read the next number and claim it
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._writing(study):  # one transaction: read the next number and claim it
             (number,) = self._db.execute(
                 "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study = ?", (study,)
             ).fetchone()
@@ -214,10 +383,10 @@ class SQLiteStorage(Storage):
         return Trial(number, dict(config), budget=budget, started=started, source=source, parent=parent,
                      info=dict(info or {}))
 
+    @_named
     def restart_trial(self, study, number):
         started = time.time()
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._writing(study):
             self._db.execute("DELETE FROM reports WHERE study = ? AND number = ?", (study, number))
             self._db.execute(
                 "UPDATE trials SET state = ?, value = NULL, metrics = '{}', budget_used = 0, start_step = 0,"
@@ -228,20 +397,144 @@ class SQLiteStorage(Storage):
         (trial,) = [t for t in self.trials(study) if t.number == number]
         return trial
 
+    @_named
     def add_report(self, study, number, step, value):
-        self._db.execute(
-            "INSERT INTO reports (study, number, step, value) VALUES (?, ?, ?, ?)", (study, number, step, value)
-        )
+        with self._writing(study):
+            self._db.execute(
+                "INSERT INTO reports (study, number, step, value) VALUES (?, ?, ?, ?)", (study, number, step, value)
+            )
 
+    @_named
     def finish_trial(self, study, trial):
-        self._db.execute(
-            "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, start_step = ?, info = ?,"
-            " finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
-            (
-                trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used, trial.start_step,
-                json.dumps(trial.info), trial.finished, trial.worker, trial.error, study, trial.number,
-            ),
-        )
+        with self._writing(study):
+            self._db.execute(
+                "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, start_step = ?, info = ?,"
+                " finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
+                (
+                    trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used, trial.start_step,
+                    json.dumps(trial.info), trial.finished, trial.worker, trial.error, study, trial.number,
+                ),
+            )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection that waits up to 30 s for another's lock, usable from the thread that releases it at exit."""
+    return sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+
+
+def _patiently(action, timeout: float = 30.0):
+    """``action()``, again while SQLite answers "locked" at once instead of waiting for the lock (it does so to a
+    connection that read the file and must now write it while another holds the write lock: a deadlock otherwise;
+    e.g. two processes switching a new file to write-ahead logging)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return action()
+        except StorageError as exc:
+            if not _locked(exc.__cause__) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.005, 0.05))
+
+
+def _locked(exc) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _storage_error(path: Path, exc: BaseException) -> StorageError:
+    """``exc``, raised using ``path``, as a :class:`StorageError` that says what to do."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and any(s in text for s in ("not a database", "malformed", "corrupt")):
+        advice = ("it is not a hpolib SQLite file or is damaged: give storage another path, or restore the file "
+                  "from a backup (a failed open changes nothing in it)")
+    elif "readonly" in text or isinstance(exc, PermissionError):
+        advice = ("it is read-only: make the file and its folder writable (SQLite writes -wal and -shm files "
+                  "beside it), or give storage another path")
+    elif _locked(exc):
+        advice = "another process kept it locked for 30 s: try again once that process is done"
+    elif "closed" in text:
+        advice = "it was closed (Study.close() or SQLiteStorage.close()): open it again"
+    else:
+        advice = "storage must be a file (not a folder) in a writable folder on a local disk: give another path"
+    return StorageError(f"cannot use {path} as hpolib storage ({type(exc).__name__}: {text}): {advice}")
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _this_process() -> tuple[str, str, int, str]:
+    """(host name, machine, pid, start time) of this process, as a lease records its holder. The machine is the
+    host name with the process namespace where there is one, as containers may share a host name."""
+    host, pid = socket.gethostname(), os.getpid()
+    try:
+        machine = f"{host} {os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        machine = host
+    return host, machine, pid, _process_start(pid) or ""
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (Linux: clock ticks since boot, from /proc), ``""`` without /proc, ``None``
+    if it is not running (or is a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state, *fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None if os.path.isdir("/proc/self") else ""
+    except OSError:
+        return ""
+    return None if state in "ZX" else fields[18]
+
+
+def _running(pid: int, started: str) -> bool:
+    """Whether the process ``pid`` that started at ``started`` (``""``: unknown) still runs on this machine; a
+    later process given the same pid does not count."""
+    now = _process_start(pid)
+    if now is None:
+        return False
+    if now:
+        return not started or now == started
+    if os.name == "nt":
+        return True  # no cheap check: the lease goes stale with its heartbeat
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _beat(path: Path, owner: str, stop: threading.Event, every: float) -> None:
+    """Renew the heartbeat of ``owner``'s leases every ``every`` seconds until ``stop`` is set."""
+    db = None
+    try:
+        while not stop.wait(every):
+            db = db or _connect(path)
+            db.execute("UPDATE drivers SET heartbeat = ? WHERE owner = ?", (time.time(), owner))
+    except sqlite3.Error:
+        pass  # the file went away or was damaged: the driver's own next write says so
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _close(db: sqlite3.Connection, owner: str, leases: set, stop: threading.Event, pid: int) -> None:
+    """Release ``owner``'s leases and close its connection, at garbage collection or exit: without waiting for
+    the file's lock, as a collection may run while this very thread holds it in another connection. A forked
+    child leaves its parent's alone."""
+    if os.getpid() != pid:
+        return
+    stop.set()
+    try:
+        if leases:
+            db.execute("PRAGMA busy_timeout = 0")
+            db.execute("DELETE FROM drivers WHERE owner = ?", (owner,))
+    except sqlite3.Error:
+        pass  # locked, closed or damaged: the leases go stale (at once on this machine once the process ends)
+    finally:
+        leases.clear()
+        db.close()
 
 
 def open_storage(storage: Storage | str | os.PathLike | None) -> Storage:

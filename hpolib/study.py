@@ -12,6 +12,9 @@ one takes its trials back, rebuilds the optimiser from them, and
 ``optimize`` goes on until the same stop criteria hold for the whole study.
 Trials that were running when the earlier driver died are re-run first,
 under their own numbers, from scratch (or from their parent's checkpoint).
+Configurations enqueued again that the study already evaluated are skipped,
+so the script that made a study resumes it by running again; on one worker
+it then makes the trials, and spends the budget, of an uninterrupted run.
 
 With a :class:`~hpolib.schedulers.Scheduler` (successive halving, Hyperband,
 ASHA, median stopping, learning-curve matching, PBT) the scheduler decides
@@ -28,15 +31,17 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections import deque
+from collections import Counter, deque
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._checks import check_number
 from .executors import Executor, Job, Outcome, SerialExecutor
 from .optimizers import Optimizer, RandomSearch, SpaceExhausted
+from .optimizers.base import config_key
 from .schedulers.base import Launch, Scheduler
 from .space import Space
 from .storage import DEFAULT_STORAGE, Storage, open_storage
@@ -62,11 +67,15 @@ class Study:
         ``None`` makes a new, unique name.
     storage : Storage, str, path or None
         A SQLite file path (default ``runs/hpolib.db``), ``None`` or
-        ``":memory:"`` for memory only, or a :class:`Storage`.
+        ``":memory:"`` for memory only, or a :class:`Storage`. A study has
+        one driver: while this one is open (until :meth:`close`, the end of
+        a ``with`` block, or of the process), another process that opens it
+        gets :class:`~hpolib.storage.StudyLocked`; see
+        :class:`~hpolib.storage.SQLiteStorage` for taking over after a crash.
     executor : Executor or None
         Where trials run (default :class:`SerialExecutor`).
     seed : int or None
-        Seed of the default optimiser.
+        Seed of the default optimiser (with an explicit optimiser, seed that instead).
     scheduler : Scheduler or None
         What decides budgets and early stops (default: every trial runs at
         ``optimize``'s ``trial_budget``, none is stopped).
@@ -95,7 +104,13 @@ class Study:
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         if not isinstance(metric, str) or not metric:
             raise ValueError(f"metric must be a non-empty string, got {metric!r}")
-        optimizer = optimizer if optimizer is not None else RandomSearch(space, seed=seed)
+        if optimizer is None:
+            optimizer = RandomSearch(space, seed=seed)
+        elif not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be an Optimizer instance, e.g. TPE(space, seed=0), got {optimizer!r}")
+        elif seed is not None:
+            raise ValueError(f"seed={seed!r} only seeds the default optimizer; seed {type(optimizer).__name__} "
+                             "itself (e.g. TPE(space, seed=0)) and leave the study's seed None")
         if optimizer.space != space:
             raise ValueError("the optimizer was built for another search space than the study's")
         if executor is not None and not isinstance(executor, Executor):
@@ -106,11 +121,19 @@ class Study:
         self.scheduler = scheduler
         self.name = name or f"study-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.storage = open_storage(storage)
+        self._owns_storage = self.storage is not storage  # opened here from a path: close() closes it
         self.executor = executor if executor is not None else SerialExecutor()
-        self.storage.open_study(self.name, direction, metric, repr(space))
+        try:  # one driver per study: StudyLocked while another process drives it
+            self.storage.open_study(self.name, direction, metric, repr(space))
+        except BaseException:
+            if self._owns_storage:
+                self.storage.close()
+            raise
         self._trials: list[Trial] = self.storage.trials(self.name)
         self._queue: deque = deque()
+        self._enqueued: Counter = Counter()  # config key -> times enqueued
         self._stop_reasons: dict[int, str] = {}
+        self._attempts: dict[int, object] = {}  # trial -> the attempt whose reports are stored (retried tasks)
         self._in_flight: set[int] = set()
         self._best: Trial | None = None
         for trial in self._trials:
@@ -124,6 +147,21 @@ class Study:
     def __repr__(self):
         return f"Study({self.name!r}, {len(self._trials)} trials, {self.direction}, optimizer={self.optimizer!r})"
 
+    def close(self) -> None:
+        """Stop driving the study, so that another process may, and close the file opened for it (also at
+        garbage collection and at exit). What was read stays readable: ``trials``, ``best``, ``to_dataframe()``.
+        ``with Study(...) as study:`` closes it at the end of the block."""
+        if self._owns_storage:
+            self.storage.close()
+        else:
+            self.storage.release(self.name)
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def _checkpoint_root(self, given) -> Path | None:
         if given is not None:
             return Path(given)
@@ -136,13 +174,16 @@ class Study:
         return Path(self._tempdir.name)
 
     def _events(self) -> list[tuple]:
-        """The stored trials as scheduler events (launch, reports, finish), in the order they happened."""
+        """The stored trials as scheduler events (launch, reports, finish), in the order they happened.
+
+        A trial still running is only launched: it is run again from scratch, reports and all.
+        """
         events = []
         for t in self._trials:
             events.append((t.started or 0.0, 0, t.number, ("launch", t)))
-            events.extend((t.started or 0.0, 1, t.number, ("report", t, step, self._sign * value))
-                          for step, value in t.steps if math.isfinite(value))
             if t.state.finished:
+                events.extend((t.started or 0.0, 1, t.number, ("report", t, step, self._sign * value))
+                              for step, value in t.steps if math.isfinite(value))
                 events.append((t.finished or 0.0, 2, t.number, ("finish", t, self._loss(t))))
         return [event for *_, event in sorted(events, key=lambda e: e[:3])]
 
@@ -191,8 +232,17 @@ class Study:
         return pd.DataFrame(rows)
 
     def enqueue(self, config: dict) -> None:
-        """Evaluate ``config`` before asking the optimiser for more (warm starts, known good settings)."""
-        self._queue.append(self.space.validate(config))
+        """Evaluate ``config`` before asking the optimiser for more (warm starts, known good settings).
+
+        What the study already holds is not evaluated again: the ``k``-th enqueue of a configuration is
+        skipped when the study has ``k`` trials of it from its queue, so the script that enqueued it can
+        be run again to resume the study, and enqueuing a configuration twice still evaluates it twice.
+        """
+        config = self.space.validate(config)
+        key = config_key(config)
+        self._enqueued[key] += 1
+        if self._enqueued[key] > sum(t.source == "queue" and config_key(t.config) == key for t in self._trials):
+            self._queue.append(config)
 
     # ------------------------------------------------------------------- loop
 
@@ -209,8 +259,10 @@ class Study:
             Stop launching once the study holds this many trials (earlier
             runs of a resumed study count).
         max_budget : float or None
-            Stop launching once spent budget plus the budget of running trials
-            reaches this (e.g. total epochs).
+            Stop launching once the budget spent (the finished trials'
+            :attr:`~hpolib.trial.Trial.cost`, earlier runs of a resumed study
+            included) plus what running trials may still spend reaches this
+            (e.g. total epochs).
         timeout : float or None
             Stop launching after this many seconds of this call; running
             trials are allowed to finish.
@@ -240,7 +292,7 @@ class Study:
                           "running it again", stacklevel=2)
         exhausted = False
         started = time.monotonic()
-        spent = sum(t.cost for t in self._trials if t.state.finished)
+        spent = _Spent(self._trials)
         failed = sum(t.state is TrialState.FAILED for t in self._trials)
         show = sys.stderr.isatty() if progress is None else bool(progress)
         bar = tqdm(total=n_trials, initial=sum(t.state.finished for t in self._trials), disable=not show,
@@ -255,7 +307,7 @@ class Study:
                 return False
             if max_budget is not None:
                 running = sum(self._planned_cost(self._trials[n]) for n in self._in_flight)
-                if spent + running >= max_budget:
+                if spent.total + running >= max_budget:
                     return False
             return self.scheduler is not None or bool(self._queue) or not exhausted
 
@@ -281,7 +333,7 @@ class Study:
                     break
                 for outcome in self.executor.wait(timeout=0.5):
                     trial = self._finish(outcome)
-                    spent += trial.budget_used
+                    spent.add(trial)
                     failed += trial.state is TrialState.FAILED
                     bar.update(1)
                     if show:
@@ -332,16 +384,20 @@ class Study:
         return Job(trial.number, trial.config, trial.budget, str(folder), restore)
 
     def _planned_cost(self, trial: Trial) -> float:
-        """What a running trial will spend at most: its budget less the step its parent reached."""
+        """What a running trial will cost at most (its ``cost`` once finished): its budget less the step it
+        continues from, its parent's last, when it restores the parent's checkpoint."""
         start = self._trials[trial.parent].budget_used if trial.parent is not None and self.checkpoint_dir else 0.0
         return max(_budget_or_one(trial.budget) - start, 0.0)
 
-    def _on_report(self, number: int, step, value) -> bool:
-        """Store one report; answer whether the trial may go on."""
+    def _on_report(self, number: int, step, value, attempt=None) -> bool:
+        """Store one report; answer whether the trial may go on. ``attempt`` tells the tries of a trial that an
+        executor runs again apart: the first report of a new one drops the reports of the last."""
         trial = self._trials[number]
+        if attempt is not None and self._attempts.setdefault(number, attempt) != attempt:
+            self._retried(trial, attempt)
         try:
-            step, value = float(step), float(value)
-        except (TypeError, ValueError):
+            step, value = check_number("step", step, finite=False), check_number("value", value, finite=False)
+        except ValueError:
             self._stop_reasons[number] = f"report(step, value) needs two numbers, got ({step!r}, {value!r})"
             return False
         self.storage.add_report(self.name, number, step, value)
@@ -350,6 +406,14 @@ class Study:
             self._stop_reasons[number] = f"reported a non-finite value ({value}) at step {step:g}"
             return False
         return self.scheduler is None or bool(self.scheduler.on_report(trial, step, self._sign * value))
+
+    def _retried(self, trial: Trial, attempt) -> None:
+        """The executor runs ``trial`` again from scratch (Dask retries a task whose worker died): what the last
+        attempt reported goes, so that storage ends with what one clean attempt stores."""
+        self._attempts[trial.number] = attempt
+        self._stop_reasons.pop(trial.number, None)
+        trial.started = self.storage.restart_trial(self.name, trial.number).started
+        trial.steps.clear()
 
     def _finish(self, outcome: Outcome) -> Trial:
         self._in_flight.discard(outcome.number)
@@ -381,17 +445,17 @@ class Study:
 
     def _parse(self, result) -> tuple[float | None, dict, str | None]:
         """(value, metrics, error) from what the objective returned."""
-        metrics = {}
+        metrics, returned = {}, "the objective returned"
         if isinstance(result, dict):
             metrics = {str(k): _plain(v) for k, v in result.items()}
             if self.metric not in result:
                 return None, metrics, f"the objective returned a dict without the metric {self.metric!r}: " \
                                       f"keys {sorted(metrics)}"
-            result = result[self.metric]
+            result, returned = result[self.metric], f"the objective's {self.metric!r} was"
         try:
-            value = float(result)
-        except (TypeError, ValueError):
-            return None, metrics, f"the objective returned {result!r}, not a number"
+            value = check_number("result", result, finite=False)
+        except ValueError:
+            return None, metrics, f"{returned} {result!r} ({type(result).__name__}), not a number"
         if not math.isfinite(value):
             return None, metrics, f"the objective returned a non-finite value ({value})"
         return value, metrics, None
@@ -406,6 +470,24 @@ class Study:
         if trial.state not in (TrialState.COMPLETE, TrialState.STOPPED) or trial.value is None:
             return None
         return self._sign * trial.value
+
+
+class _Spent:
+    """The budget a study has spent: the :attr:`~hpolib.trial.Trial.cost` of every finished trial, added once.
+
+    One definition for a study resumed from storage and for the trials it finishes itself, so a trial that
+    continued from its parent's checkpoint counts only the steps it added, before and after a resume alike.
+    """
+
+    def __init__(self, trials: list[Trial]):
+        self.total = 0.0
+        for trial in trials:
+            if trial.state.finished:
+                self.add(trial)
+
+    def add(self, trial: Trial) -> None:
+        """Count a finished trial's cost."""
+        self.total += trial.cost
 
 
 def _budget_or_one(budget: float | None) -> float:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Dataset, Split
+from .precision import Precision, resolve_precision
 from ._checks import check_whole
 
 __all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "SCHEDULES"]
@@ -93,17 +94,22 @@ class StepDecay:
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, split: Split, batch_size: int = 1024, device: str | torch.device = "auto",
-             ) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``model`` on ``split``."""
+             precision: str | Precision | None = None) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` on ``split``.
+
+    ``precision`` as in :func:`train`; ``None`` evaluates in the dtype of the model's weights.
+    """
     device = resolve_device(device)
+    precision = Precision.of(model, device) if precision is None else resolve_precision(precision, device)
     was_training = model.training
     model.eval()
     loss, correct = 0.0, 0
     for start in range(0, len(split), batch_size):
-        x = split.x[start:start + batch_size].to(device, non_blocking=True)
+        x = precision.inputs(split.x[start:start + batch_size])
         y = split.y[start:start + batch_size].to(device, non_blocking=True)
-        out = model(x)
-        loss += F.cross_entropy(out, y, reduction="sum").item()
+        with precision.context():
+            out = model(x)
+            loss += F.cross_entropy(out, y, reduction="sum").item()
         correct += (out.argmax(1) == y).sum().item()
     model.train(was_training)
     return loss / len(split), correct / len(split)
@@ -134,7 +140,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
           lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str = "auto",
           data_fraction: float = 1.0, checkpoint: dict | None = None, until: int | None = None,
           patience: int | None = None, report: Callable[[int, dict], None] | None = None,
-          eval_batch_size: int = 1024) -> TrainResult:
+          eval_batch_size: int = 1024, precision: str | Precision = "float32") -> TrainResult:
     """Train ``model`` on ``data.train`` for ``epochs`` epochs, evaluating on ``data.val`` after each.
 
     Parameters
@@ -171,6 +177,10 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         checkpoint then holds the epoch reached.
     report : callable or None
         ``report(epoch, metrics)`` after every epoch with train_loss, val_loss, val_accuracy, lr, seconds.
+    eval_batch_size : int
+    precision : {"float32", "float64", "bfloat16", "auto"}
+        The arithmetic (see :mod:`hpolib.precision`); the model's weights are
+        converted to its dtype. ``float32`` is unchanged PyTorch.
 
     Raises
     ------
@@ -191,7 +201,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         check_whole("patience", patience, 1)
     lr_factor(lr_schedule, 0.0)  # validates the schedule
     device = resolve_device(device)
-    model.to(device)
+    precision = resolve_precision(precision, device)
+    precision.model(model)
     opt = _optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     start_epoch = 0
     if checkpoint:
@@ -203,7 +214,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
             group.update(lr=lr, weight_decay=weight_decay, **({"momentum": momentum} if optimizer == "sgd" else {}))
     else:
         torch.manual_seed(seed)
-    x_all, y_all = data.train.x.to(device), data.train.y.to(device)
+    x_all, y_all = precision.inputs(data.train.x), data.train.y.to(device)
     n = max(1, int(len(y_all) * data_fraction))
     steps_per_epoch = math.ceil(n / batch_size)
     total_steps = epochs * steps_per_epoch
@@ -221,7 +232,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
             for group in opt.param_groups:
                 group["lr"] = lr * factor
             index = order[begin:begin + batch_size]
-            loss = F.cross_entropy(model(x_all[index]), y_all[index])
+            with precision.context():
+                loss = F.cross_entropy(model(x_all[index]), y_all[index])
             if not torch.isfinite(loss):
                 raise Diverged(f"training loss became {loss.item()} at epoch {epoch + 1}, step {step + 1} "
                                f"(lr={lr * factor:.4g})")
@@ -235,7 +247,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
             opt.step()
             running += loss.item() * len(index)
             seen += len(index)
-        val_loss, val_accuracy = evaluate(model, data.val, eval_batch_size, device)
+        val_loss, val_accuracy = evaluate(model, data.val, eval_batch_size, device, precision)
         metrics = {"epoch": epoch + 1, "train_loss": running / seen, "val_loss": val_loss,
                    "val_accuracy": val_accuracy, "lr": lr * factor, "seconds": time.perf_counter() - started}
         result.history.append(metrics)

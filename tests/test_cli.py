@@ -2,7 +2,10 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_demo_prints_a_table_and_resumes(tmp_path):
     db = tmp_path / "demo.db"
     command = [sys.executable, "-m", "hpolib", "demo", "--trials", "4", "--seeds", "1", "--workers", "1",

@@ -1,12 +1,18 @@
-"""The same study on every executor: asynchronous hand-out, remote reports, a worker killed mid-trial."""
+"""The same study on every executor: asynchronous hand-out, remote reports, a worker killed mid-trial; workers
+that die with their driver, and a trial retried after its worker died."""
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
-from hpolib import DaskExecutor, Float, ProcessExecutor, SerialExecutor, Space, Study, TrialState
+from hpolib import DaskExecutor, Float, ProcessExecutor, SerialExecutor, SQLiteStorage, Space, Study, TrialState
+from hpolib.executors import Executor, run_objective
 
 SPACE = Space({"x": Float(-1.0, 1.0)})
 # Enqueued on purpose; random draws never hit these exact values.
@@ -33,10 +39,11 @@ def run_study(executor, queue):
 
 EXECUTORS = [
     pytest.param(lambda: ProcessExecutor(n_workers=2), id="processes"),
-    pytest.param(lambda: DaskExecutor(n_workers=2), id="dask"),
+    pytest.param(lambda: DaskExecutor(n_workers=2), id="dask", marks=pytest.mark.slow),  # starts a cluster
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", EXECUTORS)
 def test_async_hand_out_and_remote_reports(make):
     study = run_study(make(), [SLOW, DIVERGE])
@@ -97,9 +104,148 @@ def count_threads(config, budget, report):
             "blas": max((p["num_threads"] for p in threadpool_info()), default=1)}
 
 
+@pytest.mark.slow
 def test_process_workers_do_not_oversubscribe_the_cores():
     study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
     study.optimize(count_threads, n_trials=2, progress=False)
     assert [(t.metrics["torch"], t.metrics["blas"]) for t in study.trials] == [(1.0, 1.0), (1.0, 1.0)]
     with pytest.raises(ValueError, match="threads_per_worker"):
         ProcessExecutor(threads_per_worker=0)
+
+
+ORPHANED = textwrap.dedent(
+    """
+    import os, pathlib, sys, time
+    from hpolib import Float, ProcessExecutor, Space, Study
+
+    def objective(config, budget, report):
+        pathlib.Path(sys.argv[1], str(os.getpid())).touch()
+        time.sleep(60)
+        return 0.0
+
+    if __name__ == "__main__":
+        Study(Space({"x": Float(0, 1)}), storage=None, executor=ProcessExecutor(n_workers=2), seed=0).optimize(
+            objective, n_trials=2, progress=False)
+    """
+)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting to be reaped does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+@pytest.mark.slow
+def test_process_workers_die_with_a_killed_driver(tmp_path):
+    script, pids = tmp_path / "driver.py", tmp_path / "pids"
+    script.write_text(ORPHANED)
+    pids.mkdir()
+    driver = subprocess.Popen([sys.executable, str(script), str(pids)])
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2
+        driver.kill()
+        driver.wait()
+        deadline = time.monotonic() + 2
+        while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(running(pid) for pid in workers)
+    finally:
+        driver.kill()
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+class WorkerDied(BaseException):
+    pass
+
+
+class RetriedOnce(Executor):
+    """Runs each trial in this process as Dask runs a task on a cluster that retries it: trial 0's first attempt
+    reports twice (other values), then its worker dies, and the retry runs the whole trial again."""
+
+    def start(self, objective, on_report):
+        super().start(objective, on_report)
+        self._jobs = []
+
+    def idle(self):
+        return 1 - len(self._jobs)
+
+    def submit(self, job):
+        self._jobs.append(job)
+
+    def wait(self, timeout=None):
+        if not self._jobs:
+            return []
+        job = self._jobs.pop()
+        for attempt in ([1, 2] if job.number == 0 else [1]):
+            dies = attempt == 1 and job.number == 0
+
+            def send(step, value, attempt=attempt, dies=dies):
+                if dies and step > 2:
+                    raise WorkerDied  # nothing more of this attempt reaches the driver
+                return self._on_report(job.number, step, 10 * value if dies else value, attempt=attempt)
+
+            try:
+                outcome = run_objective(self._objective, job, send, f"attempt-{attempt}")
+            except WorkerDied:
+                continue
+        return [outcome]
+
+
+def three_steps(config, budget, report):
+    for step in (1, 2, 3):
+        report(step, float(step))
+    return 3.0
+
+
+def test_a_retried_trial_keeps_the_reports_of_its_last_attempt_only(tmp_path):
+    study = Study(SPACE, name="retried", storage=tmp_path / "s.db", executor=RetriedOnce(), seed=0)
+    study.optimize(three_steps, n_trials=2, progress=False)
+    clean = [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]
+    assert [t.steps for t in study.trials] == [clean, clean]
+    assert [t.steps for t in SQLiteStorage(tmp_path / "s.db").trials("retried")] == [clean, clean]
+    assert [t.budget_used for t in study.trials] == [3.0, 3.0]
+
+
+def dies_once(config, budget, report, marker):
+    """Reports steps 1 and 2, and on its first run kills its worker there; the retry reports steps 1 to 3."""
+    first = not os.path.exists(marker)
+    for step in (1, 2, 3):
+        report(step, 10.0 * step if first else float(step))
+        if first and step == 2:
+            Path(marker).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+    return 3.0
+
+
+@pytest.mark.slow
+def test_dask_retrying_a_trial_whose_worker_died_stores_one_clean_attempt(tmp_path):
+    from distributed import Client, LocalCluster
+
+    marker = str(tmp_path / "died")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:  # the user's own cluster: Dask retries a task whose worker died
+        study = Study(SPACE, name="dask", storage=tmp_path / "s.db", executor=DaskExecutor(client), seed=0)
+        study.optimize(lambda c, b, r: dies_once(c, b, r, marker), n_trials=1, progress=False)
+    assert os.path.exists(marker)
+    (trial,) = SQLiteStorage(tmp_path / "s.db").trials("dask")
+    assert trial.state is TrialState.COMPLETE and trial.value == 3.0
+    assert trial.steps == study.trials[0].steps == [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]

@@ -1,5 +1,7 @@
 """A real study killed with SIGKILL mid-way loses no finished trial and resumes to its budget."""
 
+import gc
+import itertools
 import os
 import signal
 import sqlite3
@@ -46,6 +48,7 @@ def complete_trials(path):
         return []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_then_resume(tmp_path, workers):
     script, db = tmp_path / "driver.py", tmp_path / "runs" / "study.db"
@@ -74,3 +77,39 @@ def test_sigkill_then_resume(tmp_path, workers):
         straight = Study(module.SPACE, name="straight", storage=None, seed=0).optimize(
             module.objective, n_trials=30, progress=False)
         assert [(t.config, t.value) for t in after] == [(t.config, t.value) for t in straight.trials]
+
+
+def test_iis_killed_while_re_evaluating_carried_configs_resumes_as_if_never_stopped(tmp_path):
+    """A stage killed during its warm start re-runs the killed trial, then evaluates the carried
+    configurations it had not reached, once each, as the uninterrupted search did."""
+    from hpolib import TPE, Float, Space
+    from hpolib.iis import increasing_image_sizes
+
+    class Killed(BaseException):
+        pass
+
+    def objective_at(size, kill=False):
+        calls = itertools.count()
+
+        def objective(config, budget, report):
+            if kill and size == 16 and next(calls) == 1:  # the second carried configuration
+                raise Killed
+            return abs(config["x"] - 0.3) + 0.01 * size
+        return objective
+
+    def search(storage, kill=False):
+        return increasing_image_sizes(Space({"x": Float(0, 1)}), lambda space, seed: TPE(space, seed=seed),
+                                      lambda size: objective_at(size, kill), [(8, 10), (16, 6)], carry=3,
+                                      storage=storage, direction="minimize", metric="value", progress=False)
+
+    def trials(result):
+        return [(t.config, t.value, t.source) for study in result.studies for t in study.trials]
+
+    db = tmp_path / "iis.db"
+    with pytest.raises(Killed):
+        search(db, kill=True)
+    gc.collect()  # the dead driver's studies and storage go, as with its process
+    with pytest.warns(UserWarning, match="running it again"):
+        resumed = search(db)
+    assert trials(resumed) == trials(search(None))
+    assert [t.source for t in resumed.studies[1].trials] == ["queue"] * 3 + ["optimizer"] * 3

@@ -1,12 +1,13 @@
 """The notebook runner and the profiles: parameters are checked before anything runs."""
 
+import re
 import shutil
 
 import pytest
 
 from hpolib.__main__ import main
 from hpolib.profiles import PROFILES, banner, resolve
-from hpolib.runner import NOTEBOOKS, notebook_parameters, parse_parameter, run
+from hpolib.runner import NOTEBOOKS, NotebookFailed, notebook_parameters, parse_parameter, run
 
 
 def test_every_profile_of_a_study_sets_the_same_knobs_and_the_notebook_takes_them_all():
@@ -45,6 +46,64 @@ def test_unknown_notebooks_and_parameters_are_refused_before_running(tmp_path, c
     assert not list(tmp_path.iterdir())  # nothing ran, nothing was written
 
 
+@pytest.mark.parametrize("parameter, message", [
+    ("seeds=notalist", "seeds must be a non-empty list, each a whole number >= 0, got 'notalist'"),
+    ("seeds=[]", "seeds must be a non-empty list"),
+    ("epochs=0", "epochs must be a whole number >= 1, got 0"),
+    ("subset=-5", "subset must be a whole number >= 1 or None, got -5"),
+    ("c1=(32, 1)", r"c1 must be a pair \(low, high\) with low <= high, each a whole number >= 0, got \(32, 1"),
+    ("dataset=cifar11", "dataset must be one of digits, mnist5k, mnist, .*, got 'cifar11'"),
+    ("methods=['tpe', 'smac']", r"methods must be a non-empty list, each one of grid, random, .*, got \['tpe', 'sm"),
+    ("grayscale=yes", "grayscale must be True or False, got 'yes'"),
+    ("profile=nosuch", "profile is not set with -p: give it as --profile"),
+    ("output_dir=elsewhere", "output_dir is not set with -p: give it as --output"),
+])
+def test_parameters_of_the_wrong_type_or_range_are_refused_before_running(parameter, message, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "lenet_hpo", "--profile", "smoke", "-p", parameter, "--output", str(tmp_path)])
+    assert re.search(message, capsys.readouterr().err)
+    assert not list(tmp_path.iterdir())  # nothing ran, nothing was written
+    key, value = parse_parameter(parameter)
+    if key not in ("profile", "output_dir"):  # a notebook run without the runner gets the same error
+        with pytest.raises(ValueError, match=message):
+            resolve("lenet_hpo", "smoke", {key: value})
+
+
+def test_every_profile_default_passes_the_checks_and_pairs_may_be_lists():
+    for study, profiles in PROFILES.items():
+        for profile in profiles:
+            resolve(study, profile, {})
+    assert resolve("lenet_hpo", "smoke", {"c1": [2, 8], "subset": None})["c1"] == [2, 8]
+
+
+@pytest.mark.slow
+def test_a_failed_run_keeps_the_last_good_notebook_and_says_which_cell_failed(tmp_path, monkeypatch, capsys):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell
+    book = nbformat.v4.new_notebook(cells=[
+        cell('profile = "smoke"\noutput_dir = None\nfail = False\npair = None', metadata={"tags": ["parameters"]}),
+        cell('if fail:\n    raise RuntimeError("the data root is empty\\nsecond line")\nprint("good", pair)'),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(book, tmp_path / "tiny.ipynb")
+    monkeypatch.setattr("hpolib.runner.NOTEBOOKS", tmp_path)
+    good = run("tiny", "smoke", {"pair": (1, 8)}, output=tmp_path / "out", progress=False)
+    kept = good.read_text()
+    assert "good [1, 8]" in kept  # a tuple arrives as a list (papermill would write it as a string)
+    with pytest.raises(NotebookFailed, match=r"tiny failed at In \[3\] \(if fail: .*\): RuntimeError: the data root "
+                                            r"is empty second line; the failed run is .*tiny.failed.ipynb, "
+                                            r"tiny.ipynb is as it was"):
+        run("tiny", "smoke", {"fail": True}, output=tmp_path / "out", progress=False)
+    assert good.read_text() == kept
+    failed = good.with_name("tiny.failed.ipynb")
+    assert "the data root is empty" in failed.read_text()
+    assert main(["run", "tiny", "--profile", "smoke", "-p", "fail=True", "--output", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("hpolib run: tiny failed at In [3]") and "Traceback" not in err
+    run("tiny", "smoke", output=tmp_path / "out", progress=False)
+    assert sorted(p.name for p in good.parent.iterdir()) == ["tiny.ipynb"]  # a good run clears the failed one
+
+
 @pytest.fixture(scope="module")
 def smoke_book(tmp_path_factory):
     from hpolib.book import build
@@ -52,6 +111,7 @@ def smoke_book(tmp_path_factory):
     return build("smoke", output=tmp_path_factory.mktemp("book"))
 
 
+@pytest.mark.slow
 def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_book):
     import json
 
@@ -69,6 +129,7 @@ def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_boo
     assert "LeCun" in (html / "book" / "references.html").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                     reason="needs Debian's chromium and chromium-driver")
 def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):

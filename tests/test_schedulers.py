@@ -149,6 +149,27 @@ def test_lcm_stops_a_curve_like_the_bad_ones_and_keeps_one_like_the_good_ones():
     assert not kept["stopped"] and kept["forecast"] == pytest.approx(0.11)  # within 20 % of the best, 0.10
 
 
+def test_lcm_on_an_accuracy_stops_forecasts_below_s_times_the_best_accuracy():
+    """A maximised metric reaches the scheduler negated: s = 0.95 keeps a forecast of 95 % of the best accuracy."""
+    lcm = LearningCurveMatching(checkpoints=[3], n_trials=10, split_rate=0.2, n_neighbours=1,
+                                early_stopping_rate=0.95)
+    stored = {0: [0.1, 0.5, 0.7, 0.8, 0.9], 1: [0.1, 0.45, 0.6, 0.7, 0.75]}  # accuracies; best final 0.90
+    for number, curve in stored.items():
+        trial = _trial(number)
+        lcm.on_launch(trial)
+        for step, accuracy in enumerate(curve, 1):
+            lcm.on_report(trial, step, -accuracy)
+        trial.state = TrialState.COMPLETE
+        lcm.on_finish(trial, -curve[-1])
+    verdicts = {}
+    for number, at_three in ((2, 0.66), (3, 0.64)):  # nearest stored curve: the best; forecast 0.86 and 0.84
+        trial = _trial(number)
+        lcm.on_launch(trial)
+        verdicts[number] = [lcm.on_report(trial, step, -a) for step, a in enumerate([0.1, 0.5, at_three], 1)][-1]
+    assert [d["forecast"] for d in lcm.decisions] == [pytest.approx(-0.86), pytest.approx(-0.84)]
+    assert verdicts == {2: True, 3: False}  # 0.86 >= 0.95 * 0.90 = 0.855 goes on; 0.84 is stopped
+
+
 def test_lcm_in_a_study_stops_trials_and_keeps_the_best():
     def curve(config, budget, report):
         final = config["x"]
@@ -337,6 +358,7 @@ def slow_by_x(config, budget, report):
     return by_x(config, budget, report)
 
 
+@pytest.mark.slow
 def test_asha_and_pbt_run_asynchronously_on_a_dask_cluster(dask_client, tmp_path):
     from hpolib import DaskExecutor
 

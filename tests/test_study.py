@@ -1,9 +1,10 @@
 import math
 import sqlite3
 
+import numpy as np
 import pytest
 
-from hpolib import Categorical, Float, GridSearch, Int, RandomSearch, Space, SQLiteStorage, Study, TrialState
+from hpolib import TPE, Categorical, Float, GridSearch, Int, RandomSearch, Space, SQLiteStorage, Study, TrialState
 from hpolib.benchmarks import Branin
 
 SPACE = Space({"x": Float(-2.0, 2.0), "n": Int(1, 5), "mode": Categorical(["a", "b"])})
@@ -60,6 +61,10 @@ def test_maximize_and_dict_results():
         (math.inf, "non-finite value"),
         ("bad", "not a number"),
         ({"other": 1.0}, "without the metric 'value'"),
+        (True, "returned True (bool), not a number"),
+        (np.True_, "returned np.True_ (bool), not a number"),
+        ("0.5", "returned '0.5' (str), not a number"),
+        ({"value": False}, "the objective's 'value' was False (bool), not a number"),
     ],
 )
 def test_bad_results_fail_the_trial_not_the_study(result, error):
@@ -71,6 +76,39 @@ def test_bad_results_fail_the_trial_not_the_study(result, error):
     assert failed and all(t.config["n"] == 3 for t in failed)
     assert all(error in t.error for t in failed)
     assert len(study.trials) == 30 and study.best.value == 0.0
+
+
+def test_numpy_and_tensor_numbers_are_results_and_reports():
+    import torch
+
+    numbers = [np.float32(0.25), np.int64(2), torch.tensor(0.5), 3]
+
+    def objective(config, budget, report):
+        report(np.int64(1), numbers[config["n"] % 4])
+        return {"value": numbers[config["n"] % 4]}
+
+    study = run(10, objective)
+    assert all(t.state is TrialState.COMPLETE and t.value == t.steps[0][1] for t in study.trials)
+    assert {t.value for t in study.trials} <= {0.25, 2.0, 0.5, 3.0}
+
+
+@pytest.mark.parametrize("step, value", [(1, True), (1, "0.5"), (True, 0.5)])
+def test_reports_that_are_not_numbers_fail_the_trial(step, value):
+    def objective(config, budget, report):
+        report(step, value)
+        return 0.0
+
+    study = run(3, objective)
+    assert all(t.state is TrialState.FAILED and "report(step, value) needs two numbers" in t.error
+               for t in study.trials)
+
+
+def test_the_optimizer_must_be_an_instance_and_seeded_itself():
+    for given in (TPE, "tpe"):
+        with pytest.raises(TypeError, match=r"optimizer must be an Optimizer instance, e.g. TPE\(space, seed=0\)"):
+            Study(SPACE, given, storage=None)
+    with pytest.raises(ValueError, match=r"seed=3 only seeds the default optimizer; seed TPE itself"):
+        Study(SPACE, TPE(SPACE, seed=0), seed=3, storage=None)
 
 
 def test_exceptions_and_diverging_reports_fail_the_trial():

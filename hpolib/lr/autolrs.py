@@ -42,6 +42,7 @@ from scipy.optimize import OptimizeWarning, curve_fit
 
 from .._checks import check_positive, check_whole
 from ..optimizers.gp import fit_gp
+from ..precision import resolve_precision
 from ..training import Diverged, evaluate, lr_factor, resolve_device
 
 __all__ = ["AutoLRS", "LRRun", "Trainer", "forecast_loss", "run_schedule"]
@@ -114,18 +115,21 @@ class Trainer:
         leading slice of the validation split).
     seed : int
     device : str
+    precision : {"float32", "float64", "bfloat16", "auto"}
+        As in :func:`hpolib.training.train`.
     """
 
     def __init__(self, model, data, batch_size: int = 128, momentum: float = 0.9, weight_decay: float = 5e-4,
-                 val_size: int = 512, seed: int = 0, device: str = "auto"):
+                 val_size: int = 512, seed: int = 0, device: str = "auto", precision: str = "float32"):
         self.device = resolve_device(device)
-        self.model, self.data = model.to(self.device), data
+        self.precision = resolve_precision(precision, self.device)
+        self.model, self.data = self.precision.model(model), data
         self.batch_size = check_whole("batch_size", batch_size, 1)
         self.seed, self.step = seed, 0
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=momentum,
                                          weight_decay=weight_decay)
-        self.x, self.y = data.train.x.to(self.device), data.train.y.to(self.device)
-        self.val_x = data.val.x[:check_whole("val_size", val_size, 1)].to(self.device)
+        self.x, self.y = self.precision.inputs(data.train.x), data.train.y.to(self.device)
+        self.val_x = self.precision.inputs(data.val.x[:check_whole("val_size", val_size, 1)])
         self.val_y = data.val.y[:val_size].to(self.device)
         self.steps_per_epoch = math.ceil(len(self.y) / self.batch_size)
         self._order: tuple[int, torch.Tensor | None] = (-1, None)
@@ -150,7 +154,8 @@ class Trainer:
     def val_loss(self) -> float:
         was = self.model.training
         self.model.eval()
-        loss = F.cross_entropy(self.model(self.val_x), self.val_y).item()
+        with self.precision.context():
+            loss = F.cross_entropy(self.model(self.val_x), self.val_y).item()
         self.model.train(was)
         return loss
 
@@ -163,7 +168,8 @@ class Trainer:
         for _ in range(steps):
             torch.manual_seed(self.seed * 1_000_003 + self.step)  # dropout of step s depends on (seed, s) only
             index = self._batch(self.step)
-            loss = F.cross_entropy(self.model(self.x[index]), self.y[index])
+            with self.precision.context():
+                loss = F.cross_entropy(self.model(self.x[index]), self.y[index])
             if not torch.isfinite(loss):
                 raise Diverged(f"training loss became {loss.item()} at step {self.step + 1} (lr={lr:.4g})")
             self.optimizer.zero_grad(set_to_none=True)
@@ -175,7 +181,7 @@ class Trainer:
 
     def accuracy(self, split) -> tuple[float, float]:
         """``(loss, accuracy)`` on a whole split, e.g. ``trainer.data.test``."""
-        return evaluate(self.model, split, device=self.device)
+        return evaluate(self.model, split, device=self.device, precision=self.precision)
 
     def val_accuracy(self) -> float:
         """Accuracy on the whole validation split."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_number
 from ..space import Space
 
 __all__ = ["Optimizer", "SpaceExhausted", "config_key"]
@@ -59,7 +60,14 @@ class Optimizer:
         """Learn the outcome of ``config``: its value to minimise, or ``None`` if it failed.
 
         ``budget`` is what the value was measured at (multi-fidelity optimisers use it).
+        A configuration that does not match the space, or a value that is neither ``None``
+        nor a finite number, is refused with a ValueError naming it, before anything is learnt.
         """
+        config = self.space.validate(config)
+        self._tell(config, None if value is None else check_number("value", value), budget)
+
+    def _tell(self, config: dict, value: float | None, budget: float | None) -> None:
+        """What a subclass learns from a told outcome (``config`` in the space, ``value`` finite or ``None``)."""
 
     def restore(self, n_asked: int, history: list[tuple[dict, float | None, float | None]]) -> None:
         """Rebuild the state of a resumed study: ``n_asked`` proposals made, ``history`` of

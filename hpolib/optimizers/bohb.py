@@ -142,9 +142,9 @@ class BOHB(Optimizer):
         return {name: p.choices[int(v)] if isinstance(p, Categorical) else p.from_unit(float(v))
                 for (name, p), v in zip(self.space.items(), x)}
 
-    def tell(self, config, value, budget=None):
+    def _tell(self, config, value, budget):
         budget = math.inf if budget is None else float(budget)
-        loss = math.inf if value is None else float(value)
+        loss = math.inf if value is None else value
         self.observations.setdefault(budget, []).append((self._encode(config), loss))
 
     @property

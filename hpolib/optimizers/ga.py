@@ -86,10 +86,10 @@ class GeneticAlgorithm(Optimizer):
         """Indices of the survivors: the best ``population_size`` evaluated (oldest first among ties)."""
         return list(np.argsort(self.losses, kind="stable")[: self.population_size])
 
-    def tell(self, config, value, budget=None):
+    def _tell(self, config, value, budget):
         if value is not None:
             self.genomes.append(self._encode(config))
-            self.losses.append(float(value))
+            self.losses.append(value)
 
     def _propose(self, rng):
         if self.n_asked < self.population_size or len(self.losses) < 2:

@@ -249,12 +249,12 @@ class GPOptimizer(Optimizer):
         self._pending[x.tobytes()] = x
         return config
 
-    def tell(self, config, value, budget=None):
+    def _tell(self, config, value, budget):
         x = self.encoding.encode(config)
         self._pending.pop(x.tobytes(), None)
         if value is not None:
             self.x.append(x)
-            self.y.append(float(value))
+            self.y.append(value)
 
     def _propose(self, rng):
         if len(self.y) < self.n_startup:

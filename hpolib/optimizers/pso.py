@@ -22,6 +22,8 @@ waiting for its result, extra proposals are drawn at random.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .base import Optimizer, SpaceExhausted, config_key
@@ -106,8 +108,8 @@ class PSO(Optimizer):
         v[wall] = 0.0
         self.positions[i], self.velocities[i] = np.clip(x, 0.0, 1.0), v
 
-    def tell(self, config, value, budget=None):
-        loss = np.inf if value is None else float(value)
+    def _tell(self, config, value, budget):
+        loss = np.inf if value is None else value
         i = self._waiting.pop(config_key(config), None)
         position = self.positions[i] if i is not None else self.encoding.encode(config)
         if i is not None and loss < self.best_losses[i]:
@@ -116,14 +118,31 @@ class PSO(Optimizer):
             self.global_loss, self.global_position = loss, position.copy()
 
     def restore(self, n_asked, history):
-        """Replay the history through the swarm: exact for a study run on one worker, where
-        results come back in the order they were asked."""
-        for _config, value, _budget in history:
+        """Replay the study through the swarm, asking and telling in the order the study did.
+
+        Each outcome is told in turn, its proposal asked again just before it when it is what the swarm
+        proposes next (an enqueued configuration or a scheduler's promotion is told as it is). Proposals
+        left without an outcome, those of trials that were running when the study stopped, are asked
+        last, so their particles have moved when the re-run trials are told. Exact for a study run on
+        one worker, where results come back in the order they were asked.
+        """
+        for config, value, budget in history:
+            if self.n_asked < n_asked and self._proposes_next(config):
+                self.ask()
+            self.tell(config, value, budget)
+        while self.n_asked < n_asked:
             try:
-                self.tell(self.ask(), value)
+                self.ask()
             except SpaceExhausted:
                 break
         self.n_asked = n_asked
+
+    def _proposes_next(self, config: dict) -> bool:
+        """Whether ``config`` is what the next ``ask`` would return (asked of a copy of the swarm)."""
+        try:
+            return config_key(copy.deepcopy(self).ask()) == config_key(config)
+        except SpaceExhausted:
+            return False
 
     def __repr__(self):
         return f"PSO(n_particles={self.n_particles}, w={self.inertia}, seed={self.seed})"

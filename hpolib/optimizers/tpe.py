@@ -196,14 +196,14 @@ class TPE(Optimizer):
         self._pending[config_key(config)] = self._split(config)
         return config
 
-    def tell(self, config, value, budget=None):
+    def _tell(self, config, value, budget):
         self._pending.pop(config_key(config), None)
         if value is None:
             return
         numbers, choices = self._split(config)
         self._numbers.append(numbers)
         self._choices.append(choices)
-        self.observed_losses.append(float(value))
+        self.observed_losses.append(value)
 
     def _propose(self, rng):
         n = len(self.observed_losses)
