@@ -9,6 +9,18 @@
     (each path warmed up once on a few images first: ``torch.func`` spends
     seconds on imports at its first call).
 
+(c) Precision and memory layout: ``train`` on LeNet-5 26/19/40/324 (batch
+    64), VGG-16 x0.125 and x0.25 (batch 128) on CIFAR-shaped tensors in
+    float32 and bfloat16 autocast, each contiguous and channels_last,
+    repeated interleaved, median reported; with each network's share of the
+    machine's own peak (a large ``torch.mm`` in float32 and in bfloat16; the
+    FLOPs of a training step counted by ``torch.utils.flop_counter``).
+(d) Accuracy parity: LeNet-5 26/19/40/324 for 5 epochs on a CIFAR-10 subset,
+    float32 against bfloat16, three seeds each.
+(e) Trial-level parallelism: a study of LeNet-5 and of MLP trials run one at
+    a time with two threads against two at a time with one thread each (the
+    process executor).
+
 The CIFAR-10 images are read from ``$HPOLIB_DATA/cifar10/train`` (image
 folders, the layout our copy comes in; torchvision's ``CIFAR10`` class reads
 only the original pickles, so the recipe uses ``ImageFolder``, which does the
@@ -17,7 +29,7 @@ a temporary folder. MNIST comes from ``$HPOLIB_DATA`` when present, else the
 bundled 5,000-image sample. Prints a table and writes
 ``benchmarks/results/training_throughput.json``.
 
-    python benchmarks/training_throughput.py [--images 10000]
+    python benchmarks/training_throughput.py [--images 10000] [--parts a,b,c,d,e]
 """
 
 from __future__ import annotations
@@ -31,16 +43,20 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 import torchvision
 from PIL import Image
 from torch.utils.data import DataLoader, Subset
 
+from hpolib import Float, Int, ProcessExecutor, SerialExecutor, Space, Study
 from hpolib import data as datasets
-from hpolib.models import lenet5, mlp
+from hpolib.models import lenet5, mlp, vgg
+from hpolib.objectives import image_classifier
 from hpolib.population import train_population
-from hpolib.training import train
+from hpolib.precision import Precision, native_bfloat16
+from hpolib.training import evaluate, train
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -104,13 +120,8 @@ def batched(data, members, settings, epochs) -> float:
     return len(members) * epochs / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=10_000, help="CIFAR-10 training images for (a)")
-    parser.add_argument("--members", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of (b); the median is reported")
-    args = parser.parse_args()
+def loader_and_population(args) -> list[dict]:
+    """Parts (a) and (b)."""
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = cifar_folder(args.images, Path(scratch))
@@ -144,12 +155,193 @@ def main() -> None:
     for r in rows:
         print(f"{r['task']:50} {r['baseline_rate']:12.1f} {r['hpolib_rate']:12.1f} {r['unit']:>16} "
               f"{r['speedup']:7.2f}x")
-    RESULTS.mkdir(exist_ok=True)
+    return rows
+
+
+# ---------------------------------------------------------------------------------- (c) precision and layout
+
+NETWORKS = {  # name: (builder, batch size)
+    "LeNet-5 26/19/40/324": (lambda: lenet5(26, 19, 40, 324, in_channels=3, input_size=32), 64),
+    "VGG-16 x0.125": (lambda: vgg(16, 0.125), 128),
+    "VGG-16 x0.25": (lambda: vgg(16, 0.25), 128),
+}
+CPU = torch.device("cpu")
+VARIANTS = {
+    "float32": Precision("float32", torch.float32, None, CPU),
+    "float32 channels_last": Precision("float32", torch.float32, None, CPU, channels_last=True),
+    "bfloat16": Precision("bfloat16", torch.float32, torch.bfloat16, CPU),
+    "bfloat16 channels_last": Precision("bfloat16", torch.float32, torch.bfloat16, CPU, channels_last=True),
+}
+
+
+def random_images(n: int, seed: int = 0) -> datasets.Dataset:
+    """``n`` CIFAR-shaped training images (and 64 for validation) of random pixels and labels."""
+    g = torch.Generator().manual_seed(seed)
+    split = lambda m: datasets.Split(torch.randn(m, 3, 32, 32, generator=g),  # noqa: E731
+                                     torch.randint(0, 10, (m,), generator=g))
+    return datasets.Dataset("random", split(n), split(64), split(64), [str(c) for c in range(10)])
+
+
+def train_rate(network: str, variant: str, images: int) -> float:
+    """Training images per second of one epoch of ``train`` (its 64-image validation pass included)."""
+    build, batch = NETWORKS[network]
+    torch.manual_seed(0)
+    result = train(build(), random_images(images), 1, lr=0.01, momentum=0.9, batch_size=batch,
+                   precision=VARIANTS[variant])
+    return images / result.history[0]["seconds"]
+
+
+def step_flops(network: str) -> float:
+    """Floating-point operations of one training step (forward and backward) per image."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    build, batch = NETWORKS[network]
+    model, x, y = build(), torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(model(x), y).backward()
+    return counter.get_total_flops() / batch
+
+
+def peak_flops(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of the best of ``repeats`` n x n matrix products in ``dtype``."""
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    torch.mm(a, b)
+    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
+    return 2 * n ** 3 / best
+
+
+def _timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def precision_and_layout(args) -> list[dict]:
+    """Part (c): one row per network and variant, median of interleaved repeats, with the share of the peak."""
+    peaks = {"float32": peak_flops(torch.float32), "bfloat16": peak_flops(torch.bfloat16)}
+    print(f"peak (torch.mm 2048): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
+          f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s; native bfloat16: {native_bfloat16('cpu')}")
+    rows = []
+    for network in NETWORKS:
+        images = args.precision_images // (4 if network.startswith("VGG") else 1)
+        for variant in VARIANTS:  # warm-up: first calls of a kernel plan and allocate
+            train_rate(network, variant, NETWORKS[network][1] * 4)
+        rates = {v: [] for v in VARIANTS}
+        for _ in range(args.repeats):
+            for variant in VARIANTS:
+                rates[variant].append(train_rate(network, variant, images))
+        flops = step_flops(network)
+        base = float(np.median(rates["float32"]))
+        for variant, measured in rates.items():
+            rate = float(np.median(measured))
+            peak = peaks[variant.split()[0]]
+            rows.append({"network": network, "variant": variant, "images_per_s": rate, "rates": measured,
+                         "speedup": rate / base, "gflop_per_image": flops / 1e9,
+                         "peak_share": rate * flops / peak, "peak_gflops": peak / 1e9})
+    table = pd.DataFrame(rows)
+    print(table.pivot(index="network", columns="variant", values="images_per_s").round(0).to_string())
+    print(table.pivot(index="network", columns="variant", values="speedup").round(2).to_string())
+    print(table.pivot(index="network", columns="variant", values="peak_share").round(3).to_string())
+    return rows
+
+
+
+# ------------------------------------------------------------------------------------------ (d) parity
+
+def parity(args) -> dict:
+    """Part (d): test accuracy after 5 epochs in float32 and bfloat16, three seeds each, on real CIFAR-10."""
+    try:
+        data = datasets.load("cifar10", subset=args.parity_images, download=False)
+    except datasets.DatasetNotFound:
+        print("(d) skipped: no CIFAR-10 under $HPOLIB_DATA")
+        return {}
+    accuracy = {"float32": [], "bfloat16": []}
+    for seed in range(3):
+        for variant in accuracy:
+            torch.manual_seed(seed)
+            model = lenet5(26, 19, 40, 324, in_channels=3, input_size=32)
+            train(model, data, 5, lr=0.02, momentum=0.9, batch_size=64, seed=seed, precision=variant)
+            accuracy[variant].append(evaluate(model, data.test, precision=variant)[1])
+    spread = {v: max(a) - min(a) for v, a in accuracy.items()}
+    gap = float(np.mean(accuracy["bfloat16"]) - np.mean(accuracy["float32"]))
+    result = {"data": f"cifar10, {len(data.train)} training images, {len(data.test)} test", "epochs": 5,
+              "test_accuracy": accuracy, "spread": spread, "mean_gap": gap,
+              "within_spread": abs(gap) <= max(spread.values())}
+    print(f"(d) {result['data']}: test accuracy float32 {accuracy['float32']}, bfloat16 {accuracy['bfloat16']}; "
+          f"gap of means {100 * gap:+.2f} pp, spreads {100 * spread['float32']:.2f} / "
+          f"{100 * spread['bfloat16']:.2f} pp: {'within' if result['within_spread'] else 'outside'} the spread")
+    return result
+
+
+# ---------------------------------------------------------------------------- (e) trial-level parallelism
+
+def parallelism(args) -> list[dict]:
+    """Part (e): trials per second of a study run one at a time (two threads) and two at a time (one each)."""
+    space = Space({"lr": Float(0.01, 0.1, log=True), "batch_size": Int(32, 128, log=True)})
+    objectives = {  # task: (objective, trials); the executor's start (worker processes) is part of the time
+        "LeNet-5 26/19/40/324, mnist5k 32 px": (image_classifier(
+            "lenet5", "mnist5k", fixed={"c1": 26, "c3": 19, "c5": 40, "f6": 324}, data_options={"size": 32},
+            max_epochs=args.trial_epochs), args.trials),
+        "MLP 784-100-10, mnist5k": (image_classifier("mlp", "mnist5k", fixed={"width": 100, "hidden_layers": 1},
+                                                     max_epochs=args.trial_epochs), 10 * args.trials),
+    }
+    rows = []
+    for task, (objective, n_trials) in objectives.items():
+        rates = {"one at a time, 2 threads": [], "two at a time, 1 thread each": []}
+        for _ in range(args.repeats):
+            for label, executor in zip(rates, (SerialExecutor, lambda: ProcessExecutor(2))):
+                study = Study(space, storage=None, seed=0, executor=executor())
+                started = time.perf_counter()
+                study.optimize(objective, n_trials=n_trials, trial_budget=args.trial_epochs, progress=False)
+                rates[label].append(n_trials / (time.perf_counter() - started))
+        serial, parallel = (float(np.median(r)) for r in rates.values())
+        rows.append({"task": task, "trials": n_trials, "epochs": args.trial_epochs,
+                     "serial_trials_per_s": serial, "parallel_trials_per_s": parallel,
+                     "parallel_speedup": parallel / serial, "rates": rates})
+        print(f"(e) {task}: {serial:.3f} trials/s one at a time, {parallel:.3f} two at a time "
+              f"({parallel / serial:.2f}x)")
+    return rows
+
+
+PARTS = {"a": "rows", "c": "precision", "d": "parity", "e": "parallelism"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="a,c,d,e", help="which of a (with b), c, d, e to run (default all)")
+    parser.add_argument("--images", type=int, default=10_000, help="CIFAR-10 training images for (a)")
+    parser.add_argument("--members", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats; the median is reported")
+    parser.add_argument("--precision-images", type=int, default=6400, help="images per LeNet epoch in (c)")
+    parser.add_argument("--parity-images", type=int, default=10_000, help="CIFAR-10 subset of (d)")
+    parser.add_argument("--trials", type=int, default=16, help="LeNet trials per study in (e) (MLP: ten times)")
+    parser.add_argument("--trial-epochs", type=int, default=2)
+    args = parser.parse_args()
+    parts = [p.strip() for p in args.parts.split(",")]
+    unknown = sorted(set(parts) - set("abcde"))
+    if unknown:
+        parser.error(f"--parts takes a, b, c, d, e; got {unknown}")
     out = RESULTS / "training_throughput.json"
-    out.write_text(json.dumps({"python": platform.python_version(), "torch": torch.__version__,
-                               "threads": torch.get_num_threads(), "rows": rows}, indent=2) + "\n")
+    results = json.loads(out.read_text()) if out.exists() else {}  # parts not run now keep their last results
+    runners = {"a": loader_and_population, "c": precision_and_layout, "d": parity, "e": parallelism}
+    for part in dict.fromkeys("a" if p == "b" else p for p in parts):  # (a) and (b) run together
+        results[PARTS[part]] = runners[part](args)
+    results.update(python=platform.python_version(), torch=torch.__version__, threads=torch.get_num_threads(),
+                   cpu=_cpu_name(), native_bfloat16=native_bfloat16("cpu"))
+    RESULTS.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
 
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 if __name__ == "__main__":
     main()

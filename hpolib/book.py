@@ -56,6 +56,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         shutil.copy(executed / name, stage / "notebooks" / name)
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
     (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies))
+    (stage / "book" / "_throughput.md").write_text(_throughput_tables(ROOT / "benchmarks" / "results"))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -67,14 +68,55 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
 
 def _runs_table(folder: Path, names: list[str]) -> str:
     """A Markdown table of how each notebook of the book was executed, from papermill's record in it."""
-    rows = ["| chapter | profile | executed (UTC) | time |", "|---|---|---|---|"]
+    rows = ["| chapter | profile | precision | executed (UTC) | time |", "|---|---|---|---|---|"]
     for name in names:
-        record = json.loads((folder / name).read_text())["metadata"].get("papermill", {})
+        notebook = json.loads((folder / name).read_text())
+        record = notebook["metadata"].get("papermill", {})
         seconds = record.get("duration") or 0.0
         time = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {record.get('parameters', {}).get('profile', '?')} "
+        profile = record.get("parameters", {}).get("profile", "?")
+        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {_precision(notebook)} "
                     f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} | {time} |")
     return "\n".join(rows) + "\n"
+
+
+def _throughput_tables(results: Path) -> str:
+    """Markdown tables of ``training_throughput.json``: precision and layout with peak shares, parity, parallelism."""
+    path = results / "training_throughput.json"
+    if not path.exists():
+        return "No training throughput measured yet: run `python benchmarks/training_throughput.py`.\n"
+    measured = json.loads(path.read_text())
+    lines = [f"Measured on {measured.get('cpu', 'an unnamed CPU')} with {measured['threads']} threads, PyTorch "
+             f"{measured['torch']}; native bfloat16: {'yes' if measured.get('native_bfloat16') else 'no'}.", ""]
+    rows = measured.get("precision", [])
+    if rows:
+        lines += ["| network | precision and layout | images/s | vs float32 | share of peak |", "|---|---|--:|--:|--:|"]
+        lines += [f"| {r['network']} | {r['variant']} | {r['images_per_s']:,.0f} | {r['speedup']:.2f}x "
+                  f"| {100 * r['peak_share']:.0f} % |" for r in rows]
+        peaks = {r["variant"].split()[0]: r["peak_gflops"] for r in rows}
+        lines += ["", "Peak: a 2048 x 2048 matrix product, " + ", ".join(f"{v:.0f} GFLOP/s in {k}"
+                                                                      for k, v in peaks.items()) + ".", ""]
+    parity = measured.get("parity")
+    if parity:
+        lines += [f"Accuracy parity ({parity['data']}, {parity['epochs']} epochs, LeNet-5): test accuracy "
+                  + "; ".join(f"{k} " + ", ".join(f"{100 * a:.1f} %" for a in v)
+                              for k, v in parity["test_accuracy"].items())
+                  + f"; gap of means {100 * parity['mean_gap']:+.2f} pp, "
+                  + ("within" if parity["within_spread"] else "outside") + " the spread over seeds.", ""]
+    for row in measured.get("parallelism", []):
+        lines.append(f"- {row['task']}, {row['trials']} trials of {row['epochs']} epochs: two at a time with one "
+                     f"thread each runs {row['parallel_speedup']:.2f}x the trials per second of one at a time.")
+    return "\n".join(lines) + "\n"
+
+
+def _precision(notebook: dict) -> str:
+    """The precision a notebook trained in, from its banner (float32: notebooks run before it had the knob)."""
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            found = re.search(r"at profile '\w+' .*precision=([^\n]+)", "".join(output.get("text", "")))
+            if found:
+                return found.group(1).strip()
+    return "float32"
 
 
 def _chapters() -> list[str]:

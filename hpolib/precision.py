@@ -9,9 +9,12 @@
   ``smoke`` profile) train in it, so they pass on every machine.
 - ``bfloat16``: mixed precision. Weights and optimiser state stay float32;
   matrix products and convolutions run in bfloat16 under
-  :func:`torch.autocast`. Fast where the hardware has bfloat16 units (CPUs
-  with AVX-512 BF16 or AMX, recent GPUs), slower where it only emulates them:
-  asked for explicitly there, it still works, with a warning.
+  :func:`torch.autocast`, on images and convolution weights stored
+  channels-last (NHWC), the layout oneDNN's bfloat16 convolutions run
+  fastest in (``benchmarks/training_throughput.py`` measures both layouts).
+  Fast where the hardware has bfloat16 units (CPUs with AVX-512 BF16 or AMX,
+  recent GPUs), slower where it only emulates them: asked for explicitly
+  there, it still works, with a warning.
 - ``auto``: ``bfloat16`` where the device runs it natively, else ``float32``.
 
 Examples
@@ -59,6 +62,7 @@ class Precision:
     dtype: torch.dtype
     autocast: torch.dtype | None
     device: torch.device
+    channels_last: bool = False  # images and convolution weights stored NHWC
 
     @classmethod
     def of(cls, model: torch.nn.Module, device: str | torch.device) -> Precision:
@@ -67,12 +71,14 @@ class Precision:
         return cls(str(dtype).removeprefix("torch."), dtype, None, torch.device(device))
 
     def model(self, model: torch.nn.Module) -> torch.nn.Module:
-        """``model`` on the device, its floating-point weights in this precision's dtype (in place)."""
-        return model.to(self.device, self.dtype)
+        """``model`` on the device, its floating-point weights in this precision's dtype and layout (in place)."""
+        model.to(self.device, self.dtype)
+        return model.to(memory_format=torch.channels_last) if self.channels_last else model
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` on the device in this precision's dtype."""
-        return x.to(self.device, self.dtype, non_blocking=True)
+        """``x`` on the device in this precision's dtype and layout."""
+        x = x.to(self.device, self.dtype, non_blocking=True)
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.ndim == 4 else x
 
     def context(self):
         """The context forward passes run in: autocast for ``bfloat16``, nothing otherwise."""
@@ -105,7 +111,8 @@ def resolve_precision(precision: str | Precision, device: str | torch.device) ->
     if precision == "float64" and device.type == "mps":
         raise ValueError("precision 'float64' is not available on mps: use 'float32' or device='cpu'")
     dtype = torch.float64 if precision == "float64" else torch.float32
-    return Precision(precision, dtype, torch.bfloat16 if precision == "bfloat16" else None, device)
+    mixed = precision == "bfloat16"
+    return Precision(precision, dtype, torch.bfloat16 if mixed else None, device, channels_last=mixed)
 
 
 @contextlib.contextmanager

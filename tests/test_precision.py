@@ -12,7 +12,7 @@ import torch
 
 from hpolib import data, precision
 from hpolib.lr import Trainer, run_schedule
-from hpolib.models import mlp
+from hpolib.models import lenet5, mlp
 from hpolib.objectives import image_classifier
 from hpolib.population import train_population
 from hpolib.precision import default_dtype, resolve_precision
@@ -102,7 +102,19 @@ def test_auto_picks_bfloat16_only_where_the_cpu_has_it(monkeypatch):
     assert resolve_precision("auto", "cpu").name == "float32"
     with pytest.warns(UserWarning, match="no native bfloat16"):
         chosen = resolve_precision("bfloat16", "cpu")
-    assert chosen.autocast is torch.bfloat16 and chosen.dtype is torch.float32
+    assert chosen.autocast is torch.bfloat16 and chosen.dtype is torch.float32 and chosen.channels_last
+    assert not resolve_precision("float32", "cpu").channels_last  # float32 is PyTorch's own, layout included
+
+
+def test_a_conv_net_trains_in_bfloat16_channels_last():
+    digits = data.load("digits", size=28, subset=300, grayscale=True)
+    torch.manual_seed(0)
+    net = lenet5(6, 8, 40, 30, input_size=28)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = train(net, digits, 3, lr=0.05, batch_size=16, precision="bfloat16")
+    assert net.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert result.final["val_accuracy"] > 0.5
 
 
 def test_a_bad_precision_is_refused_before_any_work(digits):
