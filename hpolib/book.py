@@ -21,6 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from . import claims
 from .runner import BASELINES, NOTEBOOKS, OUTPUT
 
 __all__ = ["build", "check_in_browser"]
@@ -57,6 +60,8 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
     (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies))
     (stage / "book" / "_throughput.md").write_text(_throughput_tables(ROOT / "benchmarks" / "results"))
+    rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
+    (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -78,6 +83,33 @@ def _runs_table(folder: Path, names: list[str]) -> str:
         rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {_precision(notebook)} "
                     f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} | {time} |")
     return "\n".join(rows) + "\n"
+
+
+def _claims_tables(rows: list[dict], profile: str) -> str:
+    """The ledger as Markdown: a count of verdicts, then one table per source."""
+    counts = pd.Series([r["verdict"] for r in rows]).value_counts()
+    lines = [f"At the `{profile}` profile, of {len(rows)} claims: " + ", ".join(
+        f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS) + ".", ""]
+    for source in dict.fromkeys(r["source"] for r in rows):
+        lines += [f"## {source}", "", "| claim | source | here | verdict |", "|---|---|---|---|"]
+        for r in (r for r in rows if r["source"] == source):
+            seeds = f", {r['seeds']} seeds" if r["seeds"] > 1 else (", 1 seed" if r["seeds"] == 1 else "")
+            lines.append(f"| `{r['id']}`: {r['claim']} | {r['source_value']} ({r['source_scale']}) "
+                         f"| {_value(r['our_value'])} {r['unit'] if r['our_value'] is not None else ''} "
+                         f"({r['our_scale']}{seeds}) | **{r['verdict']}**: {r['reason']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _value(value) -> str:
+    """A ledger value as a reader wants it: numbers to their precision, nested values flattened."""
+    if value is None:
+        return "not measured"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _throughput_tables(results: Path) -> str:

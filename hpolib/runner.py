@@ -88,6 +88,10 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     parameters = {key: list(value) if isinstance(value, tuple) else value  # papermill writes a tuple as a string
                   for key, value in parameters.items()}
     _execute(_path(name), target, {**parameters, "profile": profile, "output_dir": results}, progress)
+    if not baseline:
+        from .claims import write
+
+        write(folder)  # the claims ledger of every result in the folder, this chapter's new ones included
     return target
 
 

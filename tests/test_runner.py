@@ -101,7 +101,7 @@ def test_a_failed_run_keeps_the_last_good_notebook_and_says_which_cell_failed(tm
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("hpolib run: tiny failed at In [3]") and "Traceback" not in err
     run("tiny", "smoke", output=tmp_path / "out", progress=False)
-    assert sorted(p.name for p in good.parent.iterdir()) == ["tiny.ipynb"]  # a good run clears the failed one
+    assert sorted(p.name for p in good.parent.iterdir()) == ["claims.json", "tiny.ipynb"]  # no failed one left
 
 
 @pytest.fixture(scope="module")

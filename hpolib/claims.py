@@ -1,0 +1,378 @@
+"""The claims ledger: each source's claims, our number beside theirs, and a verdict computed by rules.
+
+Every row says a claim of one of the five sources, the source's number and
+scale, ours and our scale, the seeds behind ours, and one of
+:data:`VERDICTS`. The verdicts come from three rules, written once here:
+
+- :func:`level` (a number to match): ``reproduced`` when ours is within
+  ``tolerance`` of the source's, or past it in the direction the claim
+  favours; ``partly`` within twice that; else ``not reproduced``.
+- :func:`direction` (an effect that must hold on each seed or problem):
+  ``reproduced`` when it holds on every one of at least three; ``partly``
+  when it holds on some, or on every one of fewer than three (too few to
+  tell); ``not reproduced`` when it holds on none.
+- ``not comparable at this scale``: the chapter ran on other data, a smaller
+  model or budget than the claim is about, or did not measure it; the reason
+  says which. Absolute accuracies are compared only at the source's scale.
+
+:func:`ledger` reads a profile's results files (``<chapter>_results.json``
+as the notebooks write them, and ``benchmarks/results/``) and returns the
+rows; :func:`write` saves them as ``claims.json``.
+
+>>> level(0.955, 0.957, tolerance=0.01, higher_is_better=True)
+('reproduced', "within 0.01 of the source's number")
+>>> direction([True, True], what="LCM saved epochs")
+('partly', 'LCM saved epochs on 2 of 2 seeds (fewer than 3: too few to tell)')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["VERDICTS", "Claim", "CLAIMS", "level", "direction", "ledger", "write"]
+
+VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable at this scale")
+NOT_COMPARABLE = VERDICTS[3]
+MIN_SEEDS = 3  # a direction needs this many seeds (or problems) to be called reproduced
+
+
+def level(ours: float, source: float, tolerance: float, higher_is_better: bool | None = None) -> tuple[str, str]:
+    """The verdict on matching the source's number: within ``tolerance`` (or beyond it in the better direction)."""
+    gap = ours - source
+    if higher_is_better is not None and (gap > 0) == higher_is_better:
+        return VERDICTS[0], "at or past the source's number"
+    if abs(gap) <= tolerance:
+        return VERDICTS[0], f"within {tolerance:g} of the source's number"
+    if abs(gap) <= 2 * tolerance:
+        return VERDICTS[1], f"within {2 * tolerance:g} of the source, not {tolerance:g}"
+    return VERDICTS[2], f"{abs(gap):.3g} from the source (tolerance {tolerance:g})"
+
+
+def direction(holds: list[bool], what: str, per: str = "seeds") -> tuple[str, str]:
+    """The verdict on an effect that must hold on each of ``holds`` (one entry per seed or problem)."""
+    n, k = len(holds), int(sum(holds))
+    said = f"{what} on {k} of {n} {per}"
+    if k == 0:
+        return VERDICTS[2], said
+    if k == n and n >= MIN_SEEDS:
+        return VERDICTS[0], said
+    return VERDICTS[1], said + (f" (fewer than {MIN_SEEDS}: too few to tell)" if k == n else "")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a source, and how to measure it from the chapter's results (``None``: not measured)."""
+
+    id: str
+    source: str
+    claim: str
+    source_value: str
+    unit: str
+    source_scale: str
+    chapter: str  # the results it reads: a notebook name, or "benchmarks"
+    measure: Callable[[dict], dict]  # results -> our_value, our_scale, seeds, verdict, reason
+
+
+def _on_seeds(verdict: tuple[str, str], seeds: int) -> tuple[str, str]:
+    """A comparison's verdict given the seeds it rests on: with fewer than three, at most ``partly``."""
+    if verdict[0] == VERDICTS[0] and seeds < MIN_SEEDS:
+        return VERDICTS[1], f"{verdict[1]}; {seeds} seed{'s' if seeds != 1 else ''}, too few to tell"
+    return verdict
+
+
+def _row(our_value, our_scale: str, seeds: int, verdict: tuple[str, str]) -> dict:
+    return {"our_value": our_value, "our_scale": our_scale, "seeds": seeds, "verdict": verdict[0],
+            "reason": verdict[1]}
+
+
+def _not_comparable(our_value, our_scale: str, seeds: int, reason: str) -> dict:
+    return _row(our_value, our_scale, seeds, (NOT_COMPARABLE, reason))
+
+
+# ------------------------------------------------------------------------------------------ LeNet-5 (000)
+
+def _lenet_scale(s: dict) -> str:
+    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
+    return (f"{data}, {s['budget']} epochs per run of {s['epochs']}-epoch trials, "
+            f"best retrained {s['final_epochs']} epochs")
+
+
+def _lenet_best(r: dict) -> dict:
+    s, best = r["settings"], {b["method"]: b["test_accuracy"] for b in r["best"]}
+    shown = {m: round(best[m], 4) for m in ("random", "pso", "bohb") if m in best}
+    ours = max(shown.values()) if shown else None
+    if ours is None or s["dataset"] != "cifar10" or s["subset"] is not None or s["final_epochs"] < 40:
+        return _not_comparable(shown or None, _lenet_scale(s), len(s["seeds"]),
+                               "accuracy depends on data and epochs: the source trained on all of CIFAR-10 for 40")
+    return _row(shown, _lenet_scale(s), len(s["seeds"]), level(ours, 0.6783, 0.01, higher_is_better=True))
+
+
+def _lenet_epochs(r: dict) -> dict:
+    s = r["settings"]
+    if s["budget"] < 0.5 * 4000:
+        return _not_comparable(s["budget"], _lenet_scale(s), len(s["seeds"]),
+                               f"each run here may spend {s['budget']} epochs, not thousands")
+    return _row(s["budget"], _lenet_scale(s), len(s["seeds"]), level(s["budget"], 4000, 400))
+
+
+def _lenet_cheaper(r: dict) -> dict:
+    s, summary = r["settings"], pd.DataFrame(r["summary"]).set_index("method")
+    early = next(c for c in summary.columns if c.startswith("median@"))  # best-so-far at the first budget shown
+    if not {"random", "pso", "bohb"} <= set(summary.index):
+        return _not_comparable(None, _lenet_scale(s), len(s["seeds"]), "random, PSO or BOHB was not run")
+    ours = {m: round(float(summary.loc[m, early]), 4) for m in ("random", "pso", "bohb")}
+    verdict = direction([ours[m] >= ours["random"] for m in ("pso", "bohb")],
+                        f"median best accuracy at {early.removeprefix('median@')} epochs >= random's",
+                        per="methods (PSO, BOHB)")
+    return _row(ours, _lenet_scale(s), len(s["seeds"]), _on_seeds(verdict, len(s["seeds"])))
+
+
+def _lenet_grid(r: dict) -> dict:
+    epochs = 40 * r["grid_size"]
+    verdict = level(epochs / 740e6, 1.0, 0.05)[0]  # as a ratio: within 5 %
+    return _row(epochs, f"the full grid of the source's ranges ({r['grid_size']:,} points) x 40 epochs", 0,
+                (verdict, f"{epochs / 740e6 - 1:+.1%} from the source's estimate (tolerance 5 %)"))
+
+
+# ------------------------------------------------------------------------------------------ AutoLRS (001)
+
+def _autolrs_scale(s: dict) -> str:
+    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
+    return f"VGG-{s['depth']} x{s['width_multiplier']:g}, {data}, {s['steps']} steps, seed {s['seed']}"
+
+
+def _autolrs_table(r: dict) -> pd.DataFrame:
+    return pd.DataFrame(r["table"]).set_index("schedule")
+
+
+def _autolrs_accuracy(dataset: str, source: float):
+    def measure(r: dict) -> dict:
+        s, table = r["settings"], _autolrs_table(r)
+        ours = round(float(table.loc["AutoLRS", "test_accuracy"]), 4) if "AutoLRS" in table.index else None
+        paper_scale = s["dataset"] == dataset and s["subset"] is None and s["depth"] == 16 \
+            and s["width_multiplier"] == 1.0 and s["steps"] >= 20_000
+        if ours is None or not paper_scale:
+            return _not_comparable(ours if s["dataset"] == dataset else None, _autolrs_scale(s), 1,
+                                   f"the source trains full-width VGG-16 on all of {dataset} for tens of thousands "
+                                   "of steps")
+        return _row(ours, _autolrs_scale(s), 1, level(ours, source, 0.01, higher_is_better=True))
+    return measure
+
+
+def _autolrs_vs_tuned(r: dict) -> dict:
+    s, table = r["settings"], _autolrs_table(r)
+    fixed = table.drop(index="AutoLRS", errors="ignore").dropna(subset=["test_accuracy"])
+    if "AutoLRS" not in table.index or pd.isna(table.loc["AutoLRS", "test_accuracy"]) or fixed.empty:
+        return _not_comparable(None, _autolrs_scale(s), 1, "AutoLRS or every fixed schedule diverged")
+    best = fixed.val_accuracy.idxmax()  # the hand-tuned schedule, chosen on validation
+    gap = 100 * (float(table.loc["AutoLRS", "test_accuracy"]) - float(fixed.loc[best, "test_accuracy"]))
+    verdict = level(gap, 0.0, 1.0, higher_is_better=True)
+    verdict = (verdict[0], f"AutoLRS {gap:+.1f} pp against {best} (best by validation): " + verdict[1])
+    return _row(round(gap, 2), _autolrs_scale(s), 1, _on_seeds(verdict, 1))
+
+
+# ----------------------------------------------------------------------------------- LCM and PBT (002)
+
+def _lcm_scale(s: dict, cnn: bool) -> str:
+    if cnn:
+        data = "all of " + s["cnn_dataset"] if s["cnn_subset"] is None else f"{s['cnn_subset']:,} {s['cnn_dataset']}"
+        return f"four-conv width {s['cnn_width']}, {data}, {s['cnn_trials']} trials x {s['cnn_epochs']} epochs"
+    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']}"
+    return f"one dense layer of {s['width']}, {data}, {s['n_trials']} trials x {s['epochs']} epochs"
+
+
+def _lcm_share(dataset: str, source: float, cnn: bool):
+    def measure(r: dict) -> dict:
+        s, rows = r["settings"], pd.DataFrame(r["lcm_cnn" if cnn else "lcm"])
+        ours, scale, seeds = round(float(rows.epochs_share.median()), 3), _lcm_scale(s, cnn), len(rows)
+        if s["cnn_dataset" if cnn else "dataset"] != dataset:
+            return _not_comparable(ours, scale, seeds, f"the source's data is {dataset}")
+        if ours >= 1:
+            return _row(ours, scale, seeds, (VERDICTS[2], "LCM saved no epochs"))
+        verdict = level(ours, source, 0.10, higher_is_better=False)
+        return _row(ours, scale, seeds, verdict if verdict[0] != VERDICTS[2] else
+                    (VERDICTS[1], "LCM saved epochs, less than the source's share: " + verdict[1]))
+    return measure
+
+
+def _lcm_gap(dataset: str, source: float, cnn: bool):
+    def measure(r: dict) -> dict:
+        s, rows = r["settings"], pd.DataFrame(r["lcm_cnn" if cnn else "lcm"])
+        ours = round(float(100 * (rows.lcm_best - rows.random_best).median()), 2)
+        scale, seeds = _lcm_scale(s, cnn), len(rows)
+        if s["cnn_dataset" if cnn else "dataset"] != dataset:
+            return _not_comparable(ours, scale, seeds, f"the source's data is {dataset}")
+        return _row(ours, scale, seeds, level(ours, source, 0.5, higher_is_better=True))
+    return measure
+
+
+def _pbt_best(r: dict) -> dict:
+    s = r["settings"]
+    ours = round(max(m["value"] for m in r["pbt_final"]), 4)
+    scale = f"{s['population_size']} members x {s['pbt_epochs']} epochs, {s['dataset']}"
+    if s["dataset"] != "mnist":
+        return _not_comparable(ours, scale, 1, "the source's data is MNIST")
+    return _row(ours, scale, 1, level(ours, 0.957, 0.01, higher_is_better=True))
+
+
+# ------------------------------------------------------------------------------ IIS and fANOVA (004)
+
+def _iis_scale(s: dict) -> str:
+    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
+    return f"{data}, {'/'.join(map(str, s['resolutions']))} px, {s['evaluations']} evaluations, seed {s['seed']}"
+
+
+def _iis_time(r: dict) -> dict:
+    s, seeds = r["settings"], _seeds(r["settings"])
+    measured = r.get("time_saved_equal_error")
+    if measured is None:
+        total = round(float(pd.DataFrame(r["times"]).time_saved.median()), 3)
+        return _not_comparable(total, _iis_scale(s), seeds,
+                               "measured here: the total time of a fixed number of evaluations, not the time to "
+                               "an equal error")
+    ours = round(float(np.median(measured)), 3)
+    if ours <= 0:
+        return _row(ours, _iis_scale(s), seeds, (VERDICTS[2], "IIS took longer to the same error"))
+    return _row(ours, _iis_scale(s), seeds, (VERDICTS[0], "within the source's 9 % to 42 %")
+                if 0.09 <= ours <= 0.42 else (VERDICTS[1], "a saving, outside the source's 9 % to 42 %"))
+
+
+def _seeds(s: dict) -> int:
+    return len(np.atleast_1d(s["seed"]))
+
+
+def _iis_importance(r: dict) -> dict:
+    s, taus = r["settings"], [row["kendall_tau"] for row in r["ranking"]]
+    ours = round(float(np.median(taus)), 3)
+    verdict = direction([t >= 0.5 for t in taus], "Kendall's tau >= 0.5 between the smallest and full resolution",
+                        per="optimisers")
+    return _row(ours, _iis_scale(s), _seeds(s), _on_seeds(verdict, _seeds(s)))
+
+
+def _iis_beats_random(r: dict) -> dict:
+    s, errors = r["settings"], pd.DataFrame(r["errors"]).set_index("optimizer")
+    if not {"random", "tpe", "ga"} <= set(errors.index):
+        return _not_comparable(None, _iis_scale(s), 1, "random, TPE or GA was not run")
+    ours = {m: round(float(errors.loc[m, "direct_test_error"]), 4) for m in ("random", "tpe", "ga")}
+    verdict = direction([ours[m] < ours["random"] for m in ("tpe", "ga")], "lower test error than random search's",
+                        per="optimisers (TPE, GA)")
+    return _row(ours, _iis_scale(s), _seeds(s), _on_seeds(verdict, _seeds(s)))
+
+
+# ------------------------------------------------------------------------------- IDRIS slides (003)
+
+def _benchmark_wins(file: str, method: str, against: str, column: str, what: str):
+    def measure(r: dict) -> dict:
+        if file not in r:
+            return _not_comparable(None, "no benchmark results", 0, f"benchmarks/results/{file} is missing")
+        rows = r[file][r[file].method.isin([method, against])]
+        table = rows.set_index(["problem", "method"])[column]
+        problems = sorted({p for p, m in table.index if m == method} & {p for p, m in table.index if m == against})
+        ours = {p: {method: round(float(table[p, method]), 4), against: round(float(table[p, against]), 4)}
+                for p in problems}
+        seeds = int(rows.seeds.min())
+        scale = f"{', '.join(problems)}; {seeds}+ seeds each (benchmarks/{file.split('_')[0]}.py)"
+        return _row(ours, scale, seeds, direction([table[p, method] < table[p, against] for p in problems],
+                                                  what, per="problems"))
+    return measure
+
+
+# ------------------------------------------------------------------------------------------ the list
+
+_LENET = "Goulas and Hocquette, ICE P24 (000)"
+_AUTOLRS = "Sharma, B19CSE114 (001); Jin et al. 2021"
+_LCM = "Ouyang and McBride, MagmaDNN slides (002)"
+_IDRIS = "IDRIS Jean Zay slides (003)"
+_IIS = "Hinz et al. 2018 (004)"
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("lenet.best_val_acc", _LENET, "The best LeNet-5 widths each method found reach about 67 % accuracy "
+          "after 40-epoch training.", "random 67.83 %, PSO 66.8 %, BOHB 66.5 %", "accuracy",
+          "CIFAR-10 (50,000 images), 40 epochs, one run each", "lenet_hpo", _lenet_best),
+    Claim("lenet.search_epochs", _LENET, "Each optimiser spends about 4,000 epochs (BOHB 1,600).",
+          "4,000 epochs (BOHB 1,600)", "epochs per run", "CIFAR-10, 40-epoch trials", "lenet_hpo", _lenet_epochs),
+    Claim("lenet.pso_bohb_vs_random", _LENET, "PSO and BOHB find good solutions at lower cost than random "
+          "search; no clear winner between PSO and BOHB.", "qualitative", "best validation accuracy so far",
+          "CIFAR-10, one run per method", "lenet_hpo", _lenet_cheaper),
+    Claim("lenet.grid_cost", _LENET, "A full grid over the four widths would cost about 740 million epochs.",
+          "~740 million epochs", "epochs", "the report's ranges x 40 epochs", "lenet_hpo",
+          _lenet_grid),
+    Claim("autolrs.cifar10_acc", _AUTOLRS, "AutoLRS trains VGG-16 on CIFAR-10 to about 94 % test accuracy.",
+          "94.13 % (paper), 93.79 % (reproduction)", "test accuracy", "VGG-16, all of CIFAR-10, GPU",
+          "autolrs", _autolrs_accuracy("cifar10", 0.9379)),
+    Claim("autolrs.vs_tuned_schedule", _AUTOLRS, "AutoLRS matches or beats a hand-tuned learning-rate "
+          "schedule.", "matches or beats, in fewer steps", "test accuracy gap (pp)",
+          "VGG-16, ResNet-50, Transformer, BERT; GPU", "autolrs", _autolrs_vs_tuned),
+    Claim("autolrs.cifar100_acc", _AUTOLRS, "AutoLRS trains VGG-16 on CIFAR-100 to about 74 % test accuracy.",
+          "74.04 % (reproduction)", "test accuracy", "VGG-16, all of CIFAR-100, GPU", "autolrs",
+          _autolrs_accuracy("cifar100", 0.7404)),
+    Claim("lcm.mnist_time_share", _LCM, "On MNIST, LCM needs about a fifth of random search's time for the "
+          "same trials.", "21 % (778.5 s of 3657.75 s)", "share of random's compute (epochs here)",
+          "MNIST, one dense layer", "lcm_pbt", _lcm_share("mnist", 778.5 / 3657.75, cnn=False)),
+    Claim("lcm.mnist_acc_gap", _LCM, "On MNIST, LCM's best accuracy is close to random search's.",
+          "-0.31 pp (97.10 % against 97.41 %)", "pp", "MNIST, one dense layer", "lcm_pbt",
+          _lcm_gap("mnist", -0.31, cnn=False)),
+    Claim("lcm.cifar10_time_share", _LCM, "On CIFAR-10, LCM needs about a third of random search's time.",
+          "30 % (8069 s of 26498 s)", "share of random's compute (epochs here)", "CIFAR-10, four-conv network",
+          "lcm_pbt", _lcm_share("cifar10", 8069 / 26498, cnn=True)),
+    Claim("lcm.cifar10_acc_gap", _LCM, "On CIFAR-10, LCM's best accuracy is close to random search's.",
+          "-0.21 pp (67.05 % against 67.26 %)", "pp", "CIFAR-10, four-conv network", "lcm_pbt",
+          _lcm_gap("cifar10", -0.21, cnn=True)),
+    Claim("pbt.mnist_best", _LCM, "PBT's best worker reaches 0.957 on MNIST.", "0.957", "validation accuracy",
+          "MNIST, FC-sigmoid network, 10 workers", "lcm_pbt", _pbt_best),
+    Claim("landscape.bo_fewer_evaluations", _IDRIS, "Bayesian optimisation finds good optima in fewer "
+          "evaluations than random search.", "qualitative", "median regret after 25 evaluations",
+          "slides: no numbers", "benchmarks", _benchmark_wins("optimizers_summary_seeds0.csv", "hpolib-gp",
+                                                               "hpolib-random", "regret@25",
+                                                               "GP-BO below random search's regret")),
+    Claim("landscape.sha_pays_off", _IDRIS, "Successive halving (Hyperband) pays off when trials are cheap "
+          "to evaluate at a low budget.", "qualitative", "median regret at 25 % of the budget",
+          "slides: no numbers", "benchmarks", _benchmark_wins("schedulers_summary_seeds0.csv", "hpolib-hyperband",
+                                                               "hpolib-random", "regret@25%",
+                                                               "Hyperband below random search's regret")),
+    Claim("iis.time_saved_equal_error", _IIS, "Searching at increasing image sizes reaches the direct "
+          "search's error in 9 % to 42 % less time.", "9 % to 42 %", "share of time saved",
+          "STL-10 and Flowers-102, 1,500 evaluations, 32-128 px", "iis_fanova", _iis_time),
+    Claim("iis.importance_stable", _IIS, "The most important hyperparameters stay largely the same across "
+          "resolutions.", "qualitative", "Kendall's tau, smallest vs full resolution",
+          "STL-10, 1,500 evaluations", "iis_fanova", _iis_importance),
+    Claim("iis.tpe_ga_beat_random", _IIS, "TPE's and the GA's final configurations test better than random "
+          "search's.", "qualitative", "test error of each search's choice", "STL-10, 1,500 evaluations",
+          "iis_fanova", _iis_beats_random),
+)
+
+
+def _results(folder: Path, benchmarks: Path) -> dict[str, dict]:
+    """Every chapter's results file in ``folder`` by notebook name, and the benchmark tables."""
+    found = {path.name.removesuffix("_results.json"): json.loads(path.read_text())
+             for path in sorted(folder.glob("*_results.json"))}
+    found["benchmarks"] = {p.name: pd.read_csv(p) for p in sorted(benchmarks.glob("*_summary_seeds0.csv"))}
+    return found
+
+
+def ledger(folder: str | Path, benchmarks: str | Path | None = None) -> list[dict]:
+    """One row per claim of :data:`CLAIMS`, measured from the results in ``folder`` (and ``benchmarks``)."""
+    benchmarks = Path(benchmarks) if benchmarks else Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+    results = _results(Path(folder), benchmarks)
+    rows = []
+    for claim in CLAIMS:
+        head = {k: v for k, v in asdict(claim).items() if k not in ("measure", "chapter")}
+        if claim.chapter in results:
+            measured = claim.measure(results[claim.chapter])
+        else:
+            measured = _not_comparable(None, "not run at this profile", 0, f"no {claim.chapter} results here")
+        rows.append({**head, **measured})
+    return rows
+
+
+def write(folder: str | Path, benchmarks: str | Path | None = None) -> Path:
+    """Write ``claims.json`` (the ledger of the results in ``folder``) into ``folder``; return its path."""
+    path = Path(folder) / "claims.json"
+    path.write_text(json.dumps(ledger(folder, benchmarks), indent=1, default=float) + "\n")
+    return path
