@@ -114,7 +114,8 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
                       storage=storage, executor=None if executor_at is None else executor_at(resolution))
         for config in _best_configs(history, carry, sign):  # the best so far go first (once: see Study.enqueue)
             study.enqueue(config)
-        study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
+        with study:  # closed once its stage is done; its trials stay readable
+            study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
         result.studies.append(study)
         history += [(t.config, t.value if t.state is TrialState.COMPLETE else None, t.budget)
                     for t in study.trials if t.state.finished]

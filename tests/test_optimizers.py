@@ -250,3 +250,12 @@ def test_gp_in_one_dimension_with_lcb_finds_the_minimum():
     gp = GPOptimizer(space, acquisition="lcb", kappa=1.0, n_startup=4, seed=0)
     history = optimise(gp, lambda c: (c["log_lr"] + 2.0) ** 2, 14)
     assert abs(min(history, key=lambda h: h[1])[0]["log_lr"] + 2.0) < 0.05
+
+
+def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumbent():
+    f = Branin()
+    optimizer = GPOptimizer(f.space, n_polish=0, n_startup=4, n_candidates=200, n_restarts=0, seed=3)
+    for _ in range(7):
+        config = optimizer.ask()
+        optimizer.tell(config, f(config, None, lambda *a: None))
+    assert f.space.validate(optimizer.ask()) is not None

@@ -58,10 +58,10 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
     for method, make in methods.items():
         for seed in seeds:
             optimizer, scheduler = make(space, seed)
-            study = Study(space, optimizer, direction=direction, metric=metric, storage=storage,
-                          name=f"{name}-{method}-{seed}", scheduler=scheduler)
-            study.optimize(objective, max_budget=budget, trial_budget=None if scheduler else trial_budget,
-                           progress=progress)
+            with Study(space, optimizer, direction=direction, metric=metric, storage=storage,
+                       name=f"{name}-{method}-{seed}", scheduler=scheduler) as study:
+                study.optimize(objective, max_budget=budget, trial_budget=None if scheduler else trial_budget,
+                               progress=progress)
             frame = study.to_dataframe()
             frame.insert(0, "seed", seed)
             frame.insert(0, "method", method)
@@ -102,8 +102,9 @@ def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int]
                           storage=storage, name=f"{name}-{kind}-{seed}",
                           scheduler=scheduler() if kind == "early" else None)
             started = time.perf_counter()
-            study.optimize(objective, n_trials=n_trials, trial_budget=trial_budget if kind == "full" else None,
-                           progress=progress)
+            with study:
+                study.optimize(objective, n_trials=n_trials, trial_budget=trial_budget if kind == "full" else None,
+                               progress=progress)
             studies[kind], seconds[kind] = study, time.perf_counter() - started
         full, early = studies["full"].trials, studies["early"].trials
         early_epochs = sum(t.cost for t in early)

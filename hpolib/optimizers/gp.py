@@ -293,12 +293,12 @@ class GPOptimizer(Optimizer):
     def _maximise(self, model, best, rng, incumbent: np.ndarray) -> np.ndarray:
         candidates = self.encoding.random(rng, self.n_candidates)
         scores = self.score(model, candidates, best)
-        top = np.argsort(-scores)[: self.n_polish]
-        winner, winner_score = candidates[top[0]], scores[top[0]]
+        order = np.argsort(-scores)
+        winner, winner_score = candidates[order[0]], scores[order[0]]
         free = self.encoding.numeric
         if not free.any():
             return winner
-        for start in [*candidates[top], incumbent]:
+        for start in [*candidates[order[:self.n_polish]], incumbent]:
             def negative(z, start=start):
                 point = start.copy()
                 point[free] = z
