@@ -91,7 +91,9 @@ def _claims_tables(rows: list[dict], profile: str) -> str:
     lines = [f"At the `{profile}` profile, of {len(rows)} claims: " + ", ".join(
         f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS) + ".", ""]
     for source in dict.fromkeys(r["source"] for r in rows):
-        lines += [f"## {source}", "", "| claim | source | here | verdict |", "|---|---|---|---|"]
+        cite = claims.CITATIONS.get(source)
+        lines += [f"## {source}", "", f"Source: {{cite:p}}`{cite}`." if cite else "", "",
+                  "| claim | source | here | verdict |", "|---|---|---|---|"]
         for r in (r for r in rows if r["source"] == source):
             seeds = f", {r['seeds']} seeds" if r["seeds"] > 1 else (", 1 seed" if r["seeds"] == 1 else "")
             lines.append(f"| `{r['id']}`: {r['claim']} | {r['source_value']} ({r['source_scale']}) "

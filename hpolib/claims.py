@@ -291,6 +291,9 @@ _LCM = "Ouyang and McBride, MagmaDNN slides (002)"
 _IDRIS = "IDRIS Jean Zay slides (003)"
 _IIS = "Hinz et al. 2018 (004)"
 
+CITATIONS = {_LENET: "goulas", _AUTOLRS: "sharma,jin2021", _LCM: "ouyang", _IDRIS: "idris", _IIS: "hinz2018"}
+"""The book's bibliography keys of each source (``book/references.bib``)."""
+
 CLAIMS: tuple[Claim, ...] = (
     Claim("lenet.best_val_acc", _LENET, "The best LeNet-5 widths each method found reach about 67 % accuracy "
           "after 40-epoch training.", "random 67.83 %, PSO 66.8 %, BOHB 66.5 %", "accuracy",
