@@ -56,7 +56,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         shutil.copy(ROOT / name, stage / name)
     shutil.copytree(ROOT / "book", stage / "book")
     for name in wanted:
-        shutil.copy(executed / name, stage / "notebooks" / name)
+        (stage / "notebooks" / name).write_text(_presented(executed / name, NOTEBOOKS / name))
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
     (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies))
     (stage / "book" / "_throughput.md").write_text(_throughput_tables(ROOT / "benchmarks" / "results"))
@@ -69,6 +69,23 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         raise RuntimeError(f"the book of profile {profile!r} did not build:\n"
                            f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     return target / "_build" / "html"
+
+
+PRESENTATION = ("remove-cell", "remove-input", "remove-output", "hide-input", "hide-output", "hide-cell")
+
+
+def _presented(executed: Path, source: Path) -> str:
+    """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
+    shows what the source says to show even when it was executed before the tags changed; papermill's
+    injected-parameters cell (an absolute output folder among them) is removed, the banner says the scale."""
+    notebook = json.loads(executed.read_text())
+    tags = {c.get("id"): set(c.get("metadata", {}).get("tags", [])) & set(PRESENTATION)
+            for c in json.loads(source.read_text())["cells"]}
+    for cell in notebook["cells"]:
+        own = [t for t in cell.get("metadata", {}).get("tags", []) if t not in PRESENTATION]
+        wanted = tags.get(cell.get("id"), set()) | ({"remove-cell"} if "injected-parameters" in own else set())
+        cell.setdefault("metadata", {})["tags"] = own + sorted(wanted)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def _runs_table(folder: Path, names: list[str]) -> str:
