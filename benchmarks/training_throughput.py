@@ -56,6 +56,7 @@ from hpolib.models import lenet5, mlp, vgg
 from hpolib.objectives import image_classifier
 from hpolib.population import train_population
 from hpolib.precision import Precision, native_bfloat16
+from hpolib.provenance import cpu_name
 from hpolib.training import evaluate, train
 
 RESULTS = Path(__file__).parent / "results"
@@ -328,20 +329,11 @@ def main() -> None:
     for part in dict.fromkeys("a" if p == "b" else p for p in parts):  # (a) and (b) run together
         results[PARTS[part]] = runners[part](args)
     results.update(python=platform.python_version(), torch=torch.__version__, threads=torch.get_num_threads(),
-                   cpu=_cpu_name(), native_bfloat16=native_bfloat16("cpu"))
+                   cpu=cpu_name(), native_bfloat16=native_bfloat16("cpu"))
     RESULTS.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,8 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     for name in wanted:
         (stage / "notebooks" / name).write_text(_presented(executed / name, NOTEBOOKS / name))
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
-    (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies))
+    (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies)
+                                                    + "\n" + _provenance_table(executed, studies))
     (stage / "book" / "_throughput.md").write_text(_throughput_tables(ROOT / "benchmarks" / "results"))
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
     (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
@@ -129,6 +130,24 @@ def _value(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _provenance_table(folder: Path, names: list[str]) -> str:
+    """A Markdown table of where each chapter's numbers come from (``<name>_provenance.json``), and how to
+    rerun it; "not recorded" for notebooks executed before runs recorded it."""
+    rows = ["| chapter | commit | Python, PyTorch, NumPy | CPU, threads | data | rerun |", "|---|---|---|---|---|---|"]
+    for name in names:
+        stem = name.removesuffix(".ipynb")
+        path = folder / f"{stem}_provenance.json"
+        if not path.exists():
+            rows.append(f"| {stem} | not recorded | | | | |")
+            continue
+        p = json.loads(path.read_text())
+        data = "; ".join(f"{d['about']}" + "".join(f", {f} md5 {h}" for f, h in d.get("md5", {}).items())
+                         + (f", {d['images']:,} images" if "images" in d else "") for d in p["data"].values())
+        rows.append(f"| {stem} | `{(p['commit'] or 'unknown')[:12]}` | {p['python']}, {p['torch']}, {p['numpy']} "
+                    f"| {p['cpu']}, {p['threads']} | {data} | `{p['command']}` |")
+    return "\n".join(rows) + "\n"
 
 
 def _throughput_tables(results: Path) -> str:

@@ -8,6 +8,7 @@ overwrite each other's results.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -90,7 +91,12 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     _execute(_path(name), target, {**parameters, "profile": profile, "output_dir": results}, progress)
     if not baseline:
         from .claims import write
+        from .provenance import record
 
+        settings = resolve(name, profile, parameters) if name in PROFILES else {}
+        datasets = [settings[k] for k in ("dataset", "cnn_dataset") if settings.get(k)]
+        provenance = record(name, profile, parameters, datasets)
+        (folder / f"{name}_provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
         write(folder)  # the claims ledger of every result in the folder, this chapter's new ones included
     return target
 

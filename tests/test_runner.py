@@ -101,7 +101,27 @@ def test_a_failed_run_keeps_the_last_good_notebook_and_says_which_cell_failed(tm
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("hpolib run: tiny failed at In [3]") and "Traceback" not in err
     run("tiny", "smoke", output=tmp_path / "out", progress=False)
-    assert sorted(p.name for p in good.parent.iterdir()) == ["claims.json", "tiny.ipynb"]  # no failed one left
+    assert sorted(p.name for p in good.parent.iterdir()) == ["claims.json", "tiny.ipynb",
+                                                             "tiny_provenance.json"]  # no failed one left
+
+
+def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, monkeypatch):
+    import json
+
+    import nbformat
+    import torch
+
+    book = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('profile = "smoke"\noutput_dir = None\nseeds = None',
+                                  metadata={"tags": ["parameters"]})],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(book, tmp_path / "tiny.ipynb")
+    monkeypatch.setattr("hpolib.runner.NOTEBOOKS", tmp_path)
+    run("tiny", "smoke", {"seeds": [3, 4]}, output=tmp_path / "out", progress=False)
+    record = json.loads((tmp_path / "out" / "smoke" / "tiny_provenance.json").read_text())
+    assert record["command"] == "python -m hpolib run tiny --profile smoke -p 'seeds=[3, 4]'"
+    assert record["torch"] == torch.__version__ and record["threads"] >= 1 and record["cpu"]
+    assert record["commit"] is None or len(record["commit"].rstrip("+")) == 40
 
 
 @pytest.fixture(scope="module")
