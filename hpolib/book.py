@@ -24,11 +24,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import claims
-from .runner import BASELINES, NOTEBOOKS, OUTPUT
+from .runner import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
 __all__ = ["build", "check_in_browser"]
 
-ROOT = NOTEBOOKS.parent
 
 
 def build(profile: str = "quick", executed: str | Path | None = None, output: str | Path = "_build") -> Path:

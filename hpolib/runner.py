@@ -19,7 +19,8 @@ __all__ = ["NOTEBOOKS", "NotebookFailed", "check", "run", "parse_parameter", "no
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 OUTPUT = Path("runs") / "book"
-BASELINES = NOTEBOOKS.parent / "tests" / "notebooks"
+ROOT = NOTEBOOKS.parent
+BASELINES = ROOT / "tests" / "notebooks"
 
 
 def notebook_parameters(name: str) -> list[str]:
@@ -83,7 +84,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
         folder, results = BASELINES, None
     else:
         folder = Path(output or OUTPUT) / profile
-        results = str(folder.resolve())
+        results = "."  # the notebook runs in its folder: a relative path keeps local paths out of what is published
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.ipynb"
     parameters = {key: list(value) if isinstance(value, tuple) else value  # papermill writes a tuple as a string
@@ -124,5 +125,21 @@ def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> No
         cell, message = (textwrap.shorten(text, 70) for text in (error.source, error.evalue))
         raise NotebookFailed(f"{target.stem} failed at In [{error.exec_count}] ({cell}): {error.ename}: {message}; "
                              f"the failed run is {failed}, {target.name} is as it was") from None
+    running.write_text(_without_local_paths(running.read_text(), source, target))
     running.replace(target)
     failed.unlink(missing_ok=True)
+
+
+def _without_local_paths(text: str, source: Path, target: Path) -> str:
+    """An executed notebook whose papermill record names its input and output relative to the project (as
+    ``notebooks/x.ipynb`` and the final name, not the temporary one), not by this machine's absolute paths."""
+    notebook = json.loads(text)
+    record = notebook["metadata"].get("papermill", {})
+    record["input_path"], record["output_path"] = (_relative(p) for p in (source, target))
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the project root where it lies inside it, else its name."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name

@@ -118,6 +118,7 @@ def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, m
     nbformat.write(book, tmp_path / "tiny.ipynb")
     monkeypatch.setattr("hpolib.runner.NOTEBOOKS", tmp_path)
     run("tiny", "smoke", {"seeds": [3, 4]}, output=tmp_path / "out", progress=False)
+    assert str(tmp_path) not in (tmp_path / "out" / "smoke" / "tiny.ipynb").read_text()  # no local path
     record = json.loads((tmp_path / "out" / "smoke" / "tiny_provenance.json").read_text())
     assert record["command"] == "python -m hpolib run tiny --profile smoke -p 'seeds=[3, 4]'"
     assert record["torch"] == torch.__version__ and record["threads"] >= 1 and record["cpu"]
@@ -160,3 +161,10 @@ def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
         assert drawn[f"notebooks/{name.stem}.html"] > 0
     assert set(drawn) >= {"index.html", "book/overview.html", "book/references.html"}
     assert len(list((smoke_book.parent / "screenshots").glob("*.png"))) == len(drawn)
+
+
+def test_no_committed_notebook_shows_a_local_path():
+    from hpolib.runner import BASELINES, OUTPUT, ROOT
+
+    for notebook in [*BASELINES.glob("*.ipynb"), *(ROOT / OUTPUT / "full").glob("*.ipynb")]:
+        assert str(ROOT) not in notebook.read_text(), notebook
