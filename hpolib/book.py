@@ -77,7 +77,7 @@ PRESENTATION = ("remove-cell", "remove-input", "remove-output", "hide-input", "h
 def _presented(executed: Path, source: Path) -> str:
     """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
     shows what the source says to show even when it was executed before the tags changed; papermill's
-    injected-parameters cell (an absolute output folder among them) is removed, the banner says the scale."""
+    injected-parameters cell is removed (the banner says the scale)."""
     notebook = json.loads(executed.read_text())
     tags = {c.get("id"): set(c.get("metadata", {}).get("tags", [])) & set(PRESENTATION)
             for c in json.loads(source.read_text())["cells"]}

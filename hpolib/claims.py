@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .runner import ROOT
+
 __all__ = ["VERDICTS", "Claim", "CLAIMS", "level", "direction", "ledger", "write"]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable at this scale")
@@ -95,11 +97,15 @@ def _not_comparable(our_value, our_scale: str, seeds: int, reason: str) -> dict:
     return _row(our_value, our_scale, seeds, (NOT_COMPARABLE, reason))
 
 
+def _images(dataset: str, subset: int | None, unit: str = " images") -> str:
+    """How much of ``dataset`` a chapter trained on: all of it, or ``subset`` images."""
+    return f"all of {dataset}" if subset is None else f"{subset:,} {dataset}{unit}"
+
+
 # ------------------------------------------------------------------------------------------ LeNet-5 (000)
 
 def _lenet_scale(s: dict) -> str:
-    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
-    return (f"{data}, {s['budget']} epochs per run of {s['epochs']}-epoch trials, "
+    return (f"{_images(s['dataset'], s['subset'])}, {s['budget']} epochs per run of {s['epochs']}-epoch trials, "
             f"best retrained {s['final_epochs']} epochs")
 
 
@@ -143,8 +149,8 @@ def _lenet_grid(r: dict) -> dict:
 # ------------------------------------------------------------------------------------------ AutoLRS (001)
 
 def _autolrs_scale(s: dict) -> str:
-    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
-    return f"VGG-{s['depth']} x{s['width_multiplier']:g}, {data}, {s['steps']} steps, seed {s['seed']}"
+    return (f"VGG-{s['depth']} x{s['width_multiplier']:g}, {_images(s['dataset'], s['subset'])}, {s['steps']} steps, "
+            f"seed {s['seed']}")
 
 
 def _autolrs_table(r: dict) -> pd.DataFrame:
@@ -181,10 +187,10 @@ def _autolrs_vs_tuned(r: dict) -> dict:
 
 def _lcm_scale(s: dict, cnn: bool) -> str:
     if cnn:
-        data = "all of " + s["cnn_dataset"] if s["cnn_subset"] is None else f"{s['cnn_subset']:,} {s['cnn_dataset']}"
-        return f"four-conv width {s['cnn_width']}, {data}, {s['cnn_trials']} trials x {s['cnn_epochs']} epochs"
-    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']}"
-    return f"one dense layer of {s['width']}, {data}, {s['n_trials']} trials x {s['epochs']} epochs"
+        return (f"four-conv width {s['cnn_width']}, {_images(s['cnn_dataset'], s['cnn_subset'], '')}, "
+                f"{s['cnn_trials']} trials x {s['cnn_epochs']} epochs")
+    return (f"one dense layer of {s['width']}, {_images(s['dataset'], s['subset'], '')}, {s['n_trials']} trials x "
+            f"{s['epochs']} epochs")
 
 
 def _lcm_share(dataset: str, source: float, cnn: bool):
@@ -224,8 +230,8 @@ def _pbt_best(r: dict) -> dict:
 # ------------------------------------------------------------------------------ IIS and fANOVA (004)
 
 def _iis_scale(s: dict) -> str:
-    data = "all of " + s["dataset"] if s["subset"] is None else f"{s['subset']:,} {s['dataset']} images"
-    return f"{data}, {'/'.join(map(str, s['resolutions']))} px, {s['evaluations']} evaluations, seed {s['seed']}"
+    return (f"{_images(s['dataset'], s['subset'])}, {'/'.join(map(str, s['resolutions']))} px, "
+            f"{s['evaluations']} evaluations, seed {s['seed']}")
 
 
 def _iis_time(r: dict) -> dict:
@@ -361,7 +367,7 @@ def _results(folder: Path, benchmarks: Path) -> dict[str, dict]:
 
 def ledger(folder: str | Path, benchmarks: str | Path | None = None) -> list[dict]:
     """One row per claim of :data:`CLAIMS`, measured from the results in ``folder`` (and ``benchmarks``)."""
-    benchmarks = Path(benchmarks) if benchmarks else Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+    benchmarks = Path(benchmarks) if benchmarks else ROOT / "benchmarks" / "results"
     results = _results(Path(folder), benchmarks)
     rows = []
     for claim in CLAIMS:

@@ -110,9 +110,13 @@ def resolve_precision(precision: str | Precision, device: str | torch.device) ->
         raise ValueError(f"precision 'bfloat16' needs a CPU or CUDA device, got {device.type}")
     if precision == "float64" and device.type == "mps":
         raise ValueError("precision 'float64' is not available on mps: use 'float32' or device='cpu'")
-    dtype = torch.float64 if precision == "float64" else torch.float32
     mixed = precision == "bfloat16"
-    return Precision(precision, dtype, torch.bfloat16 if mixed else None, device, channels_last=mixed)
+    return Precision(precision, _weights(precision), torch.bfloat16 if mixed else None, device, channels_last=mixed)
+
+
+def _weights(precision: str) -> torch.dtype:
+    """The dtype of the weights and inputs: float64 for ``"float64"``, float32 for every other precision."""
+    return torch.float64 if check_precision(precision) == "float64" else torch.float32
 
 
 @contextlib.contextmanager
@@ -129,8 +133,7 @@ def default_dtype(precision: str | Precision) -> Iterator[torch.dtype]:
     >>> layer.weight.dtype, torch.get_default_dtype()
     (torch.float64, torch.float32)
     """
-    dtype = precision.dtype if isinstance(precision, Precision) else \
-        torch.float64 if check_precision(precision) == "float64" else torch.float32
+    dtype = precision.dtype if isinstance(precision, Precision) else _weights(precision)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:

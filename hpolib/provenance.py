@@ -16,9 +16,10 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from .runner import ROOT
+
 __all__ = ["record", "command", "cpu_name"]
 
-ROOT = Path(__file__).resolve().parent.parent
 _ABOUT = {
     "mnist": "MNIST, torchvision's IDX files",
     "cifar10": "CIFAR-10 as image folders: a JPEG re-encoding (quality 75) of the original, "

@@ -49,8 +49,9 @@ def parse_parameter(text: str) -> tuple[str, object]:
         return key.strip(), value.strip()
 
 
-def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> None:
-    """Refuse, with a ValueError naming what is wrong, what :func:`run` would refuse: an unknown notebook,
+def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> dict:
+    """The settings the notebook will run with (:func:`hpolib.profiles.resolve`; empty for a notebook without a
+    profile); a ValueError naming what is wrong for what :func:`run` would refuse: an unknown notebook,
     profile or parameter, a parameter of the wrong type or out of range, ``profile`` or ``output_dir`` as
     parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
     if profile not in PROFILE_NAMES:
@@ -62,10 +63,10 @@ def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> 
     for key, option in (("profile", "--profile"), ("output_dir", "--output")):
         if key in parameters:
             raise ValueError(f"{key} is not set with -p: give it as {option} (run's {option[2:]} argument)")
-    if name in PROFILES:
-        resolve(name, profile, parameters)
+    settings = resolve(name, profile, parameters) if name in PROFILES else {}
     if baseline and (profile != "smoke" or parameters):
         raise ValueError("a baseline is the smoke profile with its defaults: give no profile or parameters")
+    return settings
 
 
 def run(name: str, profile: str = "quick", parameters: dict | None = None, output: str | os.PathLike | None = None,
@@ -79,7 +80,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     :class:`NotebookFailed` and leaves the previous executed notebook in place.
     """
     parameters = dict(parameters or {})
-    check(name, profile, parameters, baseline)
+    settings = check(name, profile, parameters, baseline)
     if baseline:
         folder, results = BASELINES, None
     else:
@@ -94,7 +95,6 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
         from .claims import write
         from .provenance import record
 
-        settings = resolve(name, profile, parameters) if name in PROFILES else {}
         datasets = [settings[k] for k in ("dataset", "cnn_dataset") if settings.get(k)]
         provenance = record(name, profile, parameters, datasets)
         (folder / f"{name}_provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
