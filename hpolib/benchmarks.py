@@ -36,8 +36,8 @@ import numpy as np
 from .space import Categorical, Float, Int, Space
 from ._checks import check_whole
 
-__all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "FUNCTIONS",
-           "DigitsMLP", "DigitsSVM"]
+__all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "ShiftedBowl",
+           "FUNCTIONS", "IntegerBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting"]
 
 
 class SyntheticFunction:
@@ -213,8 +213,101 @@ class Levy(_AnyDimension):
         return np.ones(self.dim)
 
 
+def _off_centre(dim: int) -> np.ndarray:
+    """A fixed point of [-0.9, 0.9]^dim away from the centre and from the corners (a golden-ratio sequence)."""
+    return 0.9 * (2 * ((np.arange(1, dim + 1) * 0.6180339887498949) % 1.0) - 1)
+
+
+class ShiftedBowl(_AnyDimension):
+    """A smooth quadratic bowl on [-5, 5]^d with its minimum off the centre, f* = 0.
+
+    ``f(x) = sum_i w_i (x_i - c_i)^2`` with weights ``w_i`` from 1 to 10 (a
+    mildly ill-conditioned bowl) and the centre ``c`` a fixed point of
+    ``[-4.5, 4.5]^d`` away from the box's centre and corners: the easy,
+    unimodal class a model-based optimiser must not get wrong.
+    """
+
+    low, high, optimum, scale = -5.0, 5.0, 0.0, 100.0
+
+    def evaluate(self, x):
+        weights = np.logspace(0, 1, self.dim)
+        return float(np.sum(weights * (x - self._argmin()) ** 2))
+
+    def _argmin(self):
+        return 5.0 * _off_centre(self.dim)
+
+
 FUNCTIONS = {"branin": Branin, "hartmann3": Hartmann3, "hartmann6": Hartmann6,
-             "rosenbrock": Rosenbrock, "ackley": Ackley, "levy": Levy}
+             "rosenbrock": Rosenbrock, "ackley": Ackley, "levy": Levy, "bowl": ShiftedBowl}
+
+
+class IntegerBowl:
+    """An integer-heavy problem: ``dim`` integers in [0, 40] and one log-scaled real, f* = 0.
+
+    ``f = sum_i ((k_i - t_i) / 10)^2 + (log10(r) + 2.5)^2`` with the integer
+    targets ``t`` off the centre and off the grid's ends, and the real's best
+    at ``r = 10^-2.5``: a space most of whose coordinates are whole numbers,
+    as network widths and layer counts are.
+    """
+
+    optimum = 0.0
+
+    def __init__(self, dim: int = 6):
+        self.dim = check_whole("dim", dim, 1)
+        self.targets = [int(round(20 + 18 * c)) for c in _off_centre(dim)]
+        self.space = Space({**{f"k{i}": Int(0, 40) for i in range(dim)}, "r": Float(1e-5, 1.0, log=True)})
+
+    @property
+    def optimum_config(self) -> dict:
+        return {**{f"k{i}": t for i, t in enumerate(self.targets)}, "r": 10 ** -2.5}
+
+    def __repr__(self):
+        return f"IntegerBowl(dim={self.dim})"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        value = sum(((config[f"k{i}"] - t) / 10) ** 2 for i, t in enumerate(self.targets))
+        value += (math.log10(config["r"]) + 2.5) ** 2
+        if report is not None:
+            report(1, value)
+        return float(value)
+
+
+class MixedBranches:
+    """A mixed space in which a categorical parameter changes the landscape, f* = 0.
+
+    ``shape`` picks the function of the three reals ``x0..x2`` in [-5, 5]:
+    ``"bowl"`` a bowl centred off the middle (minimum 0), ``"ackley"`` an
+    Ackley function shifted elsewhere and raised by 0.5 (minimum 0.5, many
+    local minima), ``"ridge"`` a Rosenbrock valley raised by 1 (minimum 1).
+    An optimiser must find the right branch and then the right point in it.
+    """
+
+    optimum = 0.0
+    shapes = ("ridge", "ackley", "bowl")
+
+    def __init__(self):
+        self.space = Space({"shape": Categorical(list(self.shapes)),
+                            **{f"x{i}": Float(-5.0, 5.0) for i in range(3)}})
+        self.centre = 5.0 * _off_centre(3)
+
+    @property
+    def optimum_config(self) -> dict:
+        return {"shape": "bowl", **{f"x{i}": float(c) for i, c in enumerate(self.centre)}}
+
+    def __repr__(self):
+        return "MixedBranches()"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        x = np.array([config[f"x{i}"] for i in range(3)])
+        if config["shape"] == "bowl":
+            value = float(np.sum((x - self.centre) ** 2)) / 10
+        elif config["shape"] == "ackley":
+            value = 0.5 + Ackley(dim=3).evaluate(3 * (x + self.centre) / 5) / 5
+        else:
+            value = 1.0 + Rosenbrock(dim=3).evaluate(x / 2) / 1000
+        if report is not None:
+            report(1, value)
+        return float(value)
 
 
 class DigitsMLP:
@@ -327,6 +420,52 @@ class DigitsSVM:
         model = SVC(C=config["C"], gamma=config["gamma"], kernel=config["kernel"], degree=config["degree"],
                     coef0=config["coef0"])
         error = 1.0 - model.fit(x_train, y_train).score(x_val, y_val)
+        if report is not None:
+            report(1, error)
+        return error
+
+
+class CancerBoosting:
+    """A second real task: gradient-boosted trees, cross-validated on scikit-learn's breast-cancer data.
+
+    Tunes the learning rate and L2 penalty (log scales), the number of
+    boosting iterations, leaves per tree and samples per leaf (integers,
+    log scales) of ``HistGradientBoostingClassifier``; the value is the mean
+    error of 3-fold stratified cross-validation on the 569 samples (a few
+    tenths of a second). ``optimum = 0``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the folds and of the model.
+    """
+
+    optimum = 0.0
+
+    def __init__(self, seed: int = 0):
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.model_selection import StratifiedKFold
+
+        self.seed = seed
+        self.data = load_breast_cancer(return_X_y=True)
+        self.folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+        self.space = Space({
+            "learning_rate": Float(1e-3, 1.0, log=True),
+            "max_iter": Int(10, 300, log=True),
+            "max_leaf_nodes": Int(2, 64, log=True),
+            "min_samples_leaf": Int(1, 100, log=True),
+            "l2_regularization": Float(1e-6, 10.0, log=True),
+        })
+
+    def __repr__(self):
+        return f"CancerBoosting(seed={self.seed})"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.model_selection import cross_val_score
+
+        model = HistGradientBoostingClassifier(early_stopping=False, random_state=self.seed, **config)
+        error = 1.0 - float(np.mean(cross_val_score(model, *self.data, cv=self.folds)))
         if report is not None:
             report(1, error)
         return error

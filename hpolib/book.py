@@ -182,7 +182,8 @@ def _precision(notebook: dict) -> str:
     """The precision a notebook trained in, from its banner (float32: notebooks run before it had the knob)."""
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
-            found = re.search(r"at profile '\w+' .*precision=([^\n]+)", "".join(output.get("text", "")))
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            found = re.search(r"at profile '\w+' .*precision=([\w ()]+)", text)
             if found:
                 return found.group(1).strip()
     return "float32"

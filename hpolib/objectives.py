@@ -26,10 +26,11 @@ import torch
 from . import data as datasets
 from .models import MODELS
 from .precision import check_precision, default_dtype
+from .space import Int, Space
 from .training import StepDecay, evaluate, train
 from ._checks import check_whole
 
-__all__ = ["image_classifier", "ImageClassifier"]
+__all__ = ["image_classifier", "ImageClassifier", "cnn_layers_space"]
 
 CHECKPOINT = "checkpoint.pt"  # file name inside a trial's checkpoint folder
 _TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule", "patience"}
@@ -161,3 +162,33 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     True
     """
     return ImageClassifier(model, dataset, fixed, metric, max_epochs, seed, device, test, data_options, precision)
+
+
+def cnn_layers_space(*, conv_layers=(1, 3), filters=(4, 64), kernels=(2, 5), dense_layers=(0, 2),
+                     dense_units=(16, 256), training: dict | None = None) -> Space:
+    """The conditional search space of :func:`hpolib.models.cnn_from_layers` (the IIS study's networks).
+
+    ``training`` parameters (a mapping of name to parameter, e.g. ``lr``,
+    ``batch_size``) come first, then ``conv_layers`` and each conv layer's
+    ``filters_i`` (log scale) and ``kernel_i``, active when ``conv_layers >=
+    i``; then ``dense_layers`` and ``dense_units`` (log scale), active with at
+    least one dense layer. The ranges are ``(low, high)`` pairs.
+
+    >>> space = cnn_layers_space(conv_layers=(1, 2), dense_layers=(0, 1))
+    >>> list(space)
+    ['conv_layers', 'filters_1', 'kernel_1', 'filters_2', 'kernel_2', 'dense_layers', 'dense_units']
+    >>> space.conditions["filters_2"], space.conditions["dense_units"]
+    (('conv_layers', (2,)), ('dense_layers', (1,)))
+    """
+    params = dict(training or {})
+    params["conv_layers"] = Int(*conv_layers)
+    conditions = {}
+    for i in range(1, conv_layers[1] + 1):
+        params[f"filters_{i}"], params[f"kernel_{i}"] = Int(*filters, log=True), Int(*kernels)
+        if i > conv_layers[0]:
+            deep_enough = list(range(i, conv_layers[1] + 1))
+            conditions[f"filters_{i}"] = conditions[f"kernel_{i}"] = ("conv_layers", deep_enough)
+    params["dense_layers"], params["dense_units"] = Int(*dense_layers), Int(*dense_units, log=True)
+    if dense_layers[0] == 0:
+        conditions["dense_units"] = ("dense_layers", list(range(1, dense_layers[1] + 1)))
+    return Space(params, conditions=conditions)

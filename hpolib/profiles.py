@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from .display import Callout
+
 PROFILE_NAMES = ("smoke", "quick", "full", "paper")
 
 _LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}  # the source report's ranges
@@ -21,6 +23,9 @@ _LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}
 _IIS_SPACE = dict(lr_range=(1e-4, 0.3), filters=(4, 64), kernels=(2, 5), dense_layers=(0, 2), dense_units=(16, 256),
                   batch_size=(16, 256), l1=(1e-7, 1e-3), l2=(1e-7, 1e-3))  # Hinz et al. (2018): per-layer conv
 # settings, dense layers, batch size, L1 and L2 (the paper's exact bounds are not in the source notes)
+
+# The AutoLRS paper's VGG-16 baseline: lr 0.1, x0.1 after 150 and 250 of 350 epochs; cosine and one-cycle beside it
+_AUTOLRS_BASELINES = dict(schedules=["step", "cosine", "onecycle"], step_milestones=[150 / 350, 250 / 350])
 
 PROFILES: dict[str, dict[str, dict]] = {
     "lenet_hpo": {
@@ -65,35 +70,45 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
     "iis_fanova": {
         "smoke": dict(dataset="digits", subset=None, grayscale=True, resolutions=[4, 8], evaluations=8,
-                      iis_evaluations=[5, 3], optimizers=["random", "tpe", "ga"], seed=0, epochs=3, patience=2,
-                      carry=2, **_IIS_SPACE, conv_layers=(1, 2)),
+                      iis_evaluations=[5, 3], optimizers=["random", "tpe", "ga"], seeds=[0, 1], epochs=3, patience=2,
+                      carry=2, narrow_top=3, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 2)),
         "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, resolutions=[7, 14, 28], evaluations=16,
-                      iis_evaluations=[8, 5, 3], optimizers=["random", "tpe", "ga"], seed=0, epochs=4, patience=2,
-                      carry=2, **_IIS_SPACE, conv_layers=(1, 2)),
-        "full": dict(dataset="cifar10", subset=3000, grayscale=True, resolutions=[8, 16, 32], evaluations=30,
-                     iis_evaluations=[15, 10, 5], optimizers=["random", "tpe", "ga"], seed=0, epochs=10, patience=3,
-                     carry=3, **_IIS_SPACE, conv_layers=(1, 3)),
+                      iis_evaluations=[8, 5, 3], optimizers=["random", "tpe", "ga"], seeds=[0], epochs=4, patience=2,
+                      carry=2, narrow_top=3, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 2)),
+        # the source's stage shares (1/2, 1/3, 1/6 of the evaluations) at its ratios of resolution (1/4, 1/2, 1)
+        "full": dict(dataset="cifar10", subset=3000, grayscale=True, resolutions=[8, 16, 32], evaluations=40,
+                     iis_evaluations=[20, 13, 7], optimizers=["random", "tpe", "ga"], seeds=[0, 1, 2], epochs=10,
+                     patience=3, carry=3, narrow_top=5, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 3)),
         "paper": dict(dataset="stl10", subset=None, grayscale=True, resolutions=[32, 64, 96], evaluations=1500,
-                      iis_evaluations=[750, 500, 250], optimizers=["random", "tpe", "ga"], seed=0, epochs=100,
-                      patience=5, carry=10, **_IIS_SPACE, conv_layers=(1, 5)),
+                      iis_evaluations=[750, 500, 250], optimizers=["random", "tpe", "ga"], seeds=[0, 1, 2],
+                      epochs=100, patience=5, carry=10, narrow_top=25, narrow_margin=0.1, **_IIS_SPACE,
+                      conv_layers=(1, 5)),
     },
     "autolrs": {
         "smoke": dict(dataset="digits", subset=None, grayscale=True, depth=11, width_multiplier=0.0625, steps=100,
-                      batch_size=64, val_size=128, base_lr=0.1, constant_lrs=[0.01, 0.1],
-                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=20, tau_max=40, k=3,
-                      explore_fraction=0.25, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
+                      batch_size=64, val_size=128, base_lr=0.1, constant_lrs=[0.01, 0.1], **_AUTOLRS_BASELINES,
+                      lr_min=1e-3, lr_max=0.1, tau=20, tau_max=40, k=3, explore_fraction=0.25, kappa=1e6,
+                      loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0],
+                      ablations=[{"name": "validation loss", "loss": "validation"}]),
         "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=240,
                       batch_size=128, val_size=200, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
-                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=30, tau_max=120, k=5,
-                      explore_fraction=0.2, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
-        "full": dict(dataset="cifar10", subset=10000, grayscale=False, depth=16, width_multiplier=0.125, steps=800,
-                     batch_size=128, val_size=256, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1, 0.3],
-                     schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=50, tau_max=200, k=5,
-                     explore_fraction=0.2, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
-        "paper": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=1.0, steps=50000,
-                      batch_size=128, val_size=1000, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1, 0.3],
-                      schedules=["step", "cosine", "onecycle"], lr_min=1e-3, lr_max=1.0, tau=1000, tau_max=8000,
-                      k=10, explore_fraction=0.1, kappa=1.0, momentum=0.9, weight_decay=5e-4, seed=0),
+                      **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1, tau=30, tau_max=120, k=5, explore_fraction=0.2,
+                      kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0],
+                      ablations=[]),
+        # 30 epochs of the 45,000 training images (352 steps each); stages of 2, 4 and then 8 epochs
+        "full": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=0.125, steps=10560,
+                     batch_size=128, val_size=512, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1], **_AUTOLRS_BASELINES,
+                     lr_min=1e-3, lr_max=0.1, tau=704, tau_max=2816, k=10, explore_fraction=0.1, kappa=1e6,
+                     loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0, 1],
+                     ablations=[{"name": "validation loss", "loss": "validation"},
+                                {"name": "tau' = tau / 5, k = 5", "explore_fraction": 0.2, "k": 5},
+                                {"name": "lr in [0.01, 0.3]", "lr_min": 0.01, "lr_max": 0.3}]),
+        # 350 epochs, as the paper's VGG-16 baseline and the authors' example
+        "paper": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=1.0, steps=123200,
+                      batch_size=128, val_size=1000, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
+                      **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1, tau=1000, tau_max=8000, k=10,
+                      explore_fraction=0.1, kappa=1e6, loss="train", momentum=0.9,
+                      weight_decay=5e-4, seeds=[0], ablations=[]),
     },
 }
 
@@ -140,9 +155,13 @@ def check(study: str, settings: dict) -> None:
             fits, text = (lambda v, fits=fits: v is None or fits(v)), f"{text} or None"
         if not fits(value):
             raise ValueError(f"{name} must be {text}, got {value!r}")
+    if "iis_evaluations" in settings and len(settings["iis_evaluations"]) != len(settings["resolutions"]):
+        raise ValueError(f"iis_evaluations needs one entry per resolution ({len(settings['resolutions'])}), "
+                         f"got {settings['iis_evaluations']!r}")
 
 
 _MAY_BE_ZERO = ("seed", "seeds", "cnn_seeds", "carry")
+_MAY_BE_EMPTY = ("ablations",)
 
 
 def _rule(name: str, example, low: int | None = None):
@@ -160,10 +179,14 @@ def _rule(name: str, example, low: int | None = None):
         return (lambda v: _whole(v) and v >= low), f"a whole number >= {low}"
     if isinstance(example, float):
         return (lambda v: _real(v) and v >= 0), "a number >= 0"
+    if isinstance(example, dict):
+        return (lambda v: isinstance(v, dict)), "a dict"
     item, text = _rule(name, example[0], 0 if isinstance(example, tuple) else low)
     if isinstance(example, tuple):
         return (lambda v: _sequence(v) and len(v) == 2 and all(map(item, v)) and v[0] <= v[1]), \
             f"a pair (low, high) with low <= high, each {text}"
+    if name in _MAY_BE_EMPTY:
+        return (lambda v: _sequence(v) and all(map(item, v))), f"a list, each {text}"
     return (lambda v: _sequence(v) and len(v) > 0 and all(map(item, v))), f"a non-empty list, each {text}"
 
 
@@ -187,17 +210,20 @@ def _known() -> dict[str, tuple]:
     from .training import SCHEDULES
 
     return {"dataset": DATASETS, "cnn_dataset": DATASETS, "methods": tuple(method_factories(1, 3)),
-            "optimizers": ("random", "tpe", "ga"), "schedules": SCHEDULES, "precision": PRECISIONS}
+            "optimizers": ("random", "tpe", "ga"), "schedules": SCHEDULES, "precision": PRECISIONS,
+            "loss": ("train", "validation")}
 
 
-def banner(study: str, profile: str, settings: dict) -> str:
-    """One line saying at which scale a notebook ran (shown at the top of every page of the book)."""
+def banner(study: str, profile: str, settings: dict) -> Callout:
+    """What sets the scale a notebook ran at, shown as a callout at the top of every study page of the book."""
     scale = {"smoke": "a seconds-long smoke test", "quick": "a minutes-long run on bundled data",
              "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
-    what = ", ".join(f"{k}={settings[k]}" for k in ("dataset", "subset", "model", "resolutions", "epochs", "steps",
-                                                    "budget", "evaluations", "seeds", "seed", "cnn_dataset",
-                                                    "cnn_subset", "cnn_epochs") if k in settings)
-    return f"{study} at profile '{profile}' ({scale}): {what}, precision={_precision(settings['precision'])}"
+    knobs = ("dataset", "subset", "size", "resolutions", "model", "depth", "width_multiplier", "epochs", "steps",
+             "budget", "evaluations", "seeds", "seed", "cnn_dataset", "cnn_subset", "cnn_epochs")
+    what = ", ".join(f"{k}={'all' if k.endswith('subset') and settings[k] is None else settings[k]}"
+                     for k in knobs if k in settings)
+    return Callout(f"{study} at profile '{profile}' ({scale}): {what}, "
+                   f"precision={_precision(settings['precision'])}")
 
 
 def _precision(setting: str) -> str:

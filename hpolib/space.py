@@ -16,6 +16,19 @@ Examples
 ['act', 'lr', 'width']
 >>> len(space.grid({"lr": 4, "width": 3}))
 24
+
+A space can be conditional, as ConfigSpace's ``InCondition`` makes one: a
+parameter is *active* only when its parent takes one of the given values. A
+configuration still holds a value for every parameter (an inactive one keeps
+the value drawn for it, which the objective ignores), so optimisers work in
+one fixed unit cube; :meth:`Space.active` says which values took effect, and
+the analyses that must know (fANOVA, narrowing a space around good
+configurations) ask it.
+
+>>> deep = Space({"layers": Int(1, 3), "width_2": Int(8, 64), "width_3": Int(8, 64)},
+...              conditions={"width_2": ("layers", [2, 3]), "width_3": ("layers", [3])})
+>>> deep.active({"layers": 2, "width_2": 16, "width_3": 40})
+{'layers': True, 'width_2': True, 'width_3': False}
 """
 
 from __future__ import annotations
@@ -109,6 +122,12 @@ class _Numeric(Param):
         return f"{type(self).__name__}({self.low!r}, {self.high!r}{log})"
 
 
+    def _narrowed_edges(self, values, margin: float) -> tuple[float, float]:
+        """The span of ``values`` on the unit scale, widened by ``margin`` each side and clipped to [0, 1]."""
+        units = [self.to_unit(v) for v in values]
+        return max(min(units) - margin, 0.0), min(max(units) + margin, 1.0)
+
+
 class Int(_Numeric):
     """An integer in ``[low, high]``, both ends included.
 
@@ -145,6 +164,15 @@ class Int(_Numeric):
             raise self._range_error(name, value)
         return int(value)
 
+    def narrowed(self, values, margin: float) -> Int:
+        """The integers within ``margin`` of the span of ``values`` (see :meth:`Space.narrowed`), at least two."""
+        lo, hi = self._narrowed_edges(values, margin)
+        low = max(min(self.from_unit(lo), min(values)), self.low)
+        high = min(max(self.from_unit(hi), max(values)), self.high)
+        if low == high:
+            low, high = (low, low + 1) if low < self.high else (low - 1, low)
+        return Int(low, high, log=self.log)
+
     def grid(self, resolution: int | None = None) -> Sequence[int]:
         _check_resolution(resolution, "Int")
         if resolution is None or resolution >= self.high - self.low + 1:
@@ -179,6 +207,12 @@ class Float(_Numeric):
         if not math.isfinite(value) or not self.low <= value <= self.high:
             raise self._range_error(name, value)
         return float(value)
+
+    def narrowed(self, values, margin: float) -> Float:
+        """The span of ``values`` widened by ``margin`` of the range each side (see :meth:`Space.narrowed`)."""
+        lo, hi = self._narrowed_edges(values, margin)
+        low, high = min(self.from_unit(lo), min(values)), max(self.from_unit(hi), max(values))
+        return Float(low, high, log=self.log) if low < high else self
 
     def grid(self, resolution: int | None = None) -> Sequence[float]:
         _check_resolution(resolution, "Float")
@@ -232,6 +266,11 @@ class Categorical(Param):
         except ValueError:
             raise ValueError(f"{name!r} must be one of {list(self.choices)!r}, got {value!r}") from None
 
+    def narrowed(self, values, margin: float = 0.0) -> Categorical:
+        """The choices among ``values``, in this parameter's order (``margin`` does not apply)."""
+        used = {self.index(v) for v in values}
+        return Categorical([c for i, c in enumerate(self.choices) if i in used])
+
     def grid(self, resolution: int | None = None) -> Sequence:
         return self.choices
 
@@ -254,9 +293,13 @@ class Space(Mapping):
     ----------
     params : mapping of str to Param
         The hyperparameters, in the order they should appear.
+    conditions : mapping of str to (str, sequence), optional
+        ``{child: (parent, values)}``: ``child`` is active only when ``parent``
+        is active and takes one of ``values``. A parent comes before its
+        children in ``params``.
     """
 
-    def __init__(self, params: Mapping[str, Param]):
+    def __init__(self, params: Mapping[str, Param], conditions: Mapping[str, tuple[str, Sequence]] | None = None):
         if not isinstance(params, Mapping) or not params:
             raise ValueError("Space needs a non-empty mapping of names to parameters")
         for name, p in params.items():
@@ -265,6 +308,22 @@ class Space(Mapping):
             if not isinstance(p, Param):
                 raise ValueError(f"parameter {name!r} must be Int, Float or Categorical, got {p!r}")
         self._params = dict(params)
+        self.conditions = {child: self._condition(child, rule) for child, rule in (conditions or {}).items()}
+
+    def _condition(self, child: str, rule) -> tuple[str, tuple]:
+        names = list(self._params)
+        if child not in self._params:
+            raise ValueError(f"conditions name an unknown parameter {child!r}; known: {names}")
+        if not (isinstance(rule, (tuple, list)) and len(rule) == 2 and rule[0] in self._params):
+            raise ValueError(f"the condition of {child!r} must be (parent, values) with a parent among {names}, "
+                             f"got {rule!r}")
+        parent, values = rule
+        if names.index(parent) >= names.index(child):
+            raise ValueError(f"the parent {parent!r} of {child!r} must come before it in the space")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            raise ValueError(f"the condition of {child!r} needs a non-empty list of {parent!r}'s values, "
+                             f"got {values!r}")
+        return parent, tuple(self._params[parent].validate(v, parent) for v in values)
 
     def __getitem__(self, name: str) -> Param:
         return self._params[name]
@@ -276,13 +335,81 @@ class Space(Mapping):
         return len(self._params)
 
     def __eq__(self, other):
-        return isinstance(other, Space) and list(self._params.items()) == list(other._params.items())
+        return isinstance(other, Space) and list(self._params.items()) == list(other._params.items()) \
+            and self.conditions == other.conditions
 
     __hash__ = None
 
     def __repr__(self):
         inner = ", ".join(f"{k!r}: {v!r}" for k, v in self._params.items())
-        return f"Space({{{inner}}})"
+        if not self.conditions:
+            return f"Space({{{inner}}})"
+        rules = ", ".join(f"{k!r}: ({p!r}, {list(v)!r})" for k, (p, v) in self.conditions.items())
+        return f"Space({{{inner}}}, conditions={{{rules}}})"
+
+    def active(self, config: Mapping) -> dict[str, bool]:
+        """Which of ``config``'s values take effect: a parameter without a condition always; a conditional one
+        when its parent is active and takes one of its condition's values."""
+        out: dict[str, bool] = {}
+        for name in self._params:
+            rule = self.conditions.get(name)
+            out[name] = rule is None or (out[rule[0]] and config[rule[0]] in rule[1])
+        return out
+
+    def narrowed(self, configs: Sequence[Mapping], margin: float = 0.1) -> Space:
+        """This space narrowed around ``configs`` (e.g. the best of an earlier search), with the same conditions.
+
+        The rule, per parameter, from the configurations in which it was
+        active (a parameter active in none keeps its range):
+
+        - numeric (:class:`Int`, :class:`Float`, layer counts included): the
+          span of their values on the unit scale (log scale where the
+          parameter has one), widened by ``margin`` of the whole range on
+          each side and clipped to it; an :class:`Int` keeps at least two
+          values;
+        - :class:`Categorical`: the choices they used, in the original order.
+
+        A child whose condition names only values its narrowed parent no
+        longer takes is never active in the narrowed space.
+
+        >>> space = Space({"lr": Float(1e-4, 1.0, log=True), "act": Categorical(["relu", "tanh", "elu"])})
+        >>> narrow = space.narrowed([{"lr": 1e-2, "act": "tanh"}, {"lr": 1e-3, "act": "relu"}], margin=0.25)
+        >>> round(narrow["lr"].low, 6), round(narrow["lr"].high, 6), narrow["act"]
+        (0.0001, 0.1, Categorical(['relu', 'tanh']))
+        """
+        if not configs:
+            raise ValueError("narrowed needs at least one configuration")
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin <= 1:
+            raise ValueError(f"margin must be a number in [0, 1], got {margin!r}")
+        configs = [self.validate(c) for c in configs]
+        activity = [self.active(c) for c in configs]
+        params = {}
+        for name, p in self._params.items():
+            values = [c[name] for c, a in zip(configs, activity) if a[name]]
+            params[name] = p.narrowed(values, margin) if values else p
+        space = Space(params)
+        space.conditions = dict(self.conditions)
+        return space
+
+    def within(self, config: Mapping) -> dict | None:
+        """``config`` as a configuration of this space, or None if one of its active values lies outside it.
+
+        An inactive value outside its parameter's range takes no effect, so it
+        is moved into the range (to the nearest end; a categorical one to the
+        first choice) rather than disqualifying the configuration: how a
+        configuration of a wider space enters a space narrowed around others.
+        """
+        active = self.active(config)
+        moved = {}
+        for name, p in self._params.items():
+            value = config[name]
+            try:
+                moved[name] = p.validate(value, name)
+            except ValueError:
+                if active[name]:
+                    return None
+                moved[name] = p.choices[0] if isinstance(p, Categorical) else min(max(value, p.low), p.high)
+        return moved
 
     def sample(self, rng: np.random.Generator | None = None, *, seed: int | None = None) -> dict:
         """Draw one configuration with ``rng`` (or a new generator seeded with ``seed``)."""

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .trial import Trial, TrialState
 
-__all__ = ["Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked", "open_storage",
+__all__ = ["stored", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked", "open_storage",
            "DEFAULT_STORAGE"]
 
 DEFAULT_STORAGE = os.path.join("runs", "hpolib.db")
@@ -546,3 +546,25 @@ def open_storage(storage: Storage | str | os.PathLike | None) -> Storage:
     if isinstance(storage, (str, os.PathLike)):
         return SQLiteStorage(storage)
     raise ValueError(f"storage must be None, ':memory:', a file path or a Storage, got {storage!r}")
+
+
+def stored(path: str | os.PathLike, key: dict, make) -> dict:
+    """``make()``'s record (a JSON-able dict), kept in the file ``path``.
+
+    A record already at ``path`` that was made with an equal ``key`` is
+    returned without calling ``make``, so a sequence of long runs that was
+    stopped resumes where it stopped; a record made with another key is made
+    again and replaced. The file is replaced atomically, so a run stopped while
+    writing leaves the old record or the new one, never half of one.
+    """
+    path, key = Path(path), json.loads(json.dumps(key))  # compared as it reads back
+    if path.exists():
+        record = json.loads(path.read_text())
+        if record.get("key") == key:
+            return record["record"]
+    record = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"key": key, "record": record}) + "\n")
+    os.replace(tmp, path)
+    return record

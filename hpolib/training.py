@@ -26,9 +26,10 @@ from torch import nn
 
 from .data import Dataset, Split
 from .precision import Precision, resolve_precision
-from ._checks import check_whole
+from ._checks import check_positive, check_whole
 
-__all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "SCHEDULES"]
+__all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "MultiStep",
+           "SCHEDULES"]
 
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 
@@ -68,6 +69,33 @@ def lr_factor(schedule: str | Callable[[float], float], progress: float) -> floa
             return 0.04 + 0.96 * progress / 0.3
         return 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
     raise ValueError(f"lr_schedule must be one of {SCHEDULES} or a callable, got {schedule!r}")
+
+
+class MultiStep:
+    """Learning-rate factor ``gamma ** k`` after the ``k``-th milestone, milestones given as shares of the run.
+
+    PyTorch's ``MultiStepLR`` on the progress of a run, so that a schedule
+    scales with the run's length: the VGG-16 baseline of the AutoLRS paper,
+    x0.1 after 150 and again after 250 of 350 epochs, is
+    ``MultiStep((150 / 350, 250 / 350))``.
+
+    >>> schedule = MultiStep((0.5, 0.75))
+    >>> [schedule(p) for p in (0.0, 0.5, 0.8)]
+    [1.0, 0.1, 0.010000000000000002]
+    """
+
+    def __init__(self, milestones, gamma: float = 0.1):
+        self.milestones = tuple(float(m) for m in milestones)
+        if not self.milestones or any(not 0 < m < 1 for m in self.milestones) or \
+                list(self.milestones) != sorted(self.milestones):
+            raise ValueError(f"milestones must be increasing shares of the run in (0, 1), got {milestones!r}")
+        self.gamma = check_positive("gamma", gamma)
+
+    def __repr__(self):
+        return f"MultiStep({list(self.milestones)}, gamma={self.gamma:g})"
+
+    def __call__(self, progress: float) -> float:
+        return self.gamma ** sum(progress >= m for m in self.milestones)
 
 
 class StepDecay:

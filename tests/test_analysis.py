@@ -1,6 +1,7 @@
 """fANOVA importance: exact decompositions of known functions, and agreement with Optuna's evaluator."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hpolib import Categorical, Float, Int, Space
@@ -123,3 +124,65 @@ def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
     assert list(frame.groupby("stage").resolution.first()) == [8, 16, 32] and len(frame) == 35
     with pytest.raises(ValueError, match="stages must go up in resolution"):
         increasing_image_sizes(space, RandomSearch, objective_at, [(16, 2), (8, 2)])
+
+
+def test_iis_narrows_each_stage_around_the_previous_stages_best():
+    from hpolib import RandomSearch
+    from hpolib.iis import increasing_image_sizes
+
+    space = Space({"x": Float(0, 1), "layers": Int(1, 3), "width_2": Int(8, 64), "act": Categorical(["a", "b", "c"])},
+                  conditions={"width_2": ("layers", [2, 3])})
+
+    def objective_at(size):
+        return lambda config, budget, report: -abs(config["x"] - 0.3) - 0.1 * config["layers"] \
+            - 0.1 * (config["act"] != "b")
+
+    result = increasing_image_sizes(space, lambda s, seed: RandomSearch(s, seed=seed), objective_at,
+                                    [(8, 30), (16, 10), (32, 5)], carry=2, narrow_top=3, narrow_margin=0.05,
+                                    progress=False)
+    first, second, third = result.spaces
+    assert first == space
+    best = sorted((t for t in result.studies[0].trials), key=lambda t: -t.value)[:3]
+    xs = [t.config["x"] for t in best]
+    assert second["x"].low == pytest.approx(max(min(xs) - 0.05, 0)) and second["x"].high == pytest.approx(
+        min(max(xs) + 0.05, 1))
+    assert second["act"].choices == tuple(c for c in "abc" if c in {t.config["act"] for t in best})
+    assert second.conditions == space.conditions and second["layers"].high - second["layers"].low >= 1
+    assert all(second.within(t.config) == t.config for t in result.studies[1].trials)
+    assert all(third.within(t.config) == t.config for t in result.studies[2].trials)
+    carried = result.studies[1].trials[0].config  # the best so far, its active values inside the narrowed space
+    assert {k: v for k, v in carried.items() if space.active(carried)[k]} == {
+        k: v for k, v in best[0].config.items() if space.active(best[0].config)[k]}
+    with pytest.raises(ValueError, match=r"narrow_margin must be a number in \[0, 1\]"):
+        increasing_image_sizes(space, RandomSearch, objective_at, [(8, 2)], narrow_margin=2)
+
+
+def test_conditional_fanova_learns_nothing_from_values_that_did_not_take_effect():
+    """f = 3x + 4y where y is active (two layers), 3x with one layer. In one-layer trials y's drawn value is set
+    to x, so a forest that saw it would credit y with x's effect; the conditional rule must not."""
+    from hpolib.analysis.fanova import conditional_importance, fanova
+    from hpolib.space import Float, Int, Space
+
+    space = Space({"x": Float(0, 1), "layers": Int(1, 2), "y": Float(0, 1)}, conditions={"y": ("layers", [2])})
+    rng = np.random.default_rng(0)
+    configs = []
+    for _ in range(400):
+        c = space.sample(rng)
+        if c["layers"] == 1:
+            c["y"] = c["x"]  # the value drawn for an inactive y, correlated with the effect of x
+        configs.append(c)
+    values = [3 * c["x"] + (4 * c["y"] if c["layers"] == 2 else 0.0) for c in configs]
+    imp = conditional_importance(space, configs, values, seed=0)
+    assert imp.loc["y", "active_share"] == pytest.approx(np.mean([c["layers"] == 2 for c in configs]))
+    assert imp.loc["y", "trials"] == sum(c["layers"] == 2 for c in configs)
+    assert imp.loc["y", "mean"] == pytest.approx(16 / 25, abs=0.08)  # among two-layer trials: 4^2 / (3^2 + 4^2)
+    assert imp.loc["x", "active_share"] == 1.0
+    redrawn = [{**c, "y": 1 - c["x"]} if c["layers"] == 1 else c for c in configs]  # other inactive values
+    pd.testing.assert_frame_equal(conditional_importance(space, redrawn, values, seed=0), imp)
+    assert not fanova(space, redrawn, values, seed=0).importance().equals(fanova(space, configs, values,
+                                                                                  seed=0).importance())
+    unconditional = Space({"x": Float(0, 1), "z": Float(0, 1)})
+    plain = [unconditional.sample(rng) for _ in range(100)]
+    same = conditional_importance(unconditional, plain, [c["x"] for c in plain], seed=0)
+    pd.testing.assert_frame_equal(same[["mean", "std"]],
+                                  fanova(unconditional, plain, [c["x"] for c in plain], seed=0).importance())

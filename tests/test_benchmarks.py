@@ -49,3 +49,30 @@ def test_digits_mlp_trains_for_real():
     assert len(curve) == 5 and curve[-1] == error < 0.1 < curve[0] + 0.5
     assert error == DigitsMLP(max_budget=5)(config, 5)  # seeded
     f.space.validate(config)
+
+
+def test_the_widened_problems_have_their_stated_optima_off_the_centre():
+    from hpolib.benchmarks import IntegerBowl, MixedBranches, ShiftedBowl
+
+    for f in (ShiftedBowl(dim=5), IntegerBowl(dim=6), MixedBranches()):
+        assert f(f.optimum_config) == pytest.approx(f.optimum, abs=1e-12)
+        rng = np.random.default_rng(0)
+        assert all(f(f.space.sample(rng)) > f.optimum for _ in range(50))
+        centre = {n: p.from_unit(0.5) for n, p in f.space.items()}
+        assert f(centre) > f.optimum + 0.1  # the middle of the box is not the answer
+    bowl = ShiftedBowl(dim=4)
+    assert not any(abs(c) in (0.0, 5.0) for c in bowl.optimum_config.values())
+    branches = MixedBranches()
+    best_elsewhere = min(branches({**branches.optimum_config, "shape": s}) for s in ("ridge", "ackley"))
+    assert best_elsewhere >= 0.5  # the other branches cannot reach the optimum
+
+
+def test_the_boosting_task_is_a_deterministic_cross_validated_error():
+    from hpolib.benchmarks import CancerBoosting
+
+    f = CancerBoosting(seed=0)
+    config = {"learning_rate": 0.1, "max_iter": 50, "max_leaf_nodes": 15, "min_samples_leaf": 10,
+              "l2_regularization": 1e-3}
+    error = f(config)
+    assert 0 < error < 0.1 and f(config) == error
+    assert f({**config, "learning_rate": 1e-3, "max_iter": 10}) > error  # barely trained: worse

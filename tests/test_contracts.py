@@ -33,7 +33,7 @@ OPTIMIZERS = {
     "pso": lambda seed: PSO(SPACE, n_particles=4, seed=seed),
     "ga": lambda seed: GeneticAlgorithm(SPACE, population_size=4, seed=seed),
     "tpe": lambda seed: TPE(SPACE, n_startup=4, seed=seed),
-    "gp": lambda seed: GPOptimizer(SPACE, n_startup=4, n_candidates=100, n_polish=1, n_restarts=0, seed=seed),
+    "gp": lambda seed: GPOptimizer(SPACE, n_startup=4, n_candidates=100, n_polish=1, seed=seed),
     "bohb": lambda seed: BOHB(SPACE, min_points_in_model=2, seed=seed),
 }
 

@@ -23,7 +23,7 @@ def mixed_objective(c):
 MAKERS = {
     "tpe": lambda space, seed: TPE(space, seed=seed),
     "tpe-univariate": lambda space, seed: TPE(space, multivariate=False, seed=seed),
-    "gp": lambda space, seed: GPOptimizer(space, n_candidates=300, n_restarts=0, seed=seed),
+    "gp": lambda space, seed: GPOptimizer(space, n_candidates=300, seed=seed),
     "pso": lambda space, seed: PSO(space, seed=seed),
     "ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
     "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
@@ -81,7 +81,7 @@ def _spread(points):
 
 @pytest.mark.parametrize("make", [
     lambda liar: TPE(Branin().space, constant_liar=liar, seed=1),
-    lambda liar: GPOptimizer(Branin().space, constant_liar=liar, n_candidates=300, n_restarts=0, seed=1),
+    lambda liar: GPOptimizer(Branin().space, constant_liar=liar, n_candidates=300, seed=1),
 ])
 def test_constant_liar_spreads_parallel_asks(make):
     f = Branin()
@@ -209,23 +209,32 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
 
 
 def test_gp_gradients_match_finite_differences():
-    from hpolib.optimizers.gp import fit_gp, predict_with_gradient
+    from scipy.optimize import approx_fprime
+
+    from hpolib.optimizers.gaussian_process import GaussianProcess
 
     rng = np.random.default_rng(0)
     x = rng.random((25, 3))
-    model = fit_gp(x, np.sin(3 * x).sum(1) * 5 + 2)
+    y = np.sin(3 * x).sum(1) * 5 + 2
+    model = GaussianProcess().fit(x, y)
+    z, diff2 = (y - y.mean()) / y.std(), (x[:, None, :] - x[None, :, :]) ** 2
+    theta = model.theta + 0.3  # away from the optimum, where the gradient is not zero
+    analytic = model._objective(theta, diff2, z)[1]
+    numeric = approx_fprime(theta, lambda t: model._objective(t, diff2, z)[0], 1e-7)
+    assert np.allclose(analytic, numeric, rtol=1e-4, atol=1e-4)
     point, eps = rng.random(3), 1e-6
-    mu, sigma, d_mu, d_sigma = predict_with_gradient(model, point)
-    assert np.allclose([mu, sigma], [v[0] for v in model.predict(point[None], return_std=True)])
+    mu, sigma, d_mu, d_sigma = model.predict_with_gradient(point)
+    assert np.allclose([mu, sigma], [v[0] for v in model.predict(point[None])])
     for j in range(3):
         step = np.eye(3)[j] * eps
-        (m1, s1), (m0, s0) = (model.predict((point + sign * step)[None], return_std=True) for sign in (1, -1))
+        (m1, s1), (m0, s0) = (model.predict((point + sign * step)[None]) for sign in (1, -1))
         assert d_mu[j] == pytest.approx((m1 - m0)[0] / (2 * eps), rel=1e-4, abs=1e-6)
         assert d_sigma[j] == pytest.approx((s1 - s0)[0] / (2 * eps), rel=1e-3, abs=1e-6)
 
 
 def test_log_ei_is_the_log_of_ei_where_ei_is_representable_and_finite_beyond():
-    from hpolib.optimizers.gp import expected_improvement, fit_gp, log_expected_improvement
+    from hpolib.optimizers.gaussian_process import GaussianProcess
+    from hpolib.optimizers.gp import expected_improvement, log_expected_improvement
 
     mu, sigma = np.array([0.0, 1.0, 3.0, 10.0, 1e3]), np.array([1.0, 0.5, 0.5, 0.1, 1e-3])
     log_ei = log_expected_improvement(mu, sigma, best=0.5)
@@ -236,7 +245,7 @@ def test_log_ei_is_the_log_of_ei_where_ei_is_representable_and_finite_beyond():
     rng = np.random.default_rng(1)
     x = rng.random((20, 2))
     y = np.sin(3 * x).sum(1)
-    model, gp = fit_gp(x, y), GPOptimizer(Space({"a": Float(0, 1), "b": Float(0, 1)}), seed=0)
+    model, gp = GaussianProcess().fit(x, y), GPOptimizer(Space({"a": Float(0, 1), "b": Float(0, 1)}), seed=0)
     for point in (rng.random(2), x[np.argmin(y)] + 0.01):  # anywhere, and next to the incumbent
         value, gradient = gp._score_with_gradient(model, point, y.min())
         assert value == pytest.approx(gp.score(model, point, y.min())[0], rel=1e-6)
@@ -254,7 +263,7 @@ def test_gp_in_one_dimension_with_lcb_finds_the_minimum():
 
 def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumbent():
     f = Branin()
-    optimizer = GPOptimizer(f.space, n_polish=0, n_startup=4, n_candidates=200, n_restarts=0, seed=3)
+    optimizer = GPOptimizer(f.space, n_polish=0, n_startup=4, n_candidates=200, seed=3)
     for _ in range(7):
         config = optimizer.ask()
         optimizer.tell(config, f(config, None, lambda *a: None))

@@ -148,4 +148,4 @@ def test_image_classifier_and_autolrs_trainer_take_the_precision(digits):
     assert objective({"lr": 0.05})["test_accuracy"] > 0.1
     trainer = Trainer(digits_mlp(dtype="float64"), digits, batch_size=32, val_size=64, precision="float64")
     run = run_schedule(trainer, 0.05, "constant", 10)
-    assert trainer.x.dtype == torch.float64 and len(run.val_loss) == 10
+    assert trainer.x.dtype == torch.float64 and len(run.train_loss) == 10

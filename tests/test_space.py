@@ -116,3 +116,36 @@ def test_grid_resolutions():
     with pytest.raises(ValueError, match="whole number >= 1"):
         space.grid(0)
     assert [c for c in grid][:2] == [grid[0], grid[1]]
+
+
+def test_a_conditional_space_says_which_values_take_effect_and_refuses_bad_conditions():
+    space = Space({"layers": Int(1, 3), "w2": Int(8, 64), "w3": Int(8, 64), "act": Categorical(["relu", "tanh"])},
+                  conditions={"w2": ("layers", [2, 3]), "w3": ("w2", list(range(8, 65)))})
+    assert space.active({"layers": 1, "w2": 9, "w3": 10, "act": "relu"}) == {"layers": True, "w2": False,
+                                                                              "w3": False, "act": True}
+    assert space.active({"layers": 3, "w2": 9, "w3": 10, "act": "relu"})["w3"]  # a chain: w3 needs w2 active
+    assert space != Space(dict(space)) and "conditions=" in repr(space)
+    with pytest.raises(ValueError, match="must come before it"):
+        Space({"w2": Int(8, 64), "layers": Int(1, 3)}, conditions={"w2": ("layers", [2])})
+    with pytest.raises(ValueError, match="unknown parameter 'w9'"):
+        Space({"layers": Int(1, 3)}, conditions={"w9": ("layers", [2])})
+    with pytest.raises(ValueError, match="'layers' must be an integer in"):
+        Space({"layers": Int(1, 3), "w2": Int(8, 64)}, conditions={"w2": ("layers", [7])})
+
+
+def test_a_narrowed_space_takes_configurations_whose_inactive_values_lie_outside_it():
+    space = Space({"layers": Int(1, 3), "w2": Int(8, 64)}, conditions={"w2": ("layers", [2, 3])})
+    narrow = space.narrowed([{"layers": 2, "w2": 30}, {"layers": 3, "w2": 40}], margin=0.0)
+    assert (narrow["layers"].low, narrow["layers"].high, narrow["w2"].low, narrow["w2"].high) == (2, 3, 30, 40)
+    assert narrow.within({"layers": 2, "w2": 35}) == {"layers": 2, "w2": 35}
+    assert narrow.within({"layers": 2, "w2": 60}) is None  # an active value outside: not in the space
+    assert narrow.within({"layers": 1, "w2": 60}) is None  # layers 1 is outside too
+    wide = Space({"layers": Int(1, 3), "w2": Int(8, 64)}, conditions={"w2": ("layers", [3])})
+    only_three = wide.narrowed([{"layers": 2, "w2": 8}, {"layers": 2, "w2": 64}], margin=0.0)
+    assert only_three["w2"] == Int(8, 64)  # active in none of them: its range is kept
+    assert only_three.within({"layers": 2, "w2": 50}) == {"layers": 2, "w2": 50}
+    threes = wide.narrowed([{"layers": 3, "w2": 30}, {"layers": 2, "w2": 9}, {"layers": 3, "w2": 40}], margin=0.0)
+    assert threes["w2"] == Int(30, 40) and threes.within({"layers": 2, "w2": 60}) == {"layers": 2, "w2": 40}
+    assert Int(1, 3).narrowed([3], 0.0) == Int(2, 3)  # at least two values
+    with pytest.raises(ValueError, match=r"margin must be a number in \[0, 1\]"):
+        space.narrowed([{"layers": 2, "w2": 30}], margin=-1)

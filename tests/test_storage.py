@@ -313,3 +313,26 @@ def test_a_read_only_folder(tmp_path):
             Study(SPACE, name="s", storage=folder / "s.db")
     finally:
         folder.chmod(0o755)
+
+
+def test_a_stored_record_is_made_once_per_key_and_replaced_for_another(tmp_path):
+    from hpolib.storage import stored
+
+    made = []
+
+    def make(value):
+        return lambda: made.append(value) or {"value": value}
+
+    path = tmp_path / "runs" / "a.json"
+    assert stored(path, {"lr": 0.1, "steps": (1, 2)}, make(1)) == {"value": 1}
+    assert stored(path, {"lr": 0.1, "steps": [1, 2]}, make(2)) == {"value": 1}  # same key as read back: kept
+    assert made == [1]
+    assert stored(path, {"lr": 0.2, "steps": [1, 2]}, make(3)) == {"value": 3} and made == [1, 3]
+    assert not list(tmp_path.glob("runs/*.tmp"))
+
+    def failing():
+        raise RuntimeError("the run crashed")
+
+    with pytest.raises(RuntimeError):
+        stored(path, {"lr": 0.3}, failing)
+    assert stored(path, {"lr": 0.2, "steps": [1, 2]}, make(4)) == {"value": 3}  # a failure overwrote nothing

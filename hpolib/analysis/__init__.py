@@ -1,4 +1,4 @@
-"""Analysis of finished studies: fANOVA hyperparameter importance."""
+"""Analysis of finished studies: fANOVA hyperparameter importance; learning-rate schedules compared."""
 
 from .fanova import Fanova, fanova
 

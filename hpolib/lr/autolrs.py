@@ -10,10 +10,11 @@ and optimiser state are checkpointed; then, ``k`` times:
    log of the forecast losses so that a learning rate that blows the loss up
    by orders of magnitude does not swamp the scale; the first pick of a stage
    is a seeded random draw;
-2. train ``tau'`` steps at ``eta_i``, recording the validation loss of every step;
-3. forecast the validation loss after ``tau`` steps with the exponential model
-   ``y(t) = a exp(-b t) + c`` (``b > 0``) fitted to that series (see
-   :func:`forecast_loss` for the fallback when the fit is not usable);
+2. train ``tau'`` steps at ``eta_i``, recording the loss series: the training
+   loss of every step (``loss="train"``, free) or the validation loss at
+   ``val_points`` evenly spaced steps (``loss="validation"``);
+3. forecast the loss after ``tau`` steps with the exponential model
+   ``y(t) = a exp(-b t) + c`` fitted to that series (:func:`forecast_loss`);
 4. add ``(x_i, forecast)`` to the GP's data and restore the checkpoint.
 
 Then the stage trains ``tau`` steps at the explored learning rate with the
@@ -23,22 +24,23 @@ after each stage up to ``tau_max`` (the paper doubles it); ``tau'`` is
 are done; the exploration steps come on top and are recorded, so a
 comparison with fixed schedules can count them.
 
-The defaults follow the paper's structure at a scale a CPU can run (the paper
-used ``tau = 1000`` doubling to ``8000``, ``k = 10``, ``tau' = tau / 10`` on
-VGG-16); ``kappa``, the learning-rate interval and the scale are parameters.
+The defaults are the paper's and its authors' released code's: ``tau = 1000``
+doubling to ``8000``, ``k = 10``, ``tau' = tau / 10``, learning rates in
+``[1e-3, 1e-1]``, the training-loss series, and ``kappa = 1e6`` in the lower
+confidence bound, which makes each pick the rate the GP knows least about:
+the ``k`` explorations spread over the interval.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.optimize import OptimizeWarning, curve_fit
+from scipy.optimize import least_squares
 
 from .._checks import check_positive, check_whole
 from ..optimizers.gp import fit_gp
@@ -48,52 +50,60 @@ from ..training import Diverged, evaluate, lr_factor, resolve_device
 __all__ = ["AutoLRS", "LRRun", "Trainer", "forecast_loss", "run_schedule"]
 
 
-def forecast_loss(losses, horizon: float, start: float | None = None) -> tuple[float, str]:
-    """Forecast of the loss after ``horizon`` steps from the series ``losses`` (one per step, step 1 first).
+def forecast_loss(losses, horizon: float, steps=None) -> tuple[float, str]:
+    """Forecast of the loss at step ``horizon`` from the series ``losses`` measured at ``steps`` (default 1, 2, ...).
 
-    Fits ``y(t) = a exp(-b t) + c`` by least squares (``scipy.optimize.curve_fit``,
-    ``a >= 0``, ``b > 0``, ``c >= 0``: a decaying curve above zero, as a loss
-    is) and evaluates it at ``horizon``. ``start``, the loss before the first
-    step, joins the fit as ``t = 0`` when given.
+    Fits ``y(t) = a exp(-b t) + c`` (``b > 0``, ``c >= 0``; ``a`` of either
+    sign, so that a loss that rises and levels off is forecast at its level)
+    by robust least squares (``scipy.optimize.least_squares`` with the
+    ``soft_l1`` loss, its scale the series' step-to-step noise), and
+    evaluates it at ``horizon``. A minibatch loss is noisy and has outliers;
+    the robust fit gives them a bounded weight, as the authors' code does by
+    removing the points farthest from a smoothing spline before its fit.
 
-    The fallback, used with fewer than four points, a failed fit, or a series
-    that does not go down (its last quarter not below its first quarter, nor
-    below ``start``), is the mean of the series' last quarter: the loss is
-    taken to stay where it is. A learning rate that first blows the loss up
-    and then brings part of it back is so judged by where it ended, not by an
-    extrapolation of the recovery.
+    The fallback, used with fewer than four points, a failed fit or a
+    non-finite forecast, is the mean of the series' last quarter: the loss is
+    taken to stay where it is.
 
     Returns
     -------
     (forecast, how) : float, str
         ``how`` is ``"exponential"`` or ``"fallback"``.
+
+    >>> t = np.arange(1, 101)
+    >>> value, how = forecast_loss(2.0 * np.exp(-0.03 * t) + 0.5, 1000)
+    >>> how, round(value, 3)
+    ('exponential', 0.5)
     """
     y = np.asarray(losses, dtype=float)
-    if not np.all(np.isfinite(y)) or (start is not None and not math.isfinite(start)):
-        raise ValueError("losses and start must be finite")
+    t = np.arange(1, len(y) + 1, dtype=float) if steps is None else np.asarray(steps, dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("losses must be finite")
+    if t.shape != y.shape:
+        raise ValueError(f"steps must have one entry per loss, got {len(t)} for {len(y)}")
     tail = float(np.mean(y[-max(1, len(y) // 4):]))
-    if len(y) < 4 or tail >= float(np.mean(y[:max(1, len(y) // 4)])) or (start is not None and tail >= start):
+    if len(y) < 4:
         return tail, "fallback"
-    t = np.arange(1, len(y) + 1, dtype=float)
-    if start is not None:
-        t, y = np.concatenate([[0.0], t]), np.concatenate([[start], y])
-    scale = len(y)  # fit in t / n so b is of order one
+    scale = float(t[-1])  # fit in t / scale so that b is of order one
 
-    def model(t, a, b, c):
-        return a * np.exp(-b * t / scale) + c
+    def residual(p):
+        a, b, c = p
+        return a * np.exp(-b * t / scale) + c - y
 
-    spread = max(float(y.max() - y.min()), 1e-12)
+    step_noise = np.diff(y)
+    noise = 1.4826 * float(np.median(np.abs(step_noise - np.median(step_noise)))) / math.sqrt(2)
+    spread = float(y.max() - y.min())
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
-            (a, b, c), _ = curve_fit(model, t, y, p0=(spread, 1.0, max(float(y.min()), 0.0)),
-                                     bounds=([0.0, 1e-6, 0.0], [np.inf, 100.0, np.inf]), maxfev=5000)
-    except (RuntimeError, ValueError):
+        fit = least_squares(residual, x0=(max(y[0] - y[-1], 1e-6), 1.0, max(float(y.min()), 0.0)),
+                            bounds=([-np.inf, 1e-6, 0.0], [np.inf, 100.0, np.inf]), loss="soft_l1",
+                            f_scale=max(noise, 1e-3 * spread, 1e-12))
+    except (ValueError, np.linalg.LinAlgError):
         return tail, "fallback"
-    value = float(model(horizon, a, b, c))
-    if not math.isfinite(value):
+    a, b, c = fit.x
+    value = float(a * math.exp(-b * horizon / scale) + c)
+    if not fit.success or not math.isfinite(value):
         return tail, "fallback"
-    return value, "exponential"
+    return max(value, 0.0), "exponential"
 
 
 class Trainer:
@@ -109,10 +119,10 @@ class Trainer:
     data : hpolib.data.Dataset
     batch_size : int
     momentum, weight_decay : float
-        SGD settings (the paper's VGG runs: momentum 0.9).
+        SGD settings (the paper's VGG runs: momentum 0.9, weight decay 5e-4).
     val_size : int
-        Validation images whose loss is measured after every step (a fixed
-        leading slice of the validation split).
+        Validation images of :meth:`val_loss`, the quick loss AutoLRS can
+        forecast (a fixed leading slice of the validation split).
     seed : int
     device : str
     precision : {"float32", "float64", "bfloat16", "auto"}
@@ -139,8 +149,10 @@ class Trainer:
                 "optimizer": copy.deepcopy(self.optimizer.state_dict()), "step": self.step}
 
     def load(self, state: dict) -> None:
+        """Restore ``state``; it stays as it was, so that it can be restored again (the optimiser would otherwise
+        share its momentum buffers and move them in place)."""
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
         self.step = state["step"]
 
     def _batch(self, step: int) -> torch.Tensor:
@@ -152,6 +164,7 @@ class Trainer:
 
     @torch.no_grad()
     def val_loss(self) -> float:
+        """Loss on the ``val_size`` leading validation images."""
         was = self.model.training
         self.model.eval()
         with self.precision.context():
@@ -159,8 +172,8 @@ class Trainer:
         self.model.train(was)
         return loss
 
-    def train(self, steps: int, lr: float) -> list[tuple[float, float]]:
-        """Train ``steps`` steps at ``lr``; ``(train loss, validation loss)`` after each. Raises Diverged."""
+    def train(self, steps: int, lr: float) -> list[float]:
+        """Train ``steps`` steps at ``lr``; the training loss of each. Raises Diverged."""
         self.model.train()
         out = []
         for group in self.optimizer.param_groups:
@@ -176,30 +189,44 @@ class Trainer:
             loss.backward()
             self.optimizer.step()
             self.step += 1
-            out.append((loss.item(), self.val_loss()))
+            out.append(loss.item())
         return out
 
     def accuracy(self, split) -> tuple[float, float]:
         """``(loss, accuracy)`` on a whole split, e.g. ``trainer.data.test``."""
         return evaluate(self.model, split, device=self.device, precision=self.precision)
 
-    def val_accuracy(self) -> float:
-        """Accuracy on the whole validation split."""
-        return self.accuracy(self.data.val)[1]
+    def validate(self) -> dict:
+        """Loss and accuracy on the whole validation split."""
+        loss, accuracy = self.accuracy(self.data.val)
+        return {"val_loss": loss, "val_accuracy": accuracy}
 
 
 @dataclass
 class LRRun:
-    """A training run's record: the learning rate and losses of every step, and the validation accuracy along
-    the way (``accuracy``: step, val_accuracy); for AutoLRS also every explored point and every stage."""
+    """A training run's record: the learning rate and training loss of every step, and the validation loss and
+    accuracy along the way (``validation``: step, total_steps with exploration, val_loss, val_accuracy); for
+    AutoLRS also every explored point and every stage."""
 
     lrs: list[float] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    accuracy: list[dict] = field(default_factory=list)
+    validation: list[dict] = field(default_factory=list)
     explored: list[dict] = field(default_factory=list)  # stage, lr, forecast, how, realised (loss after tau')
     stages: list[dict] = field(default_factory=list)  # stage, start, tau, lr
     explore_steps: int = 0
+
+    def to_dict(self, digits: int | None = None) -> dict:
+        """The record as a dict; with ``digits``, the per-step learning rates and losses to that many significant
+        digits (a compact file)."""
+        record = asdict(self)
+        if digits is not None:
+            for name in ("lrs", "train_loss"):
+                record[name] = [float(f"{v:.{digits}g}") for v in record[name]]
+        return record
+
+    @classmethod
+    def from_dict(cls, record: dict) -> LRRun:
+        return cls(**record)
 
 
 def run_schedule(trainer: Trainer, lr: float, schedule="constant", total_steps: int = 1000,
@@ -208,8 +235,8 @@ def run_schedule(trainer: Trainer, lr: float, schedule="constant", total_steps: 
 
     The fixed schedules AutoLRS is compared with (constant, step, cosine,
     one-cycle, or any callable of the progress in [0, 1]), recorded the same
-    way; the validation accuracy is measured every ``eval_every`` steps
-    (default: once per epoch) and at the end. Raises Diverged.
+    way; the validation loss and accuracy are measured every ``eval_every``
+    steps (default: once per epoch) and at the end. Raises Diverged.
     """
     from tqdm.auto import tqdm
 
@@ -219,12 +246,10 @@ def run_schedule(trainer: Trainer, lr: float, schedule="constant", total_steps: 
     run = LRRun()
     for step in tqdm(range(total_steps), disable=not progress, desc=f"{schedule}", unit="step"):
         rate = lr * lr_factor(schedule, step / total_steps)
-        (train_loss, val_loss), = trainer.train(1, rate)
+        run.train_loss += trainer.train(1, rate)
         run.lrs.append(rate)
-        run.train_loss.append(train_loss)
-        run.val_loss.append(val_loss)
         if (step + 1) % every == 0 or step + 1 == total_steps:
-            run.accuracy.append({"step": step + 1, "val_accuracy": trainer.val_accuracy()})
+            run.validation.append({"step": step + 1, "total_steps": step + 1, **trainer.validate()})
     return run
 
 
@@ -247,12 +272,23 @@ class AutoLRS:
         ``tau' / tau``, in (0, 1].
     kappa : float
         Exploration weight of the lower confidence bound ``mu - kappa sigma``.
+    loss : {"train", "validation"}
+        The loss series an exploration is judged by: the training loss of
+        every step, or the trainer's ``val_loss()`` at ``val_points`` evenly
+        spaced steps.
+    val_points : int
+        Validation losses per exploration with ``loss="validation"`` (the
+        authors' code measures 16).
+    eval_every : int or None
+        Steps between validation records while a stage trains (default: only
+        at the end of each stage), for the accuracy-against-steps curve.
     seed : int
         Seed of the first draw of each stage and of the GP fits.
     """
 
-    def __init__(self, lr_min: float = 1e-3, lr_max: float = 1.0, tau: int = 100, tau_max: int = 800,
-                 growth: float = 2.0, k: int = 10, explore_fraction: float = 0.1, kappa: float = 1.0, seed: int = 0):
+    def __init__(self, lr_min: float = 1e-3, lr_max: float = 0.1, tau: int = 1000, tau_max: int = 8000,
+                 growth: float = 2.0, k: int = 10, explore_fraction: float = 0.1, kappa: float = 1e6,
+                 loss: str = "train", val_points: int = 16, eval_every: int | None = None, seed: int = 0):
         self.lr_min, self.lr_max = check_positive("lr_min", lr_min), check_positive("lr_max", lr_max)
         if not self.lr_min < self.lr_max:
             raise ValueError(f"lr_max must be > lr_min={lr_min!r}, got {lr_max!r}")
@@ -268,65 +304,98 @@ class AutoLRS:
         self.explore_fraction = float(explore_fraction)
         if not (isinstance(kappa, (int, float)) and math.isfinite(kappa) and kappa >= 0):
             raise ValueError(f"kappa must be a finite number >= 0, got {kappa!r}")
-        self.kappa, self.seed = float(kappa), check_whole("seed", seed, 0)
+        if loss not in ("train", "validation"):
+            raise ValueError(f"loss must be 'train' or 'validation', got {loss!r}")
+        self.kappa, self.loss, self.val_points = float(kappa), loss, check_whole("val_points", val_points, 4)
+        self.eval_every = None if eval_every is None else check_whole("eval_every", eval_every, 1)
+        self.seed = check_whole("seed", seed, 0)
         self._grid = np.linspace(math.log10(self.lr_min), math.log10(self.lr_max), 1001)
 
     def __repr__(self):
         return (f"AutoLRS(lr in [{self.lr_min:g}, {self.lr_max:g}], tau={self.tau}..{self.tau_max}, k={self.k}, "
-                f"explore_fraction={self.explore_fraction:g}, kappa={self.kappa:g})")
+                f"explore_fraction={self.explore_fraction:g}, kappa={self.kappa:g}, loss={self.loss!r})")
 
     def next_lr(self, xs: list[float], ys: list[float], rng: np.random.Generator) -> float:
-        """``log10`` of the next learning rate to explore, from this stage's observations."""
+        """``log10`` of the next learning rate to explore, from this stage's observations.
+
+        The GP works on the interval scaled to [0, 1], with a log-normal prior
+        on its length scale (median 0.5) so that a handful of points cannot
+        make it arbitrarily short; ``sigma`` is the latent function's, without
+        the fitted noise, so that a point already explored is not picked again.
+        """
         if not xs:
             return float(rng.uniform(self._grid[0], self._grid[-1]))
-        model = fit_gp(np.array(xs)[:, None], np.log(np.array(ys)), seed=self.seed, n_restarts=1,
-                       normalize=False)
-        mu, sigma = model.predict(self._grid[:, None], return_std=True)
-        return float(self._grid[int(np.argmin(mu - self.kappa * sigma))])
+        low, width = self._grid[0], self._grid[-1] - self._grid[0]
+        unit = (self._grid[:, None] - low) / width
+        model = fit_gp((np.array(xs)[:, None] - low) / width, np.log(np.array(ys)), seed=self.seed, n_restarts=1,
+                       normalize=True, length_scale_prior=(0.5, 1.0))
+        mu, sigma = model.predict(unit, return_std=True)
+        noise = model.kernel_.k2.noise_level * model._y_train_std ** 2
+        latent = np.sqrt(np.maximum(sigma**2 - noise, 0.0))
+        return float(self._grid[int(np.argmin(mu - self.kappa * latent))])
+
+    def _explore(self, trainer, steps: int, lr: float) -> tuple[list[float], list[int]]:
+        """The loss series of ``steps`` steps at ``lr`` and the steps (from 1) it was measured at."""
+        if self.loss == "train":
+            return trainer.train(steps, lr), list(range(1, steps + 1))
+        ends = sorted({max(1, round(steps * (i + 1) / self.val_points)) for i in range(self.val_points)})
+        series, done = [], 0
+        for end in ends:
+            trainer.train(end - done, lr)
+            series.append(trainer.val_loss())
+            done = end
+        return series, ends
+
+    def _stage(self, trainer, result: LRRun, stage: int, tau: int) -> float:
+        """Explore ``k`` learning rates from the checkpoint and return the one with the lowest forecast."""
+        short = max(1, int(round(self.explore_fraction * tau)))
+        checkpoint, rng = trainer.state(), np.random.default_rng([self.seed, stage])
+        ceiling = 10 * trainer.val_loss()  # a diverged or runaway rate's forecast; it must not set the GP's scale
+        xs, ys = [], []
+        for _ in range(self.k):
+            x = self.next_lr(xs, ys, rng)
+            try:
+                series, at = self._explore(trainer, short, 10 ** x)
+                forecast, how = forecast_loss(series, tau, steps=at)
+                realised = float(np.mean(series[-max(1, len(series) // 10):]))
+            except Diverged:
+                forecast, how, realised = ceiling, "diverged", math.nan
+            result.explore_steps += trainer.step - checkpoint["step"]
+            trainer.load(checkpoint)
+            xs.append(x)
+            ys.append(min(max(forecast, 1e-12), ceiling))
+            result.explored.append({"stage": stage, "lr": 10 ** x, "forecast": ys[-1], "how": how,
+                                    "realised": realised})
+        return 10 ** xs[int(np.argmin(ys))]
 
     def run(self, trainer: Trainer, total_steps: int, progress: bool = False) -> LRRun:
         """Train with ``trainer`` for ``total_steps`` steps, choosing the learning rate stage by stage.
 
         ``trainer`` needs ``state()``, ``load(state)``, ``val_loss()`` and
-        ``train(steps, lr)`` (as :class:`Trainer` has); with ``val_accuracy()``
-        too, the accuracy at the end of every stage is recorded.
+        ``train(steps, lr)`` (as :class:`Trainer` has); with ``validate()``
+        too, the validation loss and accuracy are recorded every
+        ``eval_every`` steps and at the end of every stage.
         """
         from tqdm.auto import tqdm
 
         check_whole("total_steps", total_steps, 1)
         result, tau, stage = LRRun(), self.tau, 0
         bar = tqdm(total=total_steps, disable=not progress, desc="AutoLRS", unit="step")
-        start_loss = trainer.val_loss()
         while len(result.lrs) < total_steps:
             tau_now = min(tau, total_steps - len(result.lrs))
-            short = max(1, int(round(self.explore_fraction * tau_now)))
-            checkpoint, rng = trainer.state(), np.random.default_rng([self.seed, stage])
-            xs, ys = [], []
-            for _ in range(self.k):
-                x = self.next_lr(xs, ys, rng)
-                try:
-                    series = [v for _, v in trainer.train(short, 10 ** x)]
-                    forecast, how = forecast_loss(series, tau_now, start=start_loss)
-                    realised = series[-1]
-                except Diverged:
-                    forecast, how, realised = 2 * start_loss, "diverged", math.nan
-                result.explore_steps += trainer.step - checkpoint["step"]
-                trainer.load(checkpoint)
-                forecast = min(max(forecast, 1e-12), 10 * start_loss)  # a runaway forecast must not set the scale
-                xs.append(x)
-                ys.append(forecast)
-                result.explored.append({"stage": stage, "lr": 10 ** x, "forecast": forecast, "how": how,
-                                        "realised": realised})
-            best = 10 ** xs[int(np.argmin(ys))]
+            best = self._stage(trainer, result, stage, tau_now)
             result.stages.append({"stage": stage, "start": len(result.lrs), "tau": tau_now, "lr": best})
-            losses = trainer.train(tau_now, best)  # Diverged propagates: a study records the trial as failed
-            result.lrs += [best] * tau_now
-            result.train_loss += [t for t, _ in losses]
-            result.val_loss += [v for _, v in losses]
-            if hasattr(trainer, "val_accuracy"):  # a trainer that can measure it (the Trainer above) records it
-                result.accuracy.append({"step": len(result.lrs), "val_accuracy": trainer.val_accuracy()})
-            start_loss = result.val_loss[-1]
-            bar.update(tau_now)
+            end = len(result.lrs) + tau_now
+            while len(result.lrs) < end:  # Diverged propagates: a study records the trial as failed
+                left = end - len(result.lrs)  # with eval_every, a record at each multiple of it, whatever the stages
+                chunk = min(self.eval_every - len(result.lrs) % self.eval_every, left) if self.eval_every else left
+                result.train_loss += trainer.train(chunk, best)
+                result.lrs += [best] * chunk
+                if hasattr(trainer, "validate") and (self.eval_every or len(result.lrs) == end):
+                    result.validation.append({"step": len(result.lrs),
+                                              "total_steps": len(result.lrs) + result.explore_steps,
+                                              **trainer.validate()})
+                bar.update(chunk)
             tau, stage = min(int(round(tau * self.growth)), self.tau_max), stage + 1
         bar.close()
         return result

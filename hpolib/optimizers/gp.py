@@ -1,23 +1,23 @@
 """Bayesian optimisation with a Gaussian-process surrogate (Snoek, Larochelle and Adams, NeurIPS 2012).
 
-The surrogate is scikit-learn's ``GaussianProcessRegressor`` with a Matérn
-5/2 kernel, one length scale per input, a fitted constant amplitude and a
-fitted white-noise term, on normalised targets. Inputs are the one-hot
-vectors of :mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one
-coordinate per category).
+The surrogate is :class:`~hpolib.optimizers.gaussian_process.GaussianProcess`:
+a Matérn 5/2 kernel with one length scale per input, its amplitude, noise
+and length scales at their posterior mode, refitted after every observation
+from the previous fit's values. Inputs are the one-hot vectors of
+:mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one coordinate per
+category).
 
-The targets are first Yeo-Johnson power-transformed (Yeo and Johnson 2000;
-as HEBO does, Cowen-Rivers et al. 2022), so a heavy-tailed objective such as
-Rosenbrock's does not leave a stationary GP fitting only its largest values;
-the transform is monotone, so the best observation stays the best. The
-length scales have a log-normal prior centred on half the unit cube
-(:func:`fit_gp`), so 40 observations in six dimensions do not yield a model
-of needle-thin length scales. In ``benchmarks/optimizers.py`` (40
-evaluations, seeds 0-5) the two together cut the median regret on
-Rosenbrock-4D from 1452 to 24 and on Hartmann-6 from 0.084 to 0.0072 against
-the plain likelihood fit on raw targets (``warp_targets=False,
-length_scale_prior=None``); the price is Branin's, from 1.4e-5 to 1.4e-3
-(scikit-optimize's level), all of it from the warping.
+The targets the GP models are chosen by the data at every fit
+(``targets="auto"``): the observations standardised, or first
+Yeo-Johnson power-transformed (Yeo and Johnson 2000; as HEBO does,
+Cowen-Rivers et al. 2022), whichever explains them better, both measured as
+densities of the original values: each fit's marginal likelihood plus the log
+Jacobian of its transform. A heavy-tailed objective, such as a valley whose
+walls are orders of magnitude above its floor, is then modelled on a scale
+where the floor is visible; a smooth bowl keeps its shape, where a fixed
+power transform would flatten its walls and send proposals to the corners of
+the box. Both transforms are monotone, so the best observation stays the
+best.
 
 Acquisition functions, for minimisation:
 
@@ -29,17 +29,19 @@ Acquisition functions, for minimisation:
   rounds to zero, candidates are still ranked and gradients still point
   somewhere;
 - lower confidence bound, ``LCB(x) = mu(x) - kappa sigma(x)`` (Srinivas et al.
-  2010), minimised: the form the AutoLRS study uses.
+  2010), minimised.
 
 The acquisition is maximised over ``n_candidates`` random valid vectors; the
 best ``n_polish`` of them and the incumbent (the best observation: the
 search refines around it, as Optuna's GPSampler does) are polished with
 L-BFGS-B over their numeric coordinates (categories held fixed), with the
-acquisition's exact gradient (:func:`predict_with_gradient`). The first
-``n_startup`` proposals are a seeded Latin hypercube. With several workers,
-pending proposals enter the model with the best value seen so far as a
-stand-in ("constant liar", Ginsbourger, Le Riche and Carraro 2010), so
-parallel asks spread out.
+acquisition's exact gradient. The first ``n_startup`` proposals are a seeded
+Latin hypercube. With several workers, pending proposals enter the model
+with the best value seen so far as a stand-in ("constant liar", Ginsbourger,
+Le Riche and Carraro 2010), so parallel asks spread out.
+
+:func:`fit_gp` is scikit-learn's GP with the same kernel, kept for small
+one-dimensional models (the AutoLRS learning-rate search).
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.linalg import cho_solve
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr
 from scipy.stats import norm, qmc
@@ -58,10 +59,13 @@ from sklearn.preprocessing import PowerTransformer
 
 from .base import Optimizer
 from .encoding import OneHot
+from .gaussian_process import GaussianProcess
 from .._checks import check_whole
 
-__all__ = ["GPOptimizer", "fit_gp", "warp", "predict_with_gradient", "expected_improvement",
-           "log_expected_improvement", "lower_confidence_bound"]
+__all__ = ["GPOptimizer", "fit_gp", "transform_targets", "expected_improvement", "log_expected_improvement",
+           "lower_confidence_bound", "TARGETS"]
+
+TARGETS = ("auto", "standardise", "yeo-johnson")
 
 
 def fit_gp(x: np.ndarray, y: np.ndarray, seed: int = 0, n_restarts: int = 2, normalize: bool = True,
@@ -109,41 +113,27 @@ def _maximum_a_posteriori(median: float, spread: float):
     return optimizer
 
 
-def warp(y: np.ndarray) -> np.ndarray:
-    """Yeo-Johnson transform of ``y`` to zero mean and unit variance (``y`` itself when it has under 3 distinct values)."""
+def transform_targets(y: np.ndarray, how: str) -> tuple[np.ndarray, float]:
+    """``y`` transformed for the GP and the log Jacobian ``sum_i log |dt/dy|(y_i)`` of the transform.
+
+    ``"standardise"`` leaves ``y`` as it is (the GP standardises what it
+    fits); ``"yeo-johnson"`` applies the power transform whose exponent
+    maximises the normal likelihood (scikit-learn's ``PowerTransformer``),
+    or returns ``y`` unchanged when it has fewer than 3 distinct values or
+    the transform overflows.
+    """
     y = np.asarray(y, dtype=float)
-    if len(np.unique(y)) < 3:
-        return y
+    if how == "standardise" or len(np.unique(y)) < 3:
+        return y, 0.0
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        warped = PowerTransformer(method="yeo-johnson").fit_transform(y[:, None]).ravel()
-    return warped if np.all(np.isfinite(warped)) else y
-
-
-def predict_with_gradient(model: GaussianProcessRegressor, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
-    """Posterior mean and standard deviation at one point ``x``, with their gradients in ``x``.
-
-    For the kernel of :func:`fit_gp`, ``a * Matern52(r) + noise`` with
-    ``r = |(x - x') / l|``: ``dk/dx = -(5/3) a (1 + sqrt5 r) exp(-sqrt5 r) (x - x') / l^2``;
-    then ``mu = k alpha`` and ``var = k(x, x) - k K^-1 k`` give ``dmu = dk alpha`` and
-    ``dvar = -2 dk K^-1 k`` (Rasmussen and Williams 2006, eqs. 2.25-2.26), in the
-    units of the targets (scikit-learn normalised them).
-    """
-    amplitude = model.kernel_.k1.k1.constant_value
-    length = np.asarray(model.kernel_.k1.k2.length_scale, dtype=float)
-    noise = model.kernel_.k2.noise_level
-    delta = x - model.X_train_
-    r = np.sqrt(np.sum((delta / length) ** 2, axis=1))
-    decay = np.exp(-np.sqrt(5) * r)
-    k = amplitude * (1 + np.sqrt(5) * r + 5 / 3 * r**2) * decay
-    dk = (-5 / 3 * amplitude * (1 + np.sqrt(5) * r) * decay)[:, None] * delta / length**2
-    alpha = np.ravel(model.alpha_)
-    v = cho_solve((model.L_, True), k)
-    var = max(amplitude + noise - k @ v, 1e-12)
-    scale = float(np.ravel(model._y_train_std)[0])
-    mu = k @ alpha * scale + float(np.ravel(model._y_train_mean)[0])
-    sigma = np.sqrt(var) * scale
-    return mu, sigma, dk.T @ alpha * scale, -dk.T @ v / np.sqrt(var) * scale
+        transformer = PowerTransformer(method="yeo-johnson", standardize=False).fit(y[:, None])
+        warped = transformer.transform(y[:, None]).ravel()
+    if not np.all(np.isfinite(warped)):
+        return y, 0.0
+    lam = float(transformer.lambdas_[0])
+    slope = np.where(y >= 0, (lam - 1) * np.log1p(np.abs(y)), (1 - lam) * np.log1p(np.abs(y)))
+    return warped, float(np.sum(slope))
 
 
 def expected_improvement(mu: np.ndarray, sigma: np.ndarray, best: float, xi: float = 0.0) -> np.ndarray:
@@ -196,13 +186,12 @@ class GPOptimizer(Optimizer):
         Random vectors scored per proposal.
     n_polish : int
         Best candidates polished with L-BFGS-B.
-    n_restarts : int
-        Extra restarts of the kernel hyperparameter fit.
-    length_scale_prior : (float, float) or None
-        ``(median, spread)`` of a log-normal prior on the length scales, in
-        the unit cube (:func:`fit_gp`); None fits them by likelihood alone.
-    warp_targets : bool
-        Fit the GP to Yeo-Johnson-transformed targets (:func:`warp`).
+    length_scale_prior : (float, float)
+        ``(median, spread)`` of the log-normal prior on the length scales, in
+        the unit cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
+    targets : {"auto", "standardise", "yeo-johnson"}
+        What the GP models: chosen by the data at each fit (see the module's
+        description), or always one of the two.
     constant_liar : bool
         Let pending proposals repel new ones.
     seed : int or None
@@ -219,28 +208,29 @@ class GPOptimizer(Optimizer):
     """
 
     def __init__(self, space, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0, n_startup: int = 10,
-                 n_candidates: int = 1000, n_polish: int = 5, n_restarts: int = 2,
-                 length_scale_prior: tuple[float, float] | None = (0.5, 0.5), warp_targets: bool = True,
-                 constant_liar: bool = True, seed=None):
+                 n_candidates: int = 1000, n_polish: int = 5, length_scale_prior: tuple[float, float] = (0.5, 0.5),
+                 targets: str = "auto", constant_liar: bool = True, seed=None):
         super().__init__(space, seed)
         if acquisition not in ("ei", "lcb"):
             raise ValueError(f"acquisition must be 'ei' or 'lcb', got {acquisition!r}")
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1),
-                                  ("n_polish", n_polish, 0), ("n_restarts", n_restarts, 0)):
+                                  ("n_polish", n_polish, 0)):
             check_whole(label, value, low)
         if not kappa >= 0:
             raise ValueError(f"kappa must be >= 0, got {kappa!r}")
-        self.acquisition, self.kappa, self.xi = acquisition, float(kappa), float(xi)
-        self.n_startup, self.n_candidates, self.n_polish, self.n_restarts = n_startup, n_candidates, n_polish, n_restarts
-        if length_scale_prior is not None and not (len(length_scale_prior) == 2 and length_scale_prior[0] > 0
-                                                    and length_scale_prior[1] > 0):
-            raise ValueError(f"length_scale_prior must be None or (median > 0, spread > 0), got {length_scale_prior!r}")
-        self.length_scale_prior = None if length_scale_prior is None else tuple(map(float, length_scale_prior))
-        self.warp_targets, self.constant_liar = bool(warp_targets), bool(constant_liar)
+        if targets not in TARGETS:
+            raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
+        self.acquisition, self.kappa, self.xi, self.targets = acquisition, float(kappa), float(xi), targets
+        self.n_startup, self.n_candidates, self.n_polish = n_startup, n_candidates, n_polish
+        self.length_scale_prior = tuple(map(float, length_scale_prior))
+        GaussianProcess(self.length_scale_prior)  # refuses a bad prior now
+        self.constant_liar = bool(constant_liar)
         self.encoding = OneHot(space)
         self.x: list[np.ndarray] = []
         self.y: list[float] = []
+        self.chosen: list[str] = []  # the targets each fit modelled
         self._pending: dict[bytes, np.ndarray] = {}
+        self._anchors: dict[str, tuple[int, np.ndarray]] = {}  # per transform: (observations, fitted theta)
         self._design = qmc.LatinHypercube(d=len(space), seed=self.seed).random(n_startup)
 
     def ask(self) -> dict:
@@ -256,6 +246,33 @@ class GPOptimizer(Optimizer):
             self.x.append(x)
             self.y.append(value)
 
+    ANCHOR_EVERY = 16
+    """A fit starts from the fit to the first ``16 k`` observations (the largest such ``k``), itself fitted
+    from the prior's centre: close to the answer, so a refit takes a few iterations, and a function of the
+    observations alone, so a resumed search makes the same fits as an uninterrupted one."""
+
+    def _anchor(self, how: str) -> np.ndarray | None:
+        size = len(self.y) // self.ANCHOR_EVERY * self.ANCHOR_EVERY
+        if size < 2:
+            return None
+        if self._anchors.get(how, (None,))[0] != size:
+            t, _ = transform_targets(np.array(self.y[:size]), how)
+            self._anchors[how] = (size, GaussianProcess(self.length_scale_prior).fit(np.array(self.x[:size]), t).theta)
+        return self._anchors[how][1]
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> tuple[GaussianProcess, np.ndarray]:
+        """The surrogate of ``(x, y)`` and the targets it models, as ``targets`` chooses them."""
+        options = ("standardise", "yeo-johnson") if self.targets == "auto" else (self.targets,)
+        best = None
+        for how in options:
+            t, log_jacobian = transform_targets(y, how)
+            model = GaussianProcess(self.length_scale_prior).fit(x, t, start=self._anchor(how))
+            evidence = model.log_marginal_likelihood - len(t) * np.log(model.scale) + log_jacobian
+            if best is None or evidence > best[0]:
+                best = (evidence, model, t, how)
+        self.chosen.append(best[3])
+        return best[1], best[2]
+
     def _propose(self, rng):
         if len(self.y) < self.n_startup:
             if self.n_asked < self.n_startup:
@@ -265,22 +282,19 @@ class GPOptimizer(Optimizer):
         if self.constant_liar and self._pending:
             x = np.vstack([x, *self._pending.values()])
             y = np.append(y, np.full(len(self._pending), y.min()))
-        if self.warp_targets:
-            y = warp(y)
-        model = fit_gp(x, y, seed=int(rng.integers(2**31)), n_restarts=self.n_restarts,
-                       length_scale_prior=self.length_scale_prior)
+        model, targets = self.fit(x, y)
         incumbent = self.x[int(np.argmin(self.y))]
-        return self.encoding.decode(self._maximise(model, y.min(), rng, incumbent))
+        return self.encoding.decode(self._maximise(model, targets.min(), rng, incumbent))
 
-    def score(self, model: GaussianProcessRegressor, x: np.ndarray, best: float) -> np.ndarray:
+    def score(self, model: GaussianProcess, x: np.ndarray, best: float) -> np.ndarray:
         """Acquisition value at the rows of ``x`` (``log EI`` or ``-LCB``); larger is better."""
-        mu, sigma = model.predict(np.atleast_2d(x), return_std=True)
+        mu, sigma = model.predict(np.atleast_2d(x))
         if self.acquisition == "ei":
             return log_expected_improvement(mu, sigma, best, self.xi)
         return -lower_confidence_bound(mu, sigma, self.kappa)
 
-    def _score_with_gradient(self, model, x: np.ndarray, best: float) -> tuple[float, np.ndarray]:
-        mu, sigma, d_mu, d_sigma = predict_with_gradient(model, x)
+    def _score_with_gradient(self, model: GaussianProcess, x: np.ndarray, best: float) -> tuple[float, np.ndarray]:
+        mu, sigma, d_mu, d_sigma = model.predict_with_gradient(x)
         if self.acquisition == "lcb":
             return -(mu - self.kappa * sigma), -(d_mu - self.kappa * d_sigma)
         sigma = max(sigma, 1e-12)
@@ -291,9 +305,16 @@ class GPOptimizer(Optimizer):
         return np.log(sigma) + log_h, gradient
 
     def _maximise(self, model, best, rng, incumbent: np.ndarray) -> np.ndarray:
+        """The best candidate or polished point that is not a pending proposal (with the constant liar, a noisy
+        model may still rank a pending point first: it is asked for once)."""
+        pending = [] if not self.constant_liar else list(self._pending.values())
+
+        def taken(point):
+            return any(np.allclose(point, p, atol=1e-9) for p in pending)
+
         candidates = self.encoding.random(rng, self.n_candidates)
         scores = self.score(model, candidates, best)
-        order = np.argsort(-scores)
+        order = [i for i in np.argsort(-scores) if not taken(candidates[i])]
         winner, winner_score = candidates[order[0]], scores[order[0]]
         free = self.encoding.numeric
         if not free.any():
@@ -307,11 +328,12 @@ class GPOptimizer(Optimizer):
 
             result = minimize(negative, start[free], jac=True, method="L-BFGS-B",
                               bounds=[(0.0, 1.0)] * int(free.sum()), options={"maxiter": 50})
-            if -result.fun > winner_score:
-                winner = start.copy()
-                winner[free] = result.x
-                winner_score = -result.fun
+            polished = start.copy()
+            polished[free] = result.x
+            if -result.fun > winner_score and not taken(polished):
+                winner, winner_score = polished, -result.fun
         return winner
 
     def __repr__(self):
-        return f"GPOptimizer({self.acquisition}, n_startup={self.n_startup}, seed={self.seed})"
+        return (f"GPOptimizer({self.acquisition}, targets={self.targets!r}, n_startup={self.n_startup}, "
+                f"seed={self.seed})")

@@ -1,0 +1,59 @@
+"""How a study notebook shows what it found: the scale callout at the top of a page, result tables as HTML.
+
+Both render the same on every machine (no random ids), so the notebooks'
+regression baselines can compare them exactly.
+
+>>> import pandas as pd
+>>> print(table(pd.DataFrame({"method": ["tpe"], "accuracy": [0.71512], "steps": [10560.0], "p": [None]})).data)
+<table class="hpo-table">
+<thead><tr><th>method</th><th>accuracy</th><th>steps</th><th>p</th></tr></thead>
+<tbody>
+<tr><td>tpe</td><td>0.715</td><td>10,560</td><td>–</td></tr>
+</tbody>
+</table>
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+
+__all__ = ["Callout", "table", "number"]
+
+
+def number(value, digits: int = 3) -> str:
+    """A cell's text: ``digits`` significant digits, whole thousands with separators, a dash for a missing value."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (str, list, tuple, dict)) and pd.isna(value)):
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if abs(value) >= 10 ** digits or (float(value).is_integer() and abs(value) >= 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def table(frame, digits: int = 3, index: bool = False):
+    """``frame`` as a compact HTML table (an ``IPython.display.HTML``): numbers to ``digits`` significant digits,
+    a dash where a value is missing."""
+    from IPython.display import HTML
+
+    frame = frame.reset_index() if index else frame
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(number(v, digits))}</td>" for v in row) + "</tr>"
+                     for row in frame.itertuples(index=False))
+    return HTML(f'<table class="hpo-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>')
+
+
+class Callout(str):
+    """A line of text that a notebook shows as a highlighted note (an admonition of the book's theme).
+
+    It is a ``str``: printed, it is the plain line; displayed, the callout.
+    """
+
+    title: str = "Scale of this page"
+
+    def _repr_html_(self) -> str:
+        return (f'<div class="admonition note"><p class="admonition-title">{html.escape(self.title)}</p>'
+                f"<p>{html.escape(str(self), quote=False)}</p></div>")

@@ -1,0 +1,157 @@
+"""The surrogate of GP-BO: a Gaussian process whose kernel hyperparameters sit at their posterior mode.
+
+The kernel is ``a * Matern52(r) + s2 [x = x']`` with one length scale per
+input, ``r^2 = sum_d (x_d - x'_d)^2 / l_d^2`` (Rasmussen and Williams 2006,
+eq. 4.17), on standardised targets. Its hyperparameters maximise the
+marginal likelihood times their priors:
+
+- ``log l_d ~ N(log median, spread^2)`` (inputs live in the unit cube; a
+  handful of observations in several dimensions otherwise yields needle-thin
+  length scales);
+- ``a ~ Gamma(2, 1)`` and ``s2 ~ Gamma(1.1, 30)``, ``s2 >= 1e-6`` (Optuna's
+  priors for its ``GPSampler``, on standardised targets).
+
+The fit is L-BFGS-B on the logs of the hyperparameters with the exact
+gradient, ``d(-log p)/d theta = tr((C^-1 - alpha alpha^T) dC/d theta) / 2``
+(Rasmussen and Williams 2006, eq. 5.9), started from the previous fit's
+values when given (a model refitted after one more observation barely moves,
+which makes a refit a few iterations instead of a search from scratch) and
+from the prior's centre if that fails. One Cholesky factor per evaluation: a
+fit at 500 observations takes a fraction of a second.
+
+>>> rng = np.random.default_rng(0)
+>>> x = rng.uniform(size=(30, 2))
+>>> gp = GaussianProcess().fit(x, np.sin(6 * x[:, 0]) + x[:, 1])
+>>> mu, sigma = gp.predict(np.array([[0.5, 0.5]]))
+>>> bool(abs(mu[0] - (np.sin(3) + 0.5)) < 0.05 and sigma[0] < 0.05)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from scipy.optimize import minimize
+
+__all__ = ["GaussianProcess"]
+
+MIN_NOISE = 1e-6
+_SQRT5 = math.sqrt(5.0)
+
+
+class GaussianProcess:
+    """A Matérn-5/2 Gaussian process with posterior-mode hyperparameters (see the module's description).
+
+    Parameters
+    ----------
+    length_scale_prior : (float, float)
+        ``(median, spread)`` of the log-normal prior on each length scale.
+    """
+
+    def __init__(self, length_scale_prior: tuple[float, float] = (0.5, 0.5)):
+        median, spread = length_scale_prior
+        if not (median > 0 and spread > 0):
+            raise ValueError(f"length_scale_prior must be (median > 0, spread > 0), got {length_scale_prior!r}")
+        self.length_scale_prior = (float(median), float(spread))
+        self.theta: np.ndarray | None = None
+
+    # -------------------------------------------------------------------------------------------- fitting
+
+    def _unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float, float]:
+        d = len(theta) - 2
+        return np.exp(theta[:d]), float(np.exp(theta[d])), MIN_NOISE + float(np.exp(theta[d + 1]))
+
+    def _objective(self, theta: np.ndarray, diff2: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """Negative log posterior of ``theta`` and its gradient."""
+        lengths, amplitude, noise = self._unpack(theta)
+        scaled = diff2 / lengths**2  # (n, n, d)
+        r = np.sqrt(np.sum(scaled, axis=2))
+        decay = np.exp(-_SQRT5 * r)
+        kernel = amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * decay
+        cov = kernel + noise * np.eye(len(z))
+        try:
+            factor = cho_factor(cov, lower=True)
+        except np.linalg.LinAlgError:
+            return math.inf, np.zeros_like(theta)
+        alpha = cho_solve(factor, z)
+        nll = 0.5 * z @ alpha + np.sum(np.log(np.diag(factor[0]))) + 0.5 * len(z) * math.log(2 * math.pi)
+        w = cho_solve(factor, np.eye(len(z))) - np.outer(alpha, alpha)
+        slope = amplitude * 5 / 3 * (1 + _SQRT5 * r) * decay  # d kernel / d log l_d = slope * scaled_d
+        grad = np.empty_like(theta)
+        d = len(lengths)
+        grad[:d] = 0.5 * np.einsum("ij,ijk->k", w * slope, scaled)
+        grad[d] = 0.5 * np.sum(w * kernel)
+        grad[d + 1] = 0.5 * np.trace(w) * (noise - MIN_NOISE)
+        centre, spread = math.log(self.length_scale_prior[0]), self.length_scale_prior[1]
+        log_l = theta[:d]
+        nll += 0.5 * np.sum((log_l - centre) ** 2) / spread**2 - math.log(amplitude) + amplitude
+        grad[:d] += (log_l - centre) / spread**2
+        grad[d] += amplitude - 1.0
+        nll += -0.1 * math.log(noise) + 30 * noise
+        grad[d + 1] += (-0.1 / noise + 30) * (noise - MIN_NOISE)
+        return float(nll), grad
+
+    def _default_theta(self, dim: int) -> np.ndarray:
+        return np.concatenate([np.full(dim, math.log(self.length_scale_prior[0])), [0.0, math.log(1e-2)]])
+
+    def fit(self, x: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) -> GaussianProcess:
+        """Fit to the rows of ``x`` and the values ``y``, starting from ``start`` (a previous ``theta``)."""
+        x, y = np.atleast_2d(np.asarray(x, dtype=float)), np.asarray(y, dtype=float)
+        if len(x) != len(y) or len(y) < 1 or not np.all(np.isfinite(y)):
+            raise ValueError("a GP needs as many finite values as points, at least one")
+        self.x, self.mean = x, float(np.mean(y))
+        self.scale = float(np.std(y)) or 1.0
+        z = (y - self.mean) / self.scale
+        diff2 = (x[:, None, :] - x[None, :, :]) ** 2
+        default = self._default_theta(x.shape[1])
+        starts = [default] if start is None or len(start) != len(default) else [np.asarray(start, float), default]
+        best = None
+        for theta0 in starts:
+            result = minimize(self._objective, theta0, args=(diff2, z), jac=True, method="L-BFGS-B",
+                              bounds=[(-7.0, 5.0)] * x.shape[1] + [(-7.0, 5.0), (-16.0, 2.0)],
+                              options={"gtol": 1e-3, "maxiter": 200})
+            if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
+                best = result
+            if best is not None and best.success:
+                break
+        self.theta = best.x if best is not None else default
+        self.neg_log_posterior = float(best.fun) if best is not None else math.inf
+        self._cache(z)
+        return self
+
+    def _cache(self, z: np.ndarray) -> None:
+        self.lengths, self.amplitude, self.noise = self._unpack(self.theta)
+        cov = self._kernel(self.x, self.x) + self.noise * np.eye(len(z))
+        self._chol = np.linalg.cholesky(cov)
+        self._alpha = cho_solve((self._chol, True), z)
+        self.log_marginal_likelihood = float(-0.5 * z @ self._alpha - np.sum(np.log(np.diag(self._chol)))
+                                             - 0.5 * len(z) * math.log(2 * math.pi))
+
+    # ----------------------------------------------------------------------------------------- prediction
+
+    def _kernel(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        r = np.sqrt(np.sum(((a[:, None, :] - b[None, :, :]) / self.lengths) ** 2, axis=2))
+        return self.amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * np.exp(-_SQRT5 * r)
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the latent function at the rows of ``x``, in ``y``'s units."""
+        k = self._kernel(np.atleast_2d(x), self.x)
+        v = solve_triangular(self._chol, k.T, lower=True)
+        var = np.maximum(self.amplitude - np.sum(v**2, axis=0), 1e-12)
+        return k @ self._alpha * self.scale + self.mean, np.sqrt(var) * self.scale
+
+    def predict_with_gradient(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Mean and standard deviation at one point ``x`` with their gradients in ``x`` (R and W 2006,
+        eqs. 2.25-2.26: ``dmu = dk alpha``, ``dvar = -2 dk C^-1 k``)."""
+        delta = x - self.x
+        r = np.sqrt(np.sum((delta / self.lengths) ** 2, axis=1))
+        decay = np.exp(-_SQRT5 * r)
+        k = self.amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * decay
+        dk = (-5 / 3 * self.amplitude * (1 + _SQRT5 * r) * decay)[:, None] * delta / self.lengths**2
+        v = cho_solve((self._chol, True), k)
+        var = max(self.amplitude - k @ v, 1e-12)
+        sigma = math.sqrt(var)
+        return (float(k @ self._alpha) * self.scale + self.mean, sigma * self.scale, dk.T @ self._alpha * self.scale,
+                -dk.T @ v / sigma * self.scale)
