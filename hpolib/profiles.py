@@ -89,7 +89,7 @@ PROFILES: dict[str, dict[str, dict]] = {
                       batch_size=64, val_size=128, base_lr=0.1, constant_lrs=[0.01, 0.1], **_AUTOLRS_BASELINES,
                       lr_min=1e-3, lr_max=0.1, tau=20, tau_max=40, k=3, explore_fraction=0.25, kappa=1e6,
                       loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0],
-                      ablations=[{"name": "validation loss", "loss": "validation"}]),
+                      ablations=[{"name": "tau' = tau / 2", "explore_fraction": 0.5}]),
         "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=240,
                       batch_size=128, val_size=200, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
                       **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1, tau=30, tau_max=120, k=5, explore_fraction=0.2,
