@@ -16,7 +16,7 @@ __all__ = ["gaps", "steps_to_target", "tuned_constant"]
 
 
 def tuned_constant(rows: pd.DataFrame) -> str | None:
-    """The constant learning rate with the best validation accuracy (summed over the seeds it ran on), or None.
+    """The constant learning rate with the best validation accuracy (its mean over the seeds it ran on), or None.
 
     >>> rows = pd.DataFrame({"schedule": ["constant 0.1", "constant 0.01", "cosine 0.1"], "seed": 0,
     ...                      "val_accuracy": [0.7, 0.6, 0.8]})
