@@ -20,7 +20,9 @@ book: $(BIN)/.installed  # every study at the quick profile, then its book in _b
 	$(BIN)/python -m hpolib run all --profile quick
 	$(BIN)/python -m hpolib book --profile quick
 
-test: $(BIN)/.installed  # the suite, then the nbval baselines again on generic vector units and one thread
+test: $(BIN)/.installed  # lint and types, the suite, then the nbval baselines again on generic vector units, 1 thread
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/notebooks
 

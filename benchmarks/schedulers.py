@@ -57,8 +57,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy.stats import wilcoxon  # noqa: E402
 
-from hpolib import (ASHA, BOHB, Categorical, Float, Hyperband, Int, LearningCurveMatching,  # noqa: E402
-                    RandomSearch, Study, TrialState)
+from hpolib import (  # noqa: E402
+    ASHA,
+    BOHB,
+    Categorical,
+    Float,
+    Hyperband,
+    Incumbent,
+    Int,
+    LearningCurveMatching,
+    RandomSearch,
+    Study,
+    TrialState,
+)
 from hpolib.benchmarks import Branin, DigitsMLP, Hartmann6  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -106,7 +117,7 @@ def run_hpolib(method, f, seed, budget):
     elif method == "hpolib-lcm":
         scheduler = LearningCurveMatching(n_trials=n_full, **LCM_SETTINGS)
     study = Study(f.space, optimizer, storage=None, scheduler=scheduler)
-    study.optimize(f, max_budget=budget, trial_budget=R if scheduler is None else None, progress=False)
+    study.optimize(f, total_budget=budget, trial_budget=R if scheduler is None else None, progress=False)
     return [(t.budget or R, t.value, t.config, t.cost, t.state is TrialState.COMPLETE) for t in study.trials]
 
 
@@ -183,18 +194,18 @@ def run_dehb(method, f, seed, budget):
 
 def regret_trace(f, evaluations):
     """(cumulative cost, incumbent regret) after each evaluation."""
-    costs, regrets, incumbent = [], [], None
+    costs, regrets, incumbent = [], [], Incumbent("minimize")
     spent = 0.0
     for b, loss, config, cost, complete in evaluations:
         spent += cost
-        if complete and loss is not None and (incumbent is None or (-b, loss) < (-incumbent[0], incumbent[1])):
-            incumbent = (b, loss, config)
-        if incumbent is None:
+        if complete:
+            incumbent.offer(config, loss, b)
+        if incumbent.value is None:
             regret = math.nan
         elif isinstance(f, DigitsMLP):
-            regret = incumbent[1]
+            regret = incumbent.value
         else:
-            regret = f(incumbent[2]) - f.optimum
+            regret = f(incumbent.item) - f.optimum
         costs.append(spent)
         regrets.append(regret)
     return costs, regrets
@@ -246,7 +257,8 @@ def run_lcm_pair(job):
     return {"seed": seed, "trials": n_trials,
             "random_cost": sum(t.cost for t in plain.trials), "lcm_cost": sum(t.cost for t in lcm.trials),
             "random_best": plain.best.value, "lcm_best": lcm.best.value,
-            "stopped": sum(t.state is TrialState.STOPPED for t in lcm.trials), "lcm_seconds": time.perf_counter() - start}
+            "stopped": sum(t.state is TrialState.STOPPED for t in lcm.trials),
+            "lcm_seconds": time.perf_counter() - start}
 
 
 # ------------------------------------------------------------------ report

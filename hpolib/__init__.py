@@ -8,12 +8,13 @@ learning-curve matching, PBT); a :class:`Study` that runs an objective on an
 executor and keeps every event in durable storage.
 """
 
-from .executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from .direction import Direction, Incumbent
+from .executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
 from .optimizers import (BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch,
                          SpaceExhausted)
 from .schedulers import ASHA, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
 from .space import Categorical, Float, Grid, Int, Space
-from .storage import InMemoryStorage, SQLiteStorage, StorageError, StudyLocked
+from .storage import InMemoryStorage, SQLiteStorage, Storage, StorageError, StudyLocked
 from .study import Study
 from .trial import Trial, TrialState, TrialStopped
 
@@ -24,7 +25,7 @@ __all__ = [
     "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "BOHB",
     "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
     "LearningCurveMatching", "PBT",
-    "Study", "Trial", "TrialState", "TrialStopped",
-    "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
-    "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+    "Study", "Trial", "TrialState", "TrialStopped", "Direction", "Incumbent",
+    "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
+    "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
 ]

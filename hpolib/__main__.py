@@ -16,7 +16,7 @@ import time
 
 import pandas as pd
 
-from . import GridSearch, ProcessExecutor, RandomSearch, SerialExecutor, Study
+from . import GridSearch, Optimizer, ProcessExecutor, RandomSearch, SerialExecutor, Study
 from .benchmarks import Branin, DigitsMLP, Hartmann3
 
 
@@ -28,16 +28,17 @@ def _grid_resolution(space, n_trials: int) -> int:
     return k
 
 
-def demo(n_trials: int, seeds: int, workers: int, storage: str, progress: bool) -> pd.DataFrame:
+def demo(n_trials: int, seeds: int, workers: int, storage: str, progress: bool | None) -> pd.DataFrame:
     """Grid and random search on Branin, Hartmann-3 and the digits MLP; one row per problem and method."""
-    problems = {"branin": Branin(), "hartmann3": Hartmann3(), "digits_mlp": DigitsMLP(max_budget=8)}
+    problems: dict[str, Branin | Hartmann3 | DigitsMLP] = {"branin": Branin(), "hartmann3": Hartmann3(),
+                                                           "digits_mlp": DigitsMLP(max_budget=8)}
     rows = []
     for problem, objective in problems.items():
         for method in ("grid", "random"):
             for seed in range(seeds):
                 if method == "grid":
-                    optimizer = GridSearch(objective.space, resolution=_grid_resolution(objective.space, n_trials),
-                                           shuffle=True, seed=seed)
+                    resolution = _grid_resolution(objective.space, n_trials)
+                    optimizer: Optimizer = GridSearch(objective.space, resolution=resolution, shuffle=True, seed=seed)
                 else:
                     optimizer = RandomSearch(objective.space, seed=seed)
                 executor = ProcessExecutor(workers) if workers > 1 else SerialExecutor()
@@ -46,6 +47,7 @@ def demo(n_trials: int, seeds: int, workers: int, storage: str, progress: bool) 
                 started = time.perf_counter()
                 study.optimize(objective, n_trials=n_trials, progress=progress)
                 best = study.best
+                assert best.value is not None  # the best trial is a complete one
                 rows.append({"problem": problem, "method": method, "seed": seed, "trials": len(study.trials),
                              "best": best.value, "regret": best.value - objective.optimum,
                              "seconds": time.perf_counter() - started})

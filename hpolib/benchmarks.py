@@ -33,8 +33,8 @@ import zlib
 
 import numpy as np
 
-from .space import Categorical, Float, Int, Space
 from ._checks import check_whole
+from .space import Categorical, Float, Int, Space
 
 __all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "ShiftedBowl",
            "FUNCTIONS", "IntegerBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting"]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import claims
+from . import benchmark_tables, claims
 from .runner import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
 __all__ = ["build", "check_in_browser"]
@@ -59,7 +59,16 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
     (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies)
                                                     + "\n" + _provenance_table(executed, studies))
-    (stage / "book" / "_throughput.md").write_text(_throughput_tables(ROOT / "benchmarks" / "results"))
+    results = ROOT / "benchmarks" / "results"
+    (stage / "book" / "_throughput.md").write_text(_throughput_tables(results))
+    for name in benchmark_tables.OPTIMIZER_SETS:
+        (stage / "book" / f"_optimizers_{name}.md").write_text(benchmark_tables.optimizer_tables(results, name))
+        figure = results / f"optimizers_regret_{name}.png"
+        if figure.exists():
+            shutil.copy(figure, stage / "book" / figure.name)
+    (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
+    if (results / "schedulers_regret_seeds0.png").exists():
+        shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
     (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
@@ -225,7 +234,8 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     screenshots.mkdir(parents=True, exist_ok=True)
     options = webdriver.ChromeOptions()
     options.binary_location = browser_path
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+    flags = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000")
+    for flag in flags:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     drawn, problems = {}, []
@@ -236,8 +246,8 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
                 problems.append(f"{name}: no such page")
                 continue
             driver.get(page.as_uri())
-            images = driver.execute_script(
-                "return Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);")
+            images = driver.execute_script("return Array.from(document.images)"
+                                           ".map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);")
             broken = [src for src, ok in images if not ok]
             if broken:
                 problems.append(f"{name}: images not drawn: {broken}")

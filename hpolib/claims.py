@@ -175,7 +175,12 @@ AUTOLRS_NEAR_BEST_PP = 1.0  # and within this of the best of cosine and one-cycl
 
 def _autolrs_vs_tuned(r: dict) -> dict:
     """AutoLRS against the tuned constant and the step schedule (must match) and the best of cosine and
-    one-cycle (must be within a point), as mean test-accuracy gaps over seeds at equal training steps."""
+    one-cycle (must be within a point), as mean test-accuracy gaps over seeds at equal training steps.
+
+    The step schedule is the hand-tuned baseline the paper compares with: matching it is the claim's core, so
+    without it the verdict is ``not reproduced``; with it but short of another test, ``partly``. The reason
+    names every gap, the exploration's extra steps, and the ablation's largest change beside the seed spread.
+    """
     s = r["settings"]
     gap = {g["against"]: g["mean"] for g in r.get("gaps", [])}  # none in results written before this measure
     seeds = min((g["seeds"] for g in r.get("gaps", [])), default=0)
@@ -188,17 +193,29 @@ def _autolrs_vs_tuned(r: dict) -> dict:
     tests = [(f"{gap[label]:+.2f} pp against the {name} ({label})", gap[label] >= -AUTOLRS_MATCH_PP)
              for name, label in wanted.items()]
     tests.append((f"{gap[best]:+.2f} pp against {best}", gap[best] >= -AUTOLRS_NEAR_BEST_PP))
-    held = sum(ok for _, ok in tests)
-    verdict = VERDICTS[0] if held == len(tests) else VERDICTS[2] if held == 0 else VERDICTS[1]
+    matches_step = tests[1][1]
+    verdict = VERDICTS[0] if all(ok for _, ok in tests) else VERDICTS[1] if matches_step else VERDICTS[2]
     runs = pd.DataFrame(r["table"])
     autolrs = runs[runs.schedule == "AutoLRS"]
     explored = float((autolrs.explore_steps / autolrs.steps).mean()) if "explore_steps" in autolrs else np.nan
     reason = (f"mean over {seeds} seed{'s' if seeds != 1 else ''} at equal training steps: "
               + "; ".join(text for text, _ in tests)
               + f" (matches: within {AUTOLRS_MATCH_PP:g} pp; the best decaying schedule: within "
-              f"{AUTOLRS_NEAR_BEST_PP:g} pp); AutoLRS explored {explored:+.0%} more steps on top")
+              f"{AUTOLRS_NEAR_BEST_PP:g} pp); AutoLRS explored {explored:+.0%} more steps on top"
+              + _ablation_note(r))
     ours = {label: round(gap[label], 2) for label in [*wanted.values(), best]}
     return _row(ours, _autolrs_scale(s), seeds, _on_seeds((verdict, reason), seeds))
+
+
+def _ablation_note(r: dict) -> str:
+    """The ablation's largest change in test accuracy against the seed spread of AutoLRS, as a clause."""
+    rows = [a for a in r.get("ablation", [])[1:] if a.get("vs configured (pp)") is not None]
+    noise = r.get("ablation_seed_noise_pp")
+    if not rows or noise is None or not np.isfinite(noise):
+        return ""
+    top = max(rows, key=lambda a: a["vs configured (pp)"])
+    return (f"; the ablation's best variant ({top['variant']}, one seed) changed test accuracy by "
+            f"{top['vs configured (pp)']:+.2f} pp, against a spread of {noise:.2f} pp between AutoLRS's seeds")
 
 
 # ----------------------------------------------------------------------------------- LCM and PBT (002)
@@ -263,8 +280,8 @@ def _iis_time(r: dict) -> dict:
                                "an equal error")
     measured = [-np.inf if m is None else m for m in measured]  # None: IIS never reached the direct search's error
     ours = float(np.median(measured))
-    total = r.get("time_saved_total")
-    beside = f"; total pixel-epochs saved (median) {np.median(total):.0%}" if total else ""
+    totals = r.get("time_saved_total")
+    beside = f"; total pixel-epochs saved (median) {np.median(totals):.0%}" if totals else ""
     saved = f"saved on {sum(m > 0 for m in measured)} of {len(measured)} searches" + beside
     if ours <= 0:
         return _row(round(ours, 3) if np.isfinite(ours) else None, _iis_scale(s), seeds,
@@ -369,9 +386,9 @@ CLAIMS: tuple[Claim, ...] = (
           "MNIST, FC-sigmoid network, 10 workers", "lcm_pbt", _pbt_best),
     Claim("landscape.bo_fewer_evaluations", _IDRIS, "Bayesian optimisation finds good optima in fewer "
           "evaluations than random search.", "qualitative", "median regret after 25 evaluations",
-          "slides: no numbers", "benchmarks", _benchmark_wins("optimizers_summary_seeds0.csv", "hpolib-gp",
-                                                               "hpolib-random", "regret@25",
-                                                               "GP-BO below random search's regret")),
+          "slides: no numbers", "benchmarks", _benchmark_wins("optimizers_summary_held-out.csv", "hpolib-gp",
+                                                                 "hpolib-random", "regret@25",
+                                                                 "GP-BO below random search's regret")),
     Claim("landscape.sha_pays_off", _IDRIS, "Successive halving (Hyperband) pays off when trials are cheap "
           "to evaluate at a low budget.", "qualitative", "median regret at 25 % of the budget",
           "slides: no numbers", "benchmarks", _benchmark_wins("schedulers_summary_seeds0.csv", "hpolib-hyperband",
@@ -394,7 +411,7 @@ def _results(folder: Path, benchmarks: Path) -> dict[str, dict]:
     """Every chapter's results file in ``folder`` by notebook name, and the benchmark tables."""
     found = {path.name.removesuffix("_results.json"): json.loads(path.read_text())
              for path in sorted(folder.glob("*_results.json"))}
-    found["benchmarks"] = {p.name: pd.read_csv(p) for p in sorted(benchmarks.glob("*_summary_seeds0.csv"))}
+    found["benchmarks"] = {p.name: pd.read_csv(p) for p in sorted(benchmarks.glob("*_summary_*.csv"))}
     return found
 
 

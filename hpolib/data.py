@@ -30,6 +30,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -81,7 +82,7 @@ class Dataset:
     @property
     def shape(self) -> tuple[int, int, int]:
         """(channels, height, width) of one image."""
-        return tuple(self.train.x.shape[1:])
+        return cast("tuple[int, int, int]", tuple(self.train.x.shape[1:]))
 
     @property
     def num_classes(self) -> int:
@@ -144,8 +145,8 @@ def load(name: str, root: str | os.PathLike | None = None, *, val_fraction: floa
 
     rng = np.random.default_rng(seed)
     pool = _stratified(train_y, subset, rng) if subset is not None else np.arange(len(train_y))
-    val = _stratified(train_y[pool], max(1, round(val_fraction * len(pool))), rng)
-    train_idx, val_idx = np.setdiff1d(pool, pool[val]), pool[val]
+    val_pos = _stratified(train_y[pool], max(1, round(val_fraction * len(pool))), rng)
+    train_idx, val_idx = np.setdiff1d(pool, pool[val_pos]), pool[val_pos]
     test_idx = _stratified(test_y, test_subset, np.random.default_rng(seed)) if test_subset else np.arange(len(test_y))
 
     train, val, test = (_prepare(x[torch.as_tensor(i)], size, grayscale)

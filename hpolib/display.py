@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import numbers
+from typing import cast
 
 __all__ = ["Callout", "table", "number"]
 
@@ -29,7 +30,7 @@ def number(value, digits: int = 3) -> str:
         return "–"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return str(value)
-    if abs(value) >= 10 ** digits or (float(value).is_integer() and abs(value) >= 1):
+    if abs(value) >= 10 ** digits or (float(value).is_integer() and abs(cast(float, value)) >= 1):
         return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 
@@ -52,7 +53,7 @@ class Callout(str):
     It is a ``str``: printed, it is the plain line; displayed, the callout.
     """
 
-    title: str = "Scale of this page"
+    title: str = "Scale of this page"  # type: ignore[assignment]  # the heading, in place of str.title()
 
     def _repr_html_(self) -> str:
         return (f'<div class="admonition note"><p class="admonition-title">{html.escape(self.title)}</p>'

@@ -21,6 +21,7 @@ every worker sees.
 
 from __future__ import annotations
 
+import abc
 import ctypes
 import multiprocessing
 import multiprocessing.connection
@@ -34,15 +35,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cloudpickle
 
-from .trial import TrialStopped
 from ._checks import check_whole
+from .trial import TrialState, TrialStopped
 
 __all__ = ["Job", "Outcome", "Reporter", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
 
-OnReport = Callable[[int, float, float], bool]
+
+class OnReport(Protocol):
+    """``on_report(number, step, value)``; an executor that may run a trial again passes ``attempt`` too."""
+
+    def __call__(self, number: int, step: float, value: float, attempt: str | None = None) -> bool: ...
 
 
 @dataclass
@@ -95,7 +101,7 @@ class Outcome:
     """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``."""
 
     number: int
-    status: str
+    status: TrialState
     result: object = None
     error: str | None = None
     worker: str | None = None
@@ -110,14 +116,16 @@ def run_objective(objective, job: Job, send: Callable[[float, float], bool], wor
     try:
         result = objective(dict(job.config), job.budget, Reporter(send, job))
     except TrialStopped:
-        return Outcome(number, "stopped", worker=worker)
+        return Outcome(number, TrialState.STOPPED, worker=worker)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
-        return Outcome(number, "failed", error="".join(traceback.format_exception(exc)).strip(), worker=worker)
-    return Outcome(number, "complete", result=result, worker=worker)
+        error = "".join(traceback.format_exception(exc)).strip()
+        return Outcome(number, TrialState.FAILED, error=error, worker=worker)
+    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker)
 
 
-class Executor:
-    """Base class. ``n_workers`` trials can run at once."""
+class Executor(abc.ABC):
+    """Where a study's trials run: ``n_workers`` at once. Subclasses say how many may start now
+    (:meth:`idle`), take a trial (:meth:`submit`) and hand back the ended ones (:meth:`wait`)."""
 
     n_workers: int = 1
 
@@ -130,16 +138,17 @@ class Executor:
         """
         self._objective, self._on_report = objective, on_report
 
+    @abc.abstractmethod
     def idle(self) -> int:
         """How many more trials can be submitted right now."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def submit(self, job: Job) -> None:
-        raise NotImplementedError
+        """Start ``job`` (there is an idle worker)."""
 
+    @abc.abstractmethod
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """Serve reports until at least one trial ends (or ``timeout`` seconds pass); return the ended ones."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Release the workers."""
@@ -222,7 +231,7 @@ def _process_worker(conn, payload: bytes, threads: int) -> None:
             try:
                 conn.send(("done", job.number, outcome))
             except Exception as exc:  # a result that cannot be pickled
-                conn.send(("done", job.number, Outcome(job.number, "failed", worker=name,
+                conn.send(("done", job.number, Outcome(job.number, TrialState.FAILED, worker=name,
                                                        error=f"result could not be sent: {exc!r}")))
     except (EOFError, KeyboardInterrupt):
         pass
@@ -284,8 +293,8 @@ class ProcessExecutor(Executor):
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_process_worker, args=(child, self._payload, self.threads_per_worker),
-                                        daemon=True)
+        process = self._context.Process(  # type: ignore[attr-defined]  # stubs type get_context(str) as BaseContext
+            target=_process_worker, args=(child, self._payload, self.threads_per_worker), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -334,9 +343,10 @@ class ProcessExecutor(Executor):
         except (EOFError, OSError):
             pass
         number, dead = worker.trial, worker.process
+        assert number is not None  # only a busy worker is served
         dead.join()
         self._replace(worker)
-        return Outcome(number, "failed", worker=f"process-{dead.pid}",
+        return Outcome(number, TrialState.FAILED, worker=f"process-{dead.pid}",
                        error=f"worker process {dead.pid} died (exit code {dead.exitcode}) while running trial {number}")
 
     def _replace(self, worker: _Worker) -> None:
@@ -465,7 +475,7 @@ class DaskExecutor(Executor):
         if future.status == "finished":
             return future.result()
         reason = future.exception() if future.status == "error" else f"the task was {future.status}"
-        return Outcome(number, "failed", error=f"the task failed on the cluster: {reason!r}")
+        return Outcome(number, TrialState.FAILED, error=f"the task failed on the cluster: {reason!r}")
 
     def close(self):
         for future in self._futures:

@@ -31,23 +31,36 @@ How the search is carried over, exactly:
 A configuration that cannot run at a resolution (a conv stack too deep for
 small images, :func:`hpolib.models.cnn`) fails as a trial of that stage and
 is never carried.
+
+Measuring it (:func:`search_trace`, :func:`savings`): a search's cost is
+counted in *pixel-epochs* (an epoch at ``px`` pixels costs ``(px / full)^2``
+of one at full resolution, the share of pixels a convolution visits) or in
+seconds, and its incumbent is the best validation error (one minus the
+accuracy) of a full-resolution evaluation: an error at a lower resolution is
+not comparable and never counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
 from ._checks import check_whole
+from .analysis.anytime import cost_to_reach, incumbent_trace
+from .direction import Direction
+from .executors import Executor
 from .optimizers import Optimizer
 from .optimizers.base import config_key
 from .space import Space
 from .study import Study
-from .trial import TrialState
+from .trial import Trial, TrialState
 
-__all__ = ["increasing_image_sizes", "IISResult"]
+__all__ = ["increasing_image_sizes", "IISResult", "search_trace", "savings"]
+
+COSTS = ("pixel-epochs", "seconds")
 
 
 @dataclass
@@ -62,12 +75,17 @@ class IISResult:
     def seconds(self) -> list[float]:
         """Seconds each stage's evaluations took: the sum of its finished trials' durations, so a resumed
         search counts the time spent before it stopped too."""
-        return [sum(t.duration for t in study.trials if t.state.finished) for study in self.studies]
+        return [sum(cast(float, t.duration) for t in study.trials if t.state.finished) for study in self.studies]
 
     @property
     def best(self):
         """The best trial of the last (full-resolution) stage."""
         return self.studies[-1].best
+
+    def trace(self, cost: str = "pixel-epochs") -> pd.DataFrame:
+        """The search's :func:`search_trace` over all its stages."""
+        return search_trace([(px, study.trials) for (px, _), study in zip(self.stages, self.studies)],
+                            self.stages[-1][0], cost)
 
     def to_dataframe(self) -> pd.DataFrame:
         """Every trial of every stage, with its ``resolution`` and ``stage``."""
@@ -83,7 +101,7 @@ class IISResult:
 def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], Optimizer],
                            objective_at: Callable[[int], Callable], stages: Sequence[tuple[int, int]], *,
                            carry: int = 5, name: str = "iis", storage=None, direction: str = "maximize",
-                           metric: str = "val_accuracy", executor_at: Callable[[int], object] | None = None,
+                           metric: str = "val_accuracy", executor_at: Callable[[int], Executor] | None = None,
                            trial_budget: float | None = None, seed: int = 0, progress: bool | None = None,
                            narrow_top: int = 0, narrow_margin: float = 0.1) -> IISResult:
     """Run a search stage by stage at increasing resolutions, carrying it over as the module describes.
@@ -124,22 +142,24 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
     check_whole("narrow_top", narrow_top, 0)
     if isinstance(narrow_margin, bool) or not isinstance(narrow_margin, (int, float)) or not 0 <= narrow_margin <= 1:
         raise ValueError(f"narrow_margin must be a number in [0, 1], got {narrow_margin!r}")
-    sign = -1.0 if direction == "maximize" else 1.0
+    loss = Direction.of(direction).loss
+    history: list[tuple[dict, float | None, float | None]]  # (config, value, budget) of every finished trial
+    previous: list[tuple[dict, float | None, float | None]]
     result, history, previous = IISResult(stages), [], []
     for resolution, n in stages:
-        best_before = _best_configs(previous, narrow_top, sign) if narrow_top else []
+        best_before = _best_configs(previous, narrow_top, loss) if narrow_top else []
         if best_before:
             space = space.narrowed(best_before, narrow_margin)
         result.spaces.append(space)
         optimizer = make_optimizer(space, seed)
         for config, value, budget in history:
-            if (config := space.within(config)) is not None:
-                optimizer.tell(config, None if value is None else sign * value, budget)
+            if (inside := space.within(config)) is not None:
+                optimizer.tell(inside, None if value is None else loss(value), budget)
         study = Study(space, optimizer, direction=direction, metric=metric, name=f"{name}-{resolution}px",
                       storage=storage, executor=None if executor_at is None else executor_at(resolution))
-        for config in _best_configs(history, carry, sign):  # the best so far go first (once: see Study.enqueue)
-            if (config := space.within(config)) is not None:
-                study.enqueue(config)
+        for config in _best_configs(history, carry, loss):  # the best so far go first (once: see Study.enqueue)
+            if (inside := space.within(config)) is not None:
+                study.enqueue(inside)
         with study:  # closed once its stage is done; its trials stay readable
             study.optimize(objective_at(resolution), n_trials=n, trial_budget=trial_budget, progress=progress)
         result.studies.append(study)
@@ -149,8 +169,9 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
     return result
 
 
-def _best_configs(history: list, k: int, sign: float) -> list[dict]:
-    ranked = sorted((sign * value, i) for i, (_, value, _) in enumerate(history) if value is not None)
+def _best_configs(history: list, k: int, loss) -> list[dict]:
+    """The ``k`` best distinct configurations of ``(config, value, budget)`` entries, best first."""
+    ranked = sorted((loss(value), i) for i, (_, value, _) in enumerate(history) if value is not None)
     chosen, seen = [], set()
     for _, i in ranked:
         key = config_key(history[i][0])
@@ -160,3 +181,40 @@ def _best_configs(history: list, k: int, sign: float) -> list[dict]:
         if len(chosen) == k:
             break
     return chosen
+
+
+def search_trace(stages: Sequence[tuple[int, Sequence[Trial]]], full: int, cost: str = "pixel-epochs",
+                 ) -> pd.DataFrame:
+    """Cost spent (``spent``) and best validation error at ``full`` pixels (``best``) after each evaluation.
+
+    ``stages`` are ``(resolution, trials)`` in the order they ran (a direct
+    search is one stage at ``full``); ``cost`` is ``"pixel-epochs"`` or
+    ``"seconds"``. Values are accuracies; the error is one minus them.
+    """
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {list(COSTS)}, got {cost!r}")
+    values: list[float | None] = []
+    costs: list[float] = []
+    for px, trials in stages:
+        for t in trials:
+            values.append(1 - t.value if px == full and t.state is TrialState.COMPLETE and t.value is not None
+                          else None)
+            costs.append(t.cost * (px / full) ** 2 if cost == "pixel-epochs" else cast(float, t.duration))
+    return incumbent_trace(values, costs, direction="minimize")
+
+
+def savings(direct: Study, run: IISResult, cost: str = "pixel-epochs") -> dict[str, float]:
+    """What IIS saved against the direct search at full resolution, as shares of the direct search's cost.
+
+    ``total``: of the whole search (a fixed number of evaluations each);
+    ``to direct's error`` and ``to iis's error``: of the cost to first reach
+    the direct search's, and IIS's, final validation error (NaN where IIS
+    never reached it; negative where IIS took longer).
+    """
+    full = run.stages[-1][0]
+    d, i = search_trace([(full, direct.trials)], full, cost), run.trace(cost)
+    out = {"total": 1 - i.spent.iloc[-1] / d.spent.iloc[-1]}
+    for target, best in (("direct", direct.best), ("iis", run.best)):
+        goal = 1 - cast(float, best.value)  # the best trial is complete: it has a value
+        out[f"to {target}'s error"] = 1 - cost_to_reach(i, goal, "minimize") / cost_to_reach(d, goal, "minimize")
+    return out

@@ -24,11 +24,11 @@ import math
 import torch
 
 from . import data as datasets
+from ._checks import check_whole
 from .models import MODELS
 from .precision import check_precision, default_dtype
 from .space import Int, Space
 from .training import StepDecay, evaluate, train
-from ._checks import check_whole
 
 __all__ = ["image_classifier", "ImageClassifier", "cnn_layers_space"]
 
@@ -164,8 +164,9 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     return ImageClassifier(model, dataset, fixed, metric, max_epochs, seed, device, test, data_options, precision)
 
 
-def cnn_layers_space(*, conv_layers=(1, 3), filters=(4, 64), kernels=(2, 5), dense_layers=(0, 2),
-                     dense_units=(16, 256), training: dict | None = None) -> Space:
+def cnn_layers_space(*, conv_layers: tuple[int, int] = (1, 3), filters: tuple[int, int] = (4, 64),
+                     kernels: tuple[int, int] = (2, 5), dense_layers: tuple[int, int] = (0, 2),
+                     dense_units: tuple[int, int] = (16, 256), training: dict | None = None) -> Space:
     """The conditional search space of :func:`hpolib.models.cnn_from_layers` (the IIS study's networks).
 
     ``training`` parameters (a mapping of name to parameter, e.g. ``lr``,

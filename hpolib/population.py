@@ -24,22 +24,23 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from ._checks import check_whole
 from .data import Dataset
 from .precision import Precision, resolve_precision
 from .training import resolve_device
-from ._checks import check_whole
 
 __all__ = ["train_population"]
 
 
 def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hyperparameters: Sequence[dict], *,
-                     batch_size: int = 64, seed: int = 0, device: str = "auto",
+                     batch_size: int = 64, seed: int = 0, device: str | torch.device = "auto",
                      report: Callable[[int, list[dict]], None] | None = None,
                      precision: str | Precision = "float32") -> tuple[list[nn.Module], list]:
     """Train ``models`` (same architecture, already initialised) together, member ``k`` with ``hyperparameters[k]``.
@@ -75,10 +76,10 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
     precision = resolve_precision(precision, device)
     k = len(models)
     per_member = lambda key, default: torch.tensor(  # noqa: E731
-        [float(h.get(key, default)) for h in hyperparameters], device=device, dtype=precision.dtype)
+        [float(cast(float, h.get(key, default))) for h in hyperparameters], device=device, dtype=precision.dtype)
     if any("lr" not in h for h in hyperparameters):
         raise ValueError("every member needs an 'lr'")
-    lr, momentum, decay = per_member("lr", None), per_member("momentum", 0.9), per_member("weight_decay", 0.0)
+    lr, momentum, decays = per_member("lr", None), per_member("momentum", 0.9), per_member("weight_decay", 0.0)
 
     models = [precision.model(copy.deepcopy(m)) for m in models]
     params, buffers = stack_module_state(models)
@@ -89,8 +90,8 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
     def per_parameter(values):  # a (k, 1, ..., 1) view for each parameter, broadcast over its members
         return {name: values.view((k,) + (1,) * (p.ndim - 1)) for name, p in params.items()}
 
-    lr, momentum, decay = per_parameter(lr), per_parameter(momentum), per_parameter(decay) if decay.any() else None
-    momenta = {}
+    lr, momentum, decay = per_parameter(lr), per_parameter(momentum), per_parameter(decays) if decays.any() else None
+    momenta: dict[str, torch.Tensor] = {}
     x_all, y_all = precision.inputs(data.train.x), data.train.y.to(device)
     history = []
     for epoch in range(epochs):
@@ -119,18 +120,21 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         if report is not None:
             report(epoch + 1, metrics)
     for i, model in enumerate(models):
-        model.load_state_dict({**{n: p[i].detach() for n, p in params.items()}, **{n: b[i] for n, b in buffers.items()}})
+        state = {n: p[i].detach() for n, p in params.items()}
+        model.load_state_dict({**state, **{n: b[i] for n, b in buffers.items()}})
     return models, history
 
 
 @torch.no_grad()
 def _evaluate(forward, params, buffers, x, y, precision: Precision, batch_size=2048) -> list[dict]:
     """Validation loss and accuracy of every member."""
-    loss = correct = 0
+    loss: torch.Tensor | int = 0  # tensors (one entry per member) after the first batch
+    correct: torch.Tensor | int = 0
     for begin in range(0, len(y), batch_size):
         with precision.context():
             out = forward(params, buffers, x[begin:begin + batch_size])  # (members, n, classes)
             target = y[begin:begin + batch_size].expand(out.shape[0], -1)
             loss = loss + F.cross_entropy(out.transpose(1, 2), target, reduction="none").sum(1)
         correct = correct + (out.argmax(2) == target).sum(1)
-    return [{"val_loss": v, "val_accuracy": a} for v, a in zip((loss / len(y)).tolist(), (correct / len(y)).tolist())]
+    mean_loss, accuracy = cast(torch.Tensor, loss / len(y)), cast(torch.Tensor, correct / len(y))  # y is not empty
+    return [{"val_loss": v, "val_accuracy": a} for v, a in zip(mean_loss.tolist(), accuracy.tolist())]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 from .display import Callout
 
@@ -27,90 +28,80 @@ _IIS_SPACE = dict(lr_range=(1e-4, 0.3), filters=(4, 64), kernels=(2, 5), dense_l
 # The AutoLRS paper's VGG-16 baseline: lr 0.1, x0.1 after 150 and 250 of 350 epochs; cosine and one-cycle beside it
 _AUTOLRS_BASELINES = dict(schedules=["step", "cosine", "onecycle"], step_milestones=[150 / 350, 250 / 350])
 
-PROFILES: dict[str, dict[str, dict]] = {
+# What every profile of a study shares; each profile below states only what sets its scale.
+_SHARED = {
+    "lenet_hpo": dict(size=32, min_epochs=1, grid_resolution=2, **_LENET_SPACE),
+    "lcm_pbt": dict(ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3), perturb=(0.8, 1.2),
+                    resample_probability=0.25, split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3),
+    "iis_fanova": dict(grayscale=True, optimizers=["random", "tpe", "ga"], narrow_margin=0.1, **_IIS_SPACE),
+    "autolrs": dict(base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1], **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1,
+                    kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0], ablations=[]),
+}
+
+_SCALES: dict[str, dict[str, dict]] = {
     "lenet_hpo": {
-        "smoke": dict(dataset="digits", size=32, subset=500, grayscale=True, seeds=[0, 1], epochs=2, budget=6,
-                      min_epochs=1, methods=["random", "tpe", "pso", "bohb"], grid_resolution=2,
-                      final_epochs=2, **_LENET_SPACE),
-        "quick": dict(dataset="mnist5k", size=32, subset=1500, grayscale=True, seeds=[0, 1, 2], epochs=3,
-                      budget=12, min_epochs=1, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
-                                                         "bohb"],
-                      grid_resolution=2, final_epochs=8, **_LENET_SPACE),
-        "full": dict(dataset="cifar10", size=32, subset=4000, grayscale=False, seeds=[0, 1], epochs=8, budget=64,
-                     min_epochs=1, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"],
-                     grid_resolution=2, final_epochs=15, **_LENET_SPACE),
-        "paper": dict(dataset="cifar10", size=32, subset=None, grayscale=False, seeds=[0, 1, 2, 3, 4], epochs=40,
+        "smoke": dict(dataset="digits", subset=500, grayscale=True, seeds=[0, 1], epochs=2, budget=6,
+                      methods=["random", "tpe", "pso", "bohb"], final_epochs=2),
+        "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, seeds=[0, 1, 2], epochs=3, budget=12,
+                      methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"], final_epochs=8),
+        "full": dict(dataset="cifar10", subset=4000, grayscale=False, seeds=[0, 1], epochs=8, budget=64,
+                     methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"], final_epochs=15),
+        "paper": dict(dataset="cifar10", subset=None, grayscale=False, seeds=[0, 1, 2, 3, 4], epochs=40,
                       budget=4000, min_epochs=10, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband",
-                                                           "bohb"],
-                      grid_resolution=3, final_epochs=40, **_LENET_SPACE),
+                                                           "bohb"], grid_resolution=3, final_epochs=40),
     },
     "lcm_pbt": {
         "smoke": dict(dataset="digits", subset=None, seeds=[0], n_trials=12, epochs=6, checkpoints=[2, 3],
                       split_rate=0.25, early_stopping_rate=0.99, n_neighbours=2, population_size=4, pbt_epochs=4,
-                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                      perturb=(0.8, 1.2), resample_probability=0.25, width=64, cnn_dataset="digits", cnn_subset=None,
-                      cnn_seeds=[0], cnn_trials=6, cnn_epochs=4, cnn_checkpoints=[2], cnn_width=4),
+                      width=64, cnn_dataset="digits", cnn_subset=None, cnn_seeds=[0], cnn_trials=6, cnn_epochs=4,
+                      cnn_checkpoints=[2], cnn_width=4),
         "quick": dict(dataset="mnist5k", subset=None, seeds=[0, 1, 2], n_trials=30, epochs=10, checkpoints=[2, 4],
-                      split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=6, pbt_epochs=8,
-                      ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                      perturb=(0.8, 1.2), resample_probability=0.25, width=128, cnn_dataset="mnist5k",
-                      cnn_subset=1500, cnn_seeds=[0], cnn_trials=10, cnn_epochs=5, cnn_checkpoints=[2], cnn_width=8),
+                      population_size=6, pbt_epochs=8, width=128, cnn_dataset="mnist5k", cnn_subset=1500,
+                      cnn_seeds=[0], cnn_trials=10, cnn_epochs=5, cnn_checkpoints=[2], cnn_width=8),
         "full": dict(dataset="mnist", subset=20000, seeds=[0, 1], n_trials=40, epochs=10, checkpoints=[2, 4],
-                     split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3, population_size=10, pbt_epochs=15,
-                     ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3),
-                     perturb=(0.8, 1.2), resample_probability=0.25, width=128, cnn_dataset="cifar10",
-                     cnn_subset=3000, cnn_seeds=[0, 1], cnn_trials=20, cnn_epochs=8, cnn_checkpoints=[2, 4],
-                     cnn_width=16),
+                     population_size=10, pbt_epochs=15, width=128, cnn_dataset="cifar10", cnn_subset=3000,
+                     cnn_seeds=[0, 1], cnn_trials=20, cnn_epochs=8, cnn_checkpoints=[2, 4], cnn_width=16),
         "paper": dict(dataset="mnist", subset=None, seeds=[0, 1, 2, 3, 4], n_trials=100, epochs=20,
-                      checkpoints=[3, 6], split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3,
-                      population_size=10, pbt_epochs=30, ready=2, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0),
-                      decay_every=(1, 3), perturb=(0.8, 1.2), resample_probability=0.25, width=128,
+                      checkpoints=[3, 6], population_size=10, pbt_epochs=30, ready=2, width=128,
                       cnn_dataset="cifar10", cnn_subset=None, cnn_seeds=[0, 1, 2, 3, 4], cnn_trials=100,
                       cnn_epochs=20, cnn_checkpoints=[3, 6], cnn_width=32),
     },
     "iis_fanova": {
-        "smoke": dict(dataset="digits", subset=None, grayscale=True, resolutions=[4, 8], evaluations=8,
-                      iis_evaluations=[5, 3], optimizers=["random", "tpe", "ga"], seeds=[0, 1], epochs=3, patience=2,
-                      carry=2, narrow_top=3, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 2)),
-        "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, resolutions=[7, 14, 28], evaluations=16,
-                      iis_evaluations=[8, 5, 3], optimizers=["random", "tpe", "ga"], seeds=[0], epochs=4, patience=2,
-                      carry=2, narrow_top=3, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 2)),
+        "smoke": dict(dataset="digits", subset=None, resolutions=[4, 8], evaluations=8, iis_evaluations=[5, 3],
+                      seeds=[0, 1], epochs=3, patience=2, carry=2, narrow_top=3, conv_layers=(1, 2)),
+        "quick": dict(dataset="mnist5k", subset=1500, resolutions=[7, 14, 28], evaluations=16,
+                      iis_evaluations=[8, 5, 3], seeds=[0], epochs=4, patience=2, carry=2, narrow_top=3,
+                      conv_layers=(1, 2)),
         # the source's stage shares (1/2, 1/3, 1/6 of the evaluations) at its ratios of resolution (1/4, 1/2, 1)
-        "full": dict(dataset="cifar10", subset=3000, grayscale=True, resolutions=[8, 16, 32], evaluations=40,
-                     iis_evaluations=[20, 13, 7], optimizers=["random", "tpe", "ga"], seeds=[0, 1, 2], epochs=10,
-                     patience=3, carry=3, narrow_top=5, narrow_margin=0.1, **_IIS_SPACE, conv_layers=(1, 3)),
-        "paper": dict(dataset="stl10", subset=None, grayscale=True, resolutions=[32, 64, 96], evaluations=1500,
-                      iis_evaluations=[750, 500, 250], optimizers=["random", "tpe", "ga"], seeds=[0, 1, 2],
-                      epochs=100, patience=5, carry=10, narrow_top=25, narrow_margin=0.1, **_IIS_SPACE,
-                      conv_layers=(1, 5)),
+        "full": dict(dataset="cifar10", subset=3000, resolutions=[8, 16, 32], evaluations=40,
+                     iis_evaluations=[20, 13, 7], seeds=[0, 1, 2], epochs=10, patience=3, carry=3, narrow_top=5,
+                     conv_layers=(1, 3)),
+        "paper": dict(dataset="stl10", subset=None, resolutions=[32, 64, 96], evaluations=1500,
+                      iis_evaluations=[750, 500, 250], seeds=[0, 1, 2], epochs=100, patience=5, carry=10,
+                      narrow_top=25, conv_layers=(1, 5)),
     },
     "autolrs": {
         "smoke": dict(dataset="digits", subset=None, grayscale=True, depth=11, width_multiplier=0.0625, steps=100,
-                      batch_size=64, val_size=128, base_lr=0.1, constant_lrs=[0.01, 0.1], **_AUTOLRS_BASELINES,
-                      lr_min=1e-3, lr_max=0.1, tau=20, tau_max=40, k=3, explore_fraction=0.25, kappa=1e6,
-                      loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0],
-                      ablations=[{"name": "tau' = tau / 2", "explore_fraction": 0.5}]),
+                      batch_size=64, val_size=128, constant_lrs=[0.01, 0.1], tau=20, tau_max=40, k=3,
+                      explore_fraction=0.25, ablations=[{"name": "tau' = tau / 2", "explore_fraction": 0.5}]),
         "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=240,
-                      batch_size=128, val_size=200, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
-                      **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1, tau=30, tau_max=120, k=5, explore_fraction=0.2,
-                      kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0],
-                      ablations=[]),
+                      batch_size=128, val_size=200, tau=30, tau_max=120, k=5, explore_fraction=0.2),
         # 30 epochs of the 45,000 training images (352 steps each); stages of 2, 4 and then 8 epochs
         "full": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=0.125, steps=10560,
-                     batch_size=128, val_size=512, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1], **_AUTOLRS_BASELINES,
-                     lr_min=1e-3, lr_max=0.1, tau=704, tau_max=2816, k=10, explore_fraction=0.1, kappa=1e6,
-                     loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0, 1],
+                     batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1],
                      ablations=[{"name": "validation loss", "loss": "validation"},
                                 {"name": "tau' = tau / 5, k = 5", "explore_fraction": 0.2, "k": 5},
                                 {"name": "lr in [0.01, 0.3]", "lr_min": 0.01, "lr_max": 0.3}]),
         # 350 epochs, as the paper's VGG-16 baseline and the authors' example
         "paper": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=1.0, steps=123200,
-                      batch_size=128, val_size=1000, base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1],
-                      **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1, tau=1000, tau_max=8000, k=10,
-                      explore_fraction=0.1, kappa=1e6, loss="train", momentum=0.9,
-                      weight_decay=5e-4, seeds=[0], ablations=[]),
+                      batch_size=128, val_size=1000, tau=1000, tau_max=8000, k=10, explore_fraction=0.1),
     },
 }
+
+PROFILES: dict[str, dict[str, dict]] = {
+    study: {profile: {**_SHARED[study], **scale} for profile, scale in scales.items()}
+    for study, scales in _SCALES.items()}
+"""Every knob of every study at every profile: what the study shares, then what sets the profile's scale."""
 
 # The arithmetic of training at each profile (hpolib.precision): smoke trains in float64 so that its nbval
 # baselines hold on every CPU, whatever its vector units round differently in float32; full and paper in
@@ -138,6 +129,19 @@ def resolve(study: str, profile: str, given: dict) -> dict:
     settings = {key: given[key] if given.get(key) is not None else value for key, value in defaults.items()}
     check(study, settings)
     return settings
+
+
+def resolve_namespace(study: str, namespace: Mapping) -> dict:
+    """:func:`resolve` for a notebook: ``profile`` and every knob of ``study`` that ``namespace`` (the
+    notebook's ``globals()``, after its parameters cell) defines.
+
+    >>> resolve_namespace("iis_fanova", {"profile": "quick", "seeds": [4], "other": 1})["seeds"]
+    [4]
+    """
+    if study not in PROFILES:
+        raise ValueError(f"unknown study {study!r}; known: {', '.join(PROFILES)}")
+    knobs = PROFILES[study]["smoke"]
+    return resolve(study, namespace["profile"], {k: namespace[k] for k in knobs if k in namespace})
 
 
 def check(study: str, settings: dict) -> None:
@@ -204,8 +208,8 @@ def _sequence(value) -> bool:
 
 def _known() -> dict[str, tuple]:
     """The names a knob may take, where only some exist (imported on use: they need torch)."""
-    from .analysis.compare import method_factories
     from .data import DATASETS
+    from .methods import method_factories
     from .precision import PRECISIONS
     from .training import SCHEDULES
 

@@ -76,7 +76,7 @@ def _commit() -> str | None:
 
 def _data(name: str, root: Path) -> dict:
     """What dataset ``name`` is, with the md5 of its raw files where it has a fixed set of them."""
-    about = {"about": _ABOUT.get(name, name)}
+    about: dict[str, object] = {"about": _ABOUT.get(name, name)}
     if name in ("mnist", "fashion_mnist"):
         raw = root / ("MNIST" if name == "mnist" else "FashionMNIST") / "raw"
         about["md5"] = {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in sorted(raw.glob("*-ubyte"))}

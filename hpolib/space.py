@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import cast, overload
 
 import numpy as np
 
@@ -307,7 +308,7 @@ class Space(Mapping):
                 raise ValueError(f"parameter names must be non-empty strings, got {name!r}")
             if not isinstance(p, Param):
                 raise ValueError(f"parameter {name!r} must be Int, Float or Categorical, got {p!r}")
-        self._params = dict(params)
+        self._params = cast("dict[str, Int | Float | Categorical]", dict(params))
         self.conditions = {child: self._condition(child, rule) for child, rule in (conditions or {}).items()}
 
     def _condition(self, child: str, rule) -> tuple[str, tuple]:
@@ -325,7 +326,7 @@ class Space(Mapping):
                              f"got {values!r}")
         return parent, tuple(self._params[parent].validate(v, parent) for v in values)
 
-    def __getitem__(self, name: str) -> Param:
+    def __getitem__(self, name: str) -> Int | Float | Categorical:
         return self._params[name]
 
     def __iter__(self):
@@ -338,7 +339,7 @@ class Space(Mapping):
         return isinstance(other, Space) and list(self._params.items()) == list(other._params.items()) \
             and self.conditions == other.conditions
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         inner = ", ".join(f"{k!r}: {v!r}" for k, v in self._params.items())
@@ -485,7 +486,13 @@ class Grid(Sequence):
     def __len__(self) -> int:
         return self.size
 
-    def __getitem__(self, index: int) -> dict:
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict]: ...
+
+    def __getitem__(self, index: int | slice) -> dict | list[dict]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(self.size))]
         if index < 0:

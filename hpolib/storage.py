@@ -17,6 +17,7 @@ do; a failed open changes nothing in the file.
 
 from __future__ import annotations
 
+import abc
 import functools
 import json
 import math
@@ -49,13 +50,13 @@ class StudyLocked(StorageError):
     """The study has another driver (one driver per study); the message says which, and how to take over."""
 
 
-class Storage:
-    """Where a study keeps its trials; subclasses implement the methods below."""
+class Storage(abc.ABC):
+    """Where a study keeps its trials; subclasses implement the abstract methods below."""
 
+    @abc.abstractmethod
     def open_study(self, name: str, direction: str, metric: str, space: str) -> None:
         """Create study ``name``, or check that the stored one has the same direction, metric and space; and
         become its one driver (:class:`StudyLocked` while another process drives it)."""
-        raise NotImplementedError
 
     def release(self, study: str, force: bool = False) -> None:
         """Stop driving ``study``, so that another process may (``force``: whoever drives it)."""
@@ -63,29 +64,31 @@ class Storage:
     def close(self) -> None:
         """Release every study this storage drives, and its file."""
 
+    @abc.abstractmethod
     def study_names(self) -> list[str]:
-        raise NotImplementedError
+        """The names of the stored studies."""
 
+    @abc.abstractmethod
     def trials(self, study: str) -> list[Trial]:
         """Every trial of ``study``, by number, with its reports."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def create_trial(self, study: str, config: dict, budget: float | None, source: str,
                      parent: int | None = None, info: dict | None = None) -> Trial:
         """Record a new running trial and return it with its number."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def restart_trial(self, study: str, number: int) -> Trial:
         """Run trial ``number`` again from scratch: drop its reports, set it running, started now."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def add_report(self, study: str, number: int, step: float, value: float) -> None:
-        raise NotImplementedError
+        """Record one ``report(step, value)`` of trial ``number``."""
 
+    @abc.abstractmethod
     def finish_trial(self, study: str, trial: Trial) -> None:
         """Record the end of ``trial`` (state, value, metrics, budget used, start step, info, end time,
         worker, error)."""
-        raise NotImplementedError
 
     @staticmethod
     def _check_study(name: str, stored: tuple, given: tuple) -> None:
@@ -231,6 +234,8 @@ class SQLiteStorage(Storage):
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._leases: set[str]
+        self._beater: threading.Thread | None
         self._owner, self._leases, self._stop, self._beater = uuid.uuid4().hex, set(), threading.Event(), None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -36,13 +35,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
+from . import _optimize
 from ._checks import check_number
+from ._results import budget_or_one, record_outcome
+from .direction import Direction, Incumbent
 from .executors import Executor, Job, Outcome, SerialExecutor
 from .optimizers import Optimizer, RandomSearch, SpaceExhausted
 from .optimizers.base import config_key
-from .schedulers.base import Launch, Scheduler
+from .schedulers.base import Finished, Launch, Launched, Reported, Scheduler
 from .space import Space
 from .storage import DEFAULT_STORAGE, Storage, open_storage
 from .trial import Trial, TrialState, is_finite_number
@@ -98,25 +99,8 @@ class Study:
                  metric: str = "value", name: str | None = None, storage: Storage | str | None = DEFAULT_STORAGE,
                  executor: Executor | None = None, seed: int | None = None, scheduler: Scheduler | None = None,
                  checkpoint_dir: str | None = None):
-        if not isinstance(space, Space):
-            raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
-        if direction not in ("minimize", "maximize"):
-            raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
-        if not isinstance(metric, str) or not metric:
-            raise ValueError(f"metric must be a non-empty string, got {metric!r}")
-        if optimizer is None:
-            optimizer = RandomSearch(space, seed=seed)
-        elif not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be an Optimizer instance, e.g. TPE(space, seed=0), got {optimizer!r}")
-        elif seed is not None:
-            raise ValueError(f"seed={seed!r} only seeds the default optimizer; seed {type(optimizer).__name__} "
-                             "itself (e.g. TPE(space, seed=0)) and leave the study's seed None")
-        if optimizer.space != space:
-            raise ValueError("the optimizer was built for another search space than the study's")
-        if executor is not None and not isinstance(executor, Executor):
-            raise ValueError(f"executor must be a hpolib Executor, got {executor!r}")
-        if scheduler is not None and not isinstance(scheduler, Scheduler):
-            raise ValueError(f"scheduler must be a hpolib Scheduler, got {scheduler!r}")
+        direction = Direction.of(direction)
+        optimizer = _checked_parts(space, optimizer, metric, executor, seed, scheduler)
         self.space, self.optimizer, self.direction, self.metric = space, optimizer, direction, metric
         self.scheduler = scheduler
         self.name = name or f"study-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -124,7 +108,7 @@ class Study:
         self._owns_storage = self.storage is not storage  # opened here from a path: close() closes it
         self.executor = executor if executor is not None else SerialExecutor()
         try:  # one driver per study: StudyLocked while another process drives it
-            self.storage.open_study(self.name, direction, metric, repr(space))
+            self.storage.open_study(self.name, direction.value, metric, repr(space))
         except BaseException:
             if self._owns_storage:
                 self.storage.close()
@@ -135,13 +119,13 @@ class Study:
         self._stop_reasons: dict[int, str] = {}
         self._attempts: dict[int, object] = {}  # trial -> the attempt whose reports are stored (retried tasks)
         self._in_flight: set[int] = set()
-        self._best: Trial | None = None
+        self._incumbent = Incumbent(direction)
         for trial in self._trials:
             self._update_best(trial)
         self.optimizer.restore(sum(t.source == "optimizer" for t in self._trials),
                                [self._outcome_for_optimizer(t) for t in self._trials if t.state.finished])
         if self.scheduler is not None:
-            self.scheduler.restore(self._events())
+            self.scheduler.restore(_events(self._trials, self.direction))
         self.checkpoint_dir = self._checkpoint_root(checkpoint_dir)
 
     def __repr__(self):
@@ -173,24 +157,6 @@ class Study:
         self._tempdir = tempfile.TemporaryDirectory(prefix="hpolib-checkpoints-")  # removed with the study
         return Path(self._tempdir.name)
 
-    def _events(self) -> list[tuple]:
-        """The stored trials as scheduler events (launch, reports, finish), in the order they happened.
-
-        A trial still running is only launched: it is run again from scratch, reports and all.
-        """
-        events = []
-        for t in self._trials:
-            events.append((t.started or 0.0, 0, t.number, ("launch", t)))
-            if t.state.finished:
-                events.extend((t.started or 0.0, 1, t.number, ("report", t, step, self._sign * value))
-                              for step, value in t.steps if math.isfinite(value))
-                events.append((t.finished or 0.0, 2, t.number, ("finish", t, self._loss(t))))
-        return [event for *_, event in sorted(events, key=lambda e: e[:3])]
-
-    @property
-    def _sign(self) -> float:
-        return 1.0 if self.direction == "minimize" else -1.0
-
     # ---------------------------------------------------------------- results
 
     @property
@@ -206,30 +172,18 @@ class Study:
         best complete trial; with Hyperband it is the incumbent of the
         highest rung, as in HpBandSter, not a lucky low-budget value.)
         """
-        if self._best is None:
+        if self._incumbent.item is None:
             raise ValueError(f"study {self.name!r} has no complete trial yet")
-        return self._best
+        return self._incumbent.item
 
     def _update_best(self, trial: Trial) -> None:
-        if trial.state is TrialState.COMPLETE and (self._best is None or self._rank(trial) < self._rank(self._best)):
-            self._best = trial
-
-    def _rank(self, trial: Trial) -> tuple[float, float]:
-        return -(math.inf if trial.budget is None else trial.budget), self._loss(trial)
+        if trial.state is TrialState.COMPLETE:
+            self._incumbent.offer(trial, trial.value, trial.budget)
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per trial: number, state, value, budgets, cost, times, worker, error, parent, the
         scheduler's notes (bracket, rung, member...), then the config and metrics."""
-        rows = []
-        for t in self._trials:
-            row = {"number": t.number, "state": t.state.value, "value": t.value, "budget": t.budget,
-                   "budget_used": t.budget_used, "cost": t.cost, "duration": t.duration, "worker": t.worker,
-                   "error": t.error, "parent": t.parent}
-            row.update(t.info)
-            row.update(t.config)
-            row.update({f"metric_{k}": v for k, v in t.metrics.items() if k != self.metric})
-            rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame([_row(t, self.metric) for t in self._trials])
 
     def enqueue(self, config: dict) -> None:
         """Evaluate ``config`` before asking the optimiser for more (warm starts, known good settings).
@@ -246,9 +200,9 @@ class Study:
 
     # ------------------------------------------------------------------- loop
 
-    def optimize(self, objective, n_trials: int | None = None, *, max_budget: float | None = None,
+    def optimize(self, objective, n_trials: int | None = None, *, total_budget: float | None = None,
                  timeout: float | None = None, trial_budget: float | None = None,
-                 progress: bool | None = None) -> Study:
+                 progress: bool | None = None, max_budget: float | None = None) -> Study:
         """Run trials until a stop criterion holds, then return the study.
 
         Parameters
@@ -258,7 +212,7 @@ class Study:
         n_trials : int or None
             Stop launching once the study holds this many trials (earlier
             runs of a resumed study count).
-        max_budget : float or None
+        total_budget : float or None
             Stop launching once the budget spent (the finished trials'
             :attr:`~hpolib.trial.Trial.cost`, earlier runs of a resumed study
             included) plus what running trials may still spend reaches this
@@ -271,91 +225,43 @@ class Study:
             a scheduler sets each trial's budget itself).
         progress : bool or None
             Show a progress bar (default: when stderr is a terminal).
+        max_budget : float or None
+            Deprecated name of ``total_budget`` (schedulers use ``max_budget`` for the largest budget of one
+            trial).
         """
+        if max_budget is not None:
+            if total_budget is not None:
+                raise ValueError("give total_budget only (max_budget is its deprecated name)")
+            warnings.warn("optimize(max_budget=...) is renamed total_budget", DeprecationWarning, stacklevel=2)
+            total_budget = max_budget
         if not callable(objective):
             raise ValueError(f"objective must be callable, got {objective!r}")
-        for label, limit in (("n_trials", n_trials), ("max_budget", max_budget), ("timeout", timeout),
-                             ("trial_budget", trial_budget)):
-            if limit is not None and not (is_finite_number(limit) and limit > 0):
-                raise ValueError(f"{label} must be a positive number or None, got {limit!r}")
-        if n_trials is not None and n_trials != int(n_trials):
-            raise ValueError(f"n_trials must be a whole number, got {n_trials!r}")
-        if n_trials is None and max_budget is None and timeout is None and self.optimizer.size is None \
-                and not getattr(self.scheduler, "finite", False):
-            raise ValueError("give n_trials, max_budget or timeout: this optimizer never runs out of proposals")
+        stop = _optimize.StopRule(self._trials, n_trials, total_budget, timeout)
+        if trial_budget is not None and not (is_finite_number(trial_budget) and trial_budget > 0):
+            raise ValueError(f"trial_budget must be a positive number or None, got {trial_budget!r}")
         if trial_budget is not None and self.scheduler is not None:
             raise ValueError(f"trial_budget is set by the scheduler {self.scheduler!r}; leave it None")
-
-        rerun = deque(t for t in self._trials if t.state is TrialState.RUNNING)
-        for trial in rerun:
-            warnings.warn(f"trial {trial.number} of study {self.name!r} was running when its driver stopped; "
-                          "running it again", stacklevel=2)
-        exhausted = False
-        started = time.monotonic()
-        spent = _Spent(self._trials)
-        failed = sum(t.state is TrialState.FAILED for t in self._trials)
-        show = sys.stderr.isatty() if progress is None else bool(progress)
-        bar = tqdm(total=n_trials, initial=sum(t.state.finished for t in self._trials), disable=not show,
-                   desc=self.name, unit="trial", dynamic_ncols=True)
-
-        def may_launch() -> bool:
-            if timeout is not None and time.monotonic() - started >= timeout:
-                return False
-            if rerun:
-                return True
-            if n_trials is not None and len(self._trials) >= n_trials:
-                return False
-            if max_budget is not None:
-                running = sum(self._planned_cost(self._trials[n]) for n in self._in_flight)
-                if spent.total + running >= max_budget:
-                    return False
-            return self.scheduler is not None or bool(self._queue) or not exhausted
-
-        self.executor.start(objective, self._on_report)
-        try:
-            while True:
-                while self.executor.idle() > 0 and may_launch():
-                    if rerun:
-                        trial = self._restart(rerun.popleft())
-                    else:
-                        try:
-                            trial = self._launch(trial_budget, exhausted)
-                        except SpaceExhausted:
-                            exhausted = True
-                            if self.scheduler is None:
-                                continue
-                            break
-                        if trial is None:  # the scheduler waits for running trials
-                            break
-                    self.executor.submit(self._job(trial))
-                    self._in_flight.add(trial.number)
-                if not self._in_flight:
-                    break
-                for outcome in self.executor.wait(timeout=0.5):
-                    trial = self._finish(outcome)
-                    spent.add(trial)
-                    failed += trial.state is TrialState.FAILED
-                    bar.update(1)
-                    if show:
-                        best = f"{self._best.value:.5g}" if self._best is not None else "-"
-                        bar.set_postfix_str(f"best={best}, failed={failed}", refresh=False)
-        finally:
-            self._in_flight.clear()
-            self.executor.close()
-            bar.close()
+        if not stop.bounded and self.optimizer.size is None and not (self.scheduler and self.scheduler.finite):
+            raise ValueError("give n_trials, total_budget or timeout: this optimizer never runs out of proposals")
+        _optimize.optimize(self, objective, stop, trial_budget, progress)
         return self
 
+    def _fresh(self, exhausted: bool) -> tuple[dict, str]:
+        """A fresh configuration and where it came from: the queue first, then the optimiser."""
+        if self._queue:
+            return self._queue.popleft(), "queue"
+        if exhausted:
+            raise SpaceExhausted
+        return self.optimizer.ask(), "optimizer"  # validated once, in _launch, with whatever the scheduler launches
+
     def _launch(self, budget, exhausted: bool) -> Trial | None:
+        """Create the next trial (``None`` when the scheduler waits for running ones)."""
         sources = []
 
         def sample() -> dict:
-            if self._queue:
-                sources.append("queue")
-                return self._queue.popleft()
-            if exhausted:
-                raise SpaceExhausted
-            sources.append("optimizer")
-            return self.optimizer.ask()  # validated once, below, with whatever the scheduler launches
+            config, source = self._fresh(exhausted)
+            sources.append(source)
+            return config
 
         launch = Launch(sample(), budget) if self.scheduler is None else self.scheduler.next(sample)
         if launch is None:
@@ -373,21 +279,26 @@ class Study:
         self._trials[trial.number] = fresh
         return fresh
 
-    def _job(self, trial: Trial) -> Job:
-        """What the executor runs: the trial with a fresh checkpoint folder and its parent's, if any."""
-        if self.checkpoint_dir is None:
-            return Job(trial.number, trial.config, trial.budget)
-        folder = self.checkpoint_dir / f"{trial.number:06d}"
-        shutil.rmtree(folder, ignore_errors=True)  # a re-run trial starts clean
-        folder.mkdir(parents=True)
-        restore = None if trial.parent is None else str(self.checkpoint_dir / f"{trial.parent:06d}")
-        return Job(trial.number, trial.config, trial.budget, str(folder), restore)
+    def _submit(self, trial: Trial) -> None:
+        """Hand the trial to the executor, with a fresh checkpoint folder and its parent's, if any."""
+        job = Job(trial.number, trial.config, trial.budget)
+        if self.checkpoint_dir is not None:
+            folder = self.checkpoint_dir / f"{trial.number:06d}"
+            shutil.rmtree(folder, ignore_errors=True)  # a re-run trial starts clean
+            folder.mkdir(parents=True)
+            restore = None if trial.parent is None else str(self.checkpoint_dir / f"{trial.parent:06d}")
+            job = Job(trial.number, trial.config, trial.budget, str(folder), restore)
+        self.executor.submit(job)
+        self._in_flight.add(trial.number)
 
-    def _planned_cost(self, trial: Trial) -> float:
-        """What a running trial will cost at most (its ``cost`` once finished): its budget less the step it
-        continues from, its parent's last, when it restores the parent's checkpoint."""
-        start = self._trials[trial.parent].budget_used if trial.parent is not None and self.checkpoint_dir else 0.0
-        return max(_budget_or_one(trial.budget) - start, 0.0)
+    def _running_cost(self) -> float:
+        """What the running trials will cost at most (each one's ``cost`` once finished): its budget less the
+        step it continues from, its parent's last, when it restores the parent's checkpoint."""
+        total = 0.0
+        for trial in (self._trials[n] for n in self._in_flight):
+            start = self._trials[trial.parent].budget_used if trial.parent is not None and self.checkpoint_dir else 0
+            total += max(budget_or_one(trial.budget) - start, 0.0)
+        return total
 
     def _on_report(self, number: int, step, value, attempt=None) -> bool:
         """Store one report; answer whether the trial may go on. ``attempt`` tells the tries of a trial that an
@@ -405,7 +316,7 @@ class Study:
         if not math.isfinite(value):
             self._stop_reasons[number] = f"reported a non-finite value ({value}) at step {step:g}"
             return False
-        return self.scheduler is None or bool(self.scheduler.on_report(trial, step, self._sign * value))
+        return self.scheduler is None or bool(self.scheduler.on_report(trial, step, self.direction.loss(value)))
 
     def _retried(self, trial: Trial, attempt) -> None:
         """The executor runs ``trial`` again from scratch (Dask retries a task whose worker died): what the last
@@ -416,26 +327,12 @@ class Study:
         trial.steps.clear()
 
     def _finish(self, outcome: Outcome) -> Trial:
+        """Record how a trial ended, and tell the optimiser and the scheduler."""
         self._in_flight.discard(outcome.number)
         trial = self._trials[outcome.number]
         trial.worker, trial.finished = outcome.worker, time.time()
-        reason = self._stop_reasons.pop(outcome.number, None)
-        if reason is not None:
-            trial.state, trial.error = TrialState.FAILED, reason
-        elif outcome.status == "failed":
-            trial.state, trial.error = TrialState.FAILED, outcome.error
-        elif outcome.status == "stopped":
-            trial.state, trial.value = TrialState.STOPPED, trial.last_value
-        else:
-            trial.value, trial.metrics, trial.error = self._parse(outcome.result)
-            trial.state = TrialState.COMPLETE if trial.error is None else TrialState.FAILED
-        if trial.steps:
-            trial.budget_used = trial.steps[-1][0]
-        elif trial.state is TrialState.COMPLETE:
-            trial.budget_used = _budget_or_one(trial.budget)
-        if trial.parent is not None and trial.steps:
-            resumed_at = self._trials[trial.parent].budget_used
-            trial.start_step = resumed_at if trial.steps[0][0] > resumed_at else 0.0
+        parent_step = None if trial.parent is None else self._trials[trial.parent].budget_used
+        record_outcome(trial, outcome, self.metric, self._stop_reasons.pop(outcome.number, None), parent_step)
         self.storage.finish_trial(self.name, trial)
         self._update_best(trial)
         self.optimizer.tell(*self._outcome_for_optimizer(trial))
@@ -443,63 +340,63 @@ class Study:
             self.scheduler.on_finish(trial, self._loss(trial))
         return trial
 
-    def _parse(self, result) -> tuple[float | None, dict, str | None]:
-        """(value, metrics, error) from what the objective returned."""
-        metrics, returned = {}, "the objective returned"
-        if isinstance(result, dict):
-            metrics = {str(k): _plain(v) for k, v in result.items()}
-            if self.metric not in result:
-                return None, metrics, f"the objective returned a dict without the metric {self.metric!r}: " \
-                                      f"keys {sorted(metrics)}"
-            result, returned = result[self.metric], f"the objective's {self.metric!r} was"
-        try:
-            value = check_number("result", result, finite=False)
-        except ValueError:
-            return None, metrics, f"{returned} {result!r} ({type(result).__name__}), not a number"
-        if not math.isfinite(value):
-            return None, metrics, f"the objective returned a non-finite value ({value})"
-        return value, metrics, None
-
     def _outcome_for_optimizer(self, trial: Trial) -> tuple[dict, float | None, float | None]:
         """(config, loss, budget) as the optimiser is told: a stopped trial at the budget it used."""
         budget = trial.budget if trial.state is TrialState.COMPLETE else trial.budget_used
         return trial.config, self._loss(trial), budget
 
     def _loss(self, trial: Trial) -> float | None:
-        """The value the optimiser minimises: the trial's value, negated when maximising; None if failed."""
-        if trial.state not in (TrialState.COMPLETE, TrialState.STOPPED) or trial.value is None:
-            return None
-        return self._sign * trial.value
+        return _trial_loss(trial, self.direction)
 
 
-class _Spent:
-    """The budget a study has spent: the :attr:`~hpolib.trial.Trial.cost` of every finished trial, added once.
+def _checked_parts(space, optimizer, metric, executor, seed, scheduler) -> Optimizer:
+    """The study's optimiser (the default one if ``optimizer`` is None), once every part is checked."""
+    if not isinstance(space, Space):
+        raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
+    if not isinstance(metric, str) or not metric:
+        raise ValueError(f"metric must be a non-empty string, got {metric!r}")
+    if optimizer is None:
+        optimizer = RandomSearch(space, seed=seed)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer instance, e.g. TPE(space, seed=0), got {optimizer!r}")
+    elif seed is not None:
+        raise ValueError(f"seed={seed!r} only seeds the default optimizer; seed {type(optimizer).__name__} "
+                         "itself (e.g. TPE(space, seed=0)) and leave the study's seed None")
+    if optimizer.space != space:
+        raise ValueError("the optimizer was built for another search space than the study's")
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(f"executor must be a hpolib Executor, got {executor!r}")
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise ValueError(f"scheduler must be a hpolib Scheduler, got {scheduler!r}")
+    return optimizer
 
-    One definition for a study resumed from storage and for the trials it finishes itself, so a trial that
-    continued from its parent's checkpoint counts only the steps it added, before and after a resume alike.
-    """
 
-    def __init__(self, trials: list[Trial]):
-        self.total = 0.0
-        for trial in trials:
-            if trial.state.finished:
-                self.add(trial)
-
-    def add(self, trial: Trial) -> None:
-        """Count a finished trial's cost."""
-        self.total += trial.cost
+def _trial_loss(trial: Trial, direction: Direction) -> float | None:
+    """What the optimiser and the scheduler are told: the trial's value as a loss; None if it failed."""
+    if trial.state not in (TrialState.COMPLETE, TrialState.STOPPED) or trial.value is None:
+        return None
+    return direction.loss(trial.value)
 
 
-def _budget_or_one(budget: float | None) -> float:
-    """What a running trial will spend at most: its budget, or 1 (one evaluation) when it has none."""
-    return 1.0 if budget is None else float(budget)
+def _events(trials: list[Trial], direction: Direction) -> list[Launched | Reported | Finished]:
+    """Stored trials as scheduler events (launch, reports, finish), in the order they happened. A trial still
+    running is only launched: it runs again, reports and all."""
+    events: list[tuple[float, int, int, Launched | Reported | Finished]] = []
+    for t in trials:
+        events.append((t.started or 0.0, 0, t.number, Launched(t)))
+        if t.state.finished:
+            events.extend((t.started or 0.0, 1, t.number, Reported(t, step, direction.loss(value)))
+                          for step, value in t.steps if math.isfinite(value))
+            events.append((t.finished or 0.0, 2, t.number, Finished(t, _trial_loss(t, direction))))
+    return [event for *_, event in sorted(events, key=lambda e: e[:3])]
 
 
-def _plain(value):
-    """A JSON-friendly copy of a metric value."""
-    if isinstance(value, (str, bool)) or value is None:
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return repr(value)
+def _row(trial: Trial, metric: str) -> dict:
+    """A trial as a row of :meth:`Study.to_dataframe`."""
+    row = {"number": trial.number, "state": trial.state.value, "value": trial.value, "budget": trial.budget,
+           "budget_used": trial.budget_used, "cost": trial.cost, "duration": trial.duration, "worker": trial.worker,
+           "error": trial.error, "parent": trial.parent}
+    row.update(trial.info)
+    row.update(trial.config)
+    row.update({f"metric_{k}": v for k, v in trial.metrics.items() if k != metric})
+    return row

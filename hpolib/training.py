@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._checks import check_positive, check_whole
 from .data import Dataset, Split
 from .precision import Precision, resolve_precision
-from ._checks import check_positive, check_whole
 
 __all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "MultiStep",
            "SCHEDULES"]
@@ -155,6 +155,35 @@ class TrainResult:
         return self.history[-1] if self.history else {}
 
 
+
+def _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedule, rates: dict) -> int:
+    """The last epoch to train (``until``, by default ``epochs``), once every setting of :func:`train` is checked."""
+    for label, count in (("epochs", epochs), ("batch_size", batch_size)):
+        check_whole(label, count, 1)
+    for label, value in rates.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")
+    until = epochs if until is None else until
+    if isinstance(until, bool) or not isinstance(until, int) or not 1 <= until <= epochs:
+        raise ValueError(f"until must be a whole number in [1, epochs={epochs}], got {until!r}")
+    if not 0 < data_fraction <= 1:
+        raise ValueError(f"data_fraction must be in (0, 1], got {data_fraction!r}")
+    if patience is not None:
+        check_whole("patience", patience, 1)
+    lr_factor(lr_schedule, 0.0)  # validates the schedule
+    return until
+
+
+def _restore(model: nn.Module, opt: torch.optim.Optimizer, checkpoint: dict, settings: dict) -> int:
+    """Load a :class:`TrainResult` checkpoint into ``model`` and ``opt``, with the optimiser ``settings`` given now
+    in place of the stored ones (PBT's exploit step changes them); return the epoch it reached."""
+    model.load_state_dict(checkpoint["model"])
+    opt.load_state_dict(checkpoint["optimizer"])
+    torch.set_rng_state(checkpoint["rng"])
+    for group in opt.param_groups:
+        group.update(**settings)
+    return checkpoint["epoch"]
+
 def _optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
@@ -165,7 +194,7 @@ def _optimizer(name: str, params, lr: float, momentum: float, weight_decay: floa
 
 def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd", lr: float = 0.01,
           momentum: float = 0.9, weight_decay: float = 0.0, l1: float = 0.0, l2: float = 0.0, batch_size: int = 64,
-          lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str = "auto",
+          lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str | torch.device = "auto",
           data_fraction: float = 1.0, checkpoint: dict | None = None, until: int | None = None,
           patience: int | None = None, report: Callable[[int, dict], None] | None = None,
           eval_batch_size: int = 1024, precision: str | Precision = "float32") -> TrainResult:
@@ -215,31 +244,16 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     Diverged
         When the training loss becomes NaN or infinite.
     """
-    for label, value in (("epochs", epochs), ("batch_size", batch_size)):
-        check_whole(label, value, 1)
-    for label, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay), ("l1", l1), ("l2", l2)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-            raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")
-    until = epochs if until is None else until
-    if isinstance(until, bool) or not isinstance(until, int) or not 1 <= until <= epochs:
-        raise ValueError(f"until must be a whole number in [1, epochs={epochs}], got {until!r}")
-    if not 0 < data_fraction <= 1:
-        raise ValueError(f"data_fraction must be in (0, 1], got {data_fraction!r}")
-    if patience is not None:
-        check_whole("patience", patience, 1)
-    lr_factor(lr_schedule, 0.0)  # validates the schedule
+    until = _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedule,
+                           dict(lr=lr, momentum=momentum, weight_decay=weight_decay, l1=l1, l2=l2))
     device = resolve_device(device)
     precision = resolve_precision(precision, device)
     precision.model(model)
     opt = _optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     start_epoch = 0
     if checkpoint:
-        model.load_state_dict(checkpoint["model"])
-        opt.load_state_dict(checkpoint["optimizer"])
-        start_epoch = checkpoint["epoch"]
-        torch.set_rng_state(checkpoint["rng"])
-        for group in opt.param_groups:
-            group.update(lr=lr, weight_decay=weight_decay, **({"momentum": momentum} if optimizer == "sgd" else {}))
+        start_epoch = _restore(model, opt, checkpoint, dict(lr=lr, weight_decay=weight_decay,
+                                                             **({"momentum": momentum} if optimizer == "sgd" else {})))
     else:
         torch.manual_seed(seed)
     x_all, y_all = precision.inputs(data.train.x), data.train.y.to(device)

@@ -186,3 +186,32 @@ def test_conditional_fanova_learns_nothing_from_values_that_did_not_take_effect(
     same = conditional_importance(unconditional, plain, [c["x"] for c in plain], seed=0)
     pd.testing.assert_frame_equal(same[["mean", "std"]],
                                   fanova(unconditional, plain, [c["x"] for c in plain], seed=0).importance())
+
+
+def test_iis_savings_count_pixel_epochs_and_only_full_resolution_errors():
+    from hpolib import RandomSearch, Study
+    from hpolib.iis import increasing_image_sizes, savings, search_trace
+
+    space = Space({"x": Float(0, 1)})
+
+    def objective_at(size):
+        def objective(config, budget, report):
+            report(1, 0.0)  # one epoch: each trial costs 1 epoch at its resolution
+            return 1 - abs(config["x"] - 0.3) - (0.5 if size < 16 else 0.0)
+        return objective
+
+    run = increasing_image_sizes(space, lambda s, seed: RandomSearch(s, seed=seed), objective_at,
+                                 [(8, 8), (16, 4)], carry=2, progress=False)
+    direct = Study(space, RandomSearch(space, seed=0), direction="maximize", storage=None)
+    direct.optimize(objective_at(16), n_trials=12, progress=False)
+    trace = run.trace()
+    # 8 evaluations at 8 px cost (8/16)^2 = 1/4 pixel-epoch each, then 4 at full resolution cost 1 each
+    assert trace.spent.tolist() == [0.25 * k for k in range(1, 9)] + [3.0, 4.0, 5.0, 6.0]
+    assert trace.best.iloc[:8].isna().all()  # an error at 8 px is not comparable and never counts
+    assert trace.best.iloc[-1] == pytest.approx(1 - run.best.value)
+    assert search_trace([(16, direct.trials)], 16).spent.iloc[-1] == 12.0
+    saved = savings(direct, run)
+    assert saved["total"] == pytest.approx(1 - 6 / 12)
+    assert saved["to iis's error"] <= 1 and set(saved) == {"total", "to direct's error", "to iis's error"}
+    with pytest.raises(ValueError, match="cost must be one of"):
+        run.trace("epochs")

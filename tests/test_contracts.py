@@ -20,9 +20,9 @@ import math
 
 import pytest
 
-from hpolib import (ASHA, BOHB, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch,
-                    Hyperband, InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch, Space,
-                    SQLiteStorage, Study, SuccessiveHalving, TrialState, optimizers, schedulers)
+from hpolib import (ASHA, BOHB, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Hyperband,
+                    InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch, Space, SQLiteStorage,
+                    Study, SuccessiveHalving, TrialState, optimizers, schedulers)
 
 SPACE = Space({"lr": Float(1e-4, 1e-1, log=True), "x": Float(-1.0, 1.0), "width": Int(4, 64, log=True),
                "act": Categorical(["relu", "tanh", "gelu"])})
@@ -194,18 +194,18 @@ def test_same_seed_same_trials_with_a_scheduler(scheduler):
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
-def test_max_budget_is_spent_to_the_last_trial(scheduler):
-    """Serially, a trial starts while the cost of those before it is under ``max_budget``, and no more start
+def test_total_budget_is_spent_to_the_last_trial(scheduler):
+    """Serially, a trial starts while the cost of those before it is under ``total_budget``, and no more start
     once it is reached."""
-    costs = [t.cost for t in script("bohb", None, scheduler=scheduler, max_budget=45).trials]
+    costs = [t.cost for t in script("bohb", None, scheduler=scheduler, total_budget=45).trials]
     assert sum(costs[:-1]) < 45 <= sum(costs)
 
 
 @pytest.mark.parametrize("kill_at", [4, 10], ids=["killed at trial 4", "killed at trial 10"])
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
-def test_a_killed_max_budget_study_resumes_to_the_uninterrupted_trials_and_spending(tmp_path, scheduler, kill_at):
-    straight = script("bohb", None, scheduler=scheduler, max_budget=45)
-    resumed = killed_then_resumed(tmp_path, "bohb", kill_at, scheduler=scheduler, max_budget=45)
+def test_a_killed_total_budget_study_resumes_to_the_uninterrupted_trials_and_spending(tmp_path, scheduler, kill_at):
+    straight = script("bohb", None, scheduler=scheduler, total_budget=45)
+    resumed = killed_then_resumed(tmp_path, "bohb", kill_at, scheduler=scheduler, total_budget=45)
     assert record(resumed) == record(straight)
     assert sum(t.cost for t in resumed.trials) == sum(t.cost for t in straight.trials)
     assert plain(resumed.scheduler) == plain(straight.scheduler)  # no partial curve of the killed trial left

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hpolib import DaskExecutor, Float, ProcessExecutor, SerialExecutor, SQLiteStorage, Space, Study, TrialState
+from hpolib import DaskExecutor, Float, ProcessExecutor, SerialExecutor, Space, SQLiteStorage, Study, TrialState
 from hpolib.executors import Executor, run_objective
 
 SPACE = Space({"x": Float(-1.0, 1.0)})

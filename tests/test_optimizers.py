@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from hpolib import (BOHB, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int,
-                    ProcessExecutor, RandomSearch, Space, SpaceExhausted, Study)
+from hpolib import (BOHB, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int, ProcessExecutor,
+                    RandomSearch, Space, SpaceExhausted, Study)
 from hpolib.benchmarks import Branin
 from hpolib.optimizers.encoding import OneHot
 
@@ -17,7 +17,8 @@ COST = {"relu": 1.0, "tanh": 0.0, "gelu": 1.0}
 
 def mixed_objective(c):
     """Best at lr = 1e-2, width = 32, depth = 2, act = tanh (a category in the middle of the list)."""
-    return (np.log10(c["lr"]) + 2) ** 2 + (np.log2(c["width"]) - 5) ** 2 / 4 + (c["depth"] - 2) ** 2 / 4 + COST[c["act"]]
+    return ((np.log10(c["lr"]) + 2) ** 2 + (np.log2(c["width"]) - 5) ** 2 / 4 + (c["depth"] - 2) ** 2 / 4
+            + COST[c["act"]])
 
 
 MAKERS = {
@@ -133,7 +134,7 @@ def test_ga_keeps_the_elite_and_mutates_categories_to_other_choices():
     history = optimise(ga, mixed_objective, 60)
     best = sorted(v for _, v in history)[:4]
     assert sorted(ga.losses[i] for i in ga.population) == best
-    genome = ga._encode({"lr": 0.01, "width": 32, "depth": 2, "act": "relu"})
+    genome = ga.encoding.encode({"lr": 0.01, "width": 32, "depth": 2, "act": "relu"})
     for seed in range(20):
         assert ga._mutate(genome, np.random.default_rng(seed))[3] != 0  # never stays 'relu' when mutated
 
@@ -144,7 +145,7 @@ EVERY_OPTIMIZER = {**MAKERS, "random": lambda space, seed: RandomSearch(space, s
 
 
 @pytest.mark.parametrize("name", sorted(EVERY_OPTIMIZER))
-def test_tell_refuses_configs_off_the_space_and_values_that_are_not_finite_numbers(name):
+def test_tell_refuses_configs_off_the_space_and_losses_that_are_not_finite_numbers(name):
     optimizer = EVERY_OPTIMIZER[name](MIXED, 0)
     config = optimizer.ask()
     for told, message in [({k: v for k, v in config.items() if k != "width"}, r"missing \['width'\]"),
@@ -153,9 +154,9 @@ def test_tell_refuses_configs_off_the_space_and_values_that_are_not_finite_numbe
         with pytest.raises(ValueError, match=message):
             optimizer.tell(told, 1.0)
     for value in (math.nan, -math.inf, True, np.bool_(False), "0.5"):
-        with pytest.raises(ValueError, match=f"value must be a finite number, got {value!r}"):
+        with pytest.raises(ValueError, match=f"loss must be a finite number, got {value!r}"):
             optimizer.tell(config, value)
-        with pytest.raises(ValueError, match="value must be a finite number"):  # a resumed study's history too
+        with pytest.raises(ValueError, match="loss must be a finite number"):  # a resumed study's history too
             EVERY_OPTIMIZER[name](MIXED, 0).restore(1, [(config, value, None)])
     optimizer.tell(config, None)  # a failed trial
     optimizer.tell(config, np.float32(0.5))
@@ -268,3 +269,9 @@ def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumb
         config = optimizer.ask()
         optimizer.tell(config, f(config, None, lambda *a: None))
     assert f.space.validate(optimizer.ask()) is not None
+
+
+@pytest.mark.parametrize("cls", [RandomSearch, GridSearch, TPE, GPOptimizer, PSO, GeneticAlgorithm, BOHB])
+def test_settings_after_the_space_are_keyword_only(cls):
+    with pytest.raises(TypeError, match="positional argument"):
+        cls(MIXED, 3)

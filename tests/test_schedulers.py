@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from hpolib import (ASHA, BOHB, PBT, Float, Hyperband, LearningCurveMatching, MedianStopping, RandomSearch,
-                    Space, Study, SuccessiveHalving, TrialState)
+from hpolib import (ASHA, BOHB, PBT, Float, Hyperband, LearningCurveMatching, MedianStopping, RandomSearch, Space,
+                    Study, SuccessiveHalving, TrialState)
 from hpolib.benchmarks import Branin
 from hpolib.trial import Trial
 
@@ -112,7 +112,7 @@ def test_bohb_with_hyperband_is_deterministic_and_ends_at_the_full_budget():
 
     def run():
         study = Study(f.space, BOHB(f.space, seed=5), storage=None, scheduler=Hyperband(1, 9, eta=3))
-        return study.optimize(f, max_budget=150, progress=False)
+        return study.optimize(f, total_budget=150, progress=False)
 
     a, b = run(), run()
     assert [(t.config, t.budget, t.parent) for t in a.trials] == [(t.config, t.budget, t.parent) for t in b.trials]

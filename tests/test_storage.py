@@ -272,7 +272,7 @@ def test_a_damaged_study_file_is_named(tmp_path, damage):
         data[4096:8192] = b"\xff" * 4096
     path.write_bytes(data)
     with pytest.raises(StorageError, match=f"{path}.* damaged.*backup"):
-        Study(SPACE, name="s", storage=path).trials
+        _ = Study(SPACE, name="s", storage=path).trials
     assert path.read_bytes() == data
 
 

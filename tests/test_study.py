@@ -133,9 +133,9 @@ def test_exceptions_and_diverging_reports_fail_the_trial():
 
 
 def test_stop_on_total_budget_and_timeout():
-    study = Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=30, progress=False)
+    study = Study(SPACE, storage=None, seed=0).optimize(quadratic, total_budget=30, progress=False)
     assert len(study.trials) == 10 and sum(t.budget_used for t in study.trials) == 30
-    study = Study(SPACE, storage=None, seed=0).optimize(lambda c, b, r: c["x"], max_budget=7, trial_budget=2,
+    study = Study(SPACE, storage=None, seed=0).optimize(lambda c, b, r: c["x"], total_budget=7, trial_budget=2,
                                                         progress=False)
     assert [t.budget for t in study.trials] == [2] * 4 and study.trials[0].budget_used == 2
     slow = Study(SPACE, storage=None, seed=0)
@@ -161,12 +161,12 @@ def test_bad_arguments_are_named():
     study = Study(SPACE, storage=None)
     with pytest.raises(ValueError, match="n_trials must be a positive number"):
         study.optimize(quadratic, n_trials=0)
-    with pytest.raises(ValueError, match="give n_trials, max_budget or timeout"):
+    with pytest.raises(ValueError, match="give n_trials, total_budget or timeout"):
         study.optimize(quadratic)
     with pytest.raises(ValueError, match="objective must be callable"):
         study.optimize(42, n_trials=3)
     with pytest.raises(ValueError, match="no complete trial"):
-        study.best
+        _ = study.best
     with pytest.raises(ValueError, match="'n' must be an integer"):
         study.enqueue({"x": 0.0, "n": 9, "mode": "a"})
 
@@ -216,3 +216,12 @@ def test_progress_bar_shows_best_so_far(capsys):
     Study(SPACE, storage=None, seed=0).optimize(quadratic, n_trials=5, progress=True)
     err = capsys.readouterr().err
     assert "5/5" in err and "best=" in err and "failed=0" in err
+
+
+def test_max_budget_is_the_deprecated_name_of_total_budget():
+    with pytest.warns(DeprecationWarning, match="renamed total_budget"):
+        old = Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=30, progress=False)
+    new = Study(SPACE, storage=None, seed=0).optimize(quadratic, total_budget=30, progress=False)
+    assert [t.config for t in old.trials] == [t.config for t in new.trials]
+    with pytest.raises(ValueError, match="give total_budget only"):
+        Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=3, total_budget=3)

@@ -138,9 +138,10 @@ def test_early_stopping_after_patience_epochs_without_a_better_validation_loss(d
             break
     stopped = train(digits_mlp(), digits, 12, lr=0.5, momentum=0.9, batch_size=16, seed=0, patience=2)
     assert len(stopped.history) == expected < 12 and stopped.checkpoint["epoch"] == expected
-    assert stopped.history == [{**h, "seconds": stopped.history[i]["seconds"]} for i, h in enumerate(full.history[:expected])]
-    objective = image_classifier("mlp", digits, fixed={"width": 64, "lr": 0.5, "momentum": 0.9, "batch_size": 16, "patience": 2},
-                                 max_epochs=12)  # the network and training above, as a study objective
+    assert stopped.history == [{**h, "seconds": stopped.history[i]["seconds"]}
+                               for i, h in enumerate(full.history[:expected])]
+    fixed = {"width": 64, "lr": 0.5, "momentum": 0.9, "batch_size": 16, "patience": 2}
+    objective = image_classifier("mlp", digits, fixed=fixed, max_epochs=12)  # the training above, as an objective
     assert objective({}, 12)["epochs"] == expected
     with pytest.raises(ValueError, match="patience must be a whole number >= 1"):
         train(digits_mlp(), digits, 2, patience=0)

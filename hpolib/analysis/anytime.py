@@ -22,11 +22,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..direction import Direction, Incumbent
+
 __all__ = ["incumbent_trace", "cost_to_reach"]
-
-
-def _better(a: float, b: float, direction: str) -> bool:
-    return a > b if direction == "maximize" else a < b
 
 
 def incumbent_trace(values: Sequence[float | None], costs: Sequence[float], direction: str = "maximize",
@@ -35,19 +33,18 @@ def incumbent_trace(values: Sequence[float | None], costs: Sequence[float], dire
 
     ``values[i]`` is ``None`` (or NaN) where evaluation ``i`` does not count.
     """
-    if direction not in ("maximize", "minimize"):
-        raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}")
+    best = Incumbent(direction)
     if len(values) != len(costs):
         raise ValueError(f"costs must have one entry per value, got {len(costs)} for {len(values)}")
-    best, rows = math.nan, []
+    rows = []
     for value, spent in zip(values, np.cumsum(np.asarray(costs, dtype=float))):
-        if value is not None and math.isfinite(value) and (math.isnan(best) or _better(value, best, direction)):
-            best = float(value)
-        rows.append((float(spent), best))
+        best.offer(None, value)
+        rows.append((float(spent), math.nan if best.value is None else best.value))
     return pd.DataFrame(rows, columns=["spent", "best"])
 
 
 def cost_to_reach(trace: pd.DataFrame, target: float, direction: str = "maximize") -> float:
     """The cost spent when the incumbent first reached ``target`` (at or past it), NaN if it never did."""
-    reached = trace.best >= target if direction == "maximize" else trace.best <= target
+    direction = Direction.of(direction)
+    reached: pd.Series = direction.loss(trace.best) <= direction.loss(target)
     return float(trace.spent[reached].iloc[0]) if reached.any() else math.nan

@@ -1,7 +1,7 @@
 """Several methods, several seeds, one objective, one budget: anytime curves and their summary.
 
 A *method* is a function ``method(space, seed) -> (optimizer, scheduler)``
-(``scheduler`` may be ``None``); :func:`method_factories` makes the study's. Every run is
+(``scheduler`` may be ``None``); :func:`hpolib.methods.method_factories` makes the study's. Every run is
 a :class:`~hpolib.Study` stopped by the same total budget, so the methods are
 compared at equal cost (epochs spent, counting what stopped and promoted
 trials really trained). :func:`compare_stopping` asks the other question of
@@ -18,31 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..optimizers import BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, RandomSearch
-from ..schedulers import ASHA, Hyperband
+from ..direction import Direction, Incumbent
+from ..optimizers import RandomSearch
 from ..study import Study
 from ..trial import TrialState
 
-__all__ = ["method_factories", "compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
-
-
-def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_resolution: int = 2,
-                     ) -> dict[str, Callable]:
-    """The study's methods by name: grid (``grid_resolution`` values per axis, shuffled), random, PSO (the LeNet
-    study's S = 5, phi_l = phi_g = 2, w = 0.5), GA, TPE, GP-BO, and Hyperband, BOHB and ASHA between
-    ``min_budget`` and ``max_budget``."""
-    return {
-        "grid": lambda space, seed: (GridSearch(space, resolution=grid_resolution, shuffle=True, seed=seed), None),
-        "random": lambda space, seed: (RandomSearch(space, seed=seed), None),
-        "pso": lambda space, seed: (PSO(space, n_particles=5, phi_local=2.0, phi_global=2.0, inertia=0.5,
-                                        seed=seed), None),
-        "ga": lambda space, seed: (GeneticAlgorithm(space, seed=seed), None),
-        "tpe": lambda space, seed: (TPE(space, seed=seed), None),
-        "gp": lambda space, seed: (GPOptimizer(space, seed=seed), None),
-        "hyperband": lambda space, seed: (RandomSearch(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
-        "bohb": lambda space, seed: (BOHB(space, seed=seed), Hyperband(min_budget, max_budget, eta)),
-        "asha": lambda space, seed: (RandomSearch(space, seed=seed), ASHA(min_budget, max_budget, eta)),
-    }
+__all__ = ["compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
 
 
 def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int], budget: float, *,
@@ -60,7 +41,7 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
             optimizer, scheduler = make(space, seed)
             with Study(space, optimizer, direction=direction, metric=metric, storage=storage,
                        name=f"{name}-{method}-{seed}", scheduler=scheduler) as study:
-                study.optimize(objective, max_budget=budget, trial_budget=None if scheduler else trial_budget,
+                study.optimize(objective, total_budget=budget, trial_budget=None if scheduler else trial_budget,
                                progress=progress)
             frame = study.to_dataframe()
             frame.insert(0, "seed", seed)
@@ -93,7 +74,7 @@ def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int]
         trial cost more); epochs_share (early_epochs / full_epochs); full_seconds
         and early_seconds (wall-clock, machine-dependent).
     """
-    sign = 1.0 if direction == "maximize" else -1.0
+    direction = Direction.of(direction)
     rows = []
     for seed in seeds:
         studies, seconds = {}, {}
@@ -108,18 +89,19 @@ def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int]
             studies[kind], seconds[kind] = study, time.perf_counter() - started
         full, early = studies["full"].trials, studies["early"].trials
         early_epochs = sum(t.cost for t in early)
-        spent, best_within = 0.0, math.nan
+        spent, best_within = 0.0, Incumbent(direction)
         for t in full:
             spent += t.cost
             if spent > early_epochs + 1e-9:
                 break
-            if t.state is TrialState.COMPLETE and (math.isnan(best_within) or sign * t.value > sign * best_within):
-                best_within = t.value
+            if t.state is TrialState.COMPLETE:
+                best_within.offer(t, t.value)
         full_epochs = sum(t.cost for t in full)
         rows.append({"seed": seed, "full_epochs": full_epochs, "early_epochs": early_epochs,
                      "early_stopped": sum(t.state is TrialState.STOPPED for t in early),
                      "full_best": studies["full"].best.value, "early_best": studies["early"].best.value,
-                     "full_best_at_early_epochs": best_within, "epochs_share": early_epochs / full_epochs,
+                     "full_best_at_early_epochs": math.nan if best_within.value is None else best_within.value,
+                     "epochs_share": early_epochs / full_epochs,
                      "full_seconds": seconds["full"], "early_seconds": seconds["early"]})
     return pd.DataFrame(rows)
 
@@ -131,18 +113,16 @@ def anytime(trials: pd.DataFrame, grid: Sequence[float], direction: str = "maxim
     budget evaluated so far (HpBandSter's rule; without a scheduler every trial
     has the same budget). ``NaN`` before the first complete trial.
     """
-    sign = -1.0 if direction == "maximize" else 1.0
+    direction = Direction.of(direction)
     rows = []
     for (method, seed), group in trials.groupby(["method", "seed"], sort=False):
         group = group.sort_values("spent")
-        incumbent, values, spent = None, [], []
+        incumbent, values, spent = Incumbent(direction), [], []
         for row in group.itertuples():
-            if row.state == TrialState.COMPLETE.value and row.value is not None and math.isfinite(row.value):
-                key = (-row.budget, sign * row.value)
-                if incumbent is None or key < incumbent[0]:
-                    incumbent = (key, row.value)
+            if row.state == TrialState.COMPLETE.value:
+                incumbent.offer(row.number, row.value, row.budget)
             spent.append(row.spent)
-            values.append(math.nan if incumbent is None else incumbent[1])
+            values.append(math.nan if incumbent.value is None else incumbent.value)
         for g in grid:
             within = [v for s, v in zip(spent, values) if s <= g + 1e-9]
             rows.append({"method": method, "seed": seed, "spent": g, "value": within[-1] if within else math.nan})

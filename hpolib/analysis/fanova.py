@@ -44,6 +44,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
 from .._checks import check_whole
+from ..optimizers.encoding import Ordinal
 from ..space import Categorical, Space
 
 __all__ = ["Fanova", "fanova", "conditional_importance"]
@@ -70,8 +71,8 @@ class Fanova:
     def encode(space: Space, configs: Sequence[dict]) -> np.ndarray:
         """Configurations as rows: unit-cube values; for a categorical parameter its choice index plus 1/2,
         the centre of the choice's cell ``[k, k + 1)`` on an axis of length ``len(choices)``."""
-        return np.array([[p.index(c[n]) + 0.5 if isinstance(p, Categorical) else p.to_unit(c[n])
-                          for n, p in space.items()] for c in configs], dtype=float)
+        encoding = Ordinal(space)
+        return np.array([encoding.encode(c) + 0.5 * encoding.categorical for c in configs], dtype=float)
 
     def _marginal_variances(self, dims: tuple[int, ...]) -> np.ndarray:
         """``Var(a_U)`` per tree for the parameter indices ``dims``."""
@@ -126,7 +127,7 @@ class Fanova:
         return pd.DataFrame({name: labels, "mean": curves.mean(axis=0), "std": curves.std(axis=0)})
 
 
-def fanova(space: Space, configs: Sequence[dict], values: Sequence[float], *, n_trees: int = 64,
+def fanova(space: Space, configs: Sequence[dict], values: Sequence[float] | np.ndarray, *, n_trees: int = 64,
            max_depth: int = 64, min_samples_leaf: int = 1, seed: int | None = 0) -> Fanova:
     """Fit a random forest to ``(configs, values)`` and return its :class:`Fanova` decomposition.
 
@@ -145,14 +146,14 @@ def fanova(space: Space, configs: Sequence[dict], values: Sequence[float], *, n_
     check_whole("n_trees", n_trees, 1)
     check_whole("max_depth", max_depth, 1)
     check_whole("min_samples_leaf", min_samples_leaf, 1)
-    values = np.asarray(values, dtype=float)
-    if len(configs) != len(values):
-        raise ValueError(f"configs and values must be as long as each other, got {len(configs)} and {len(values)}")
-    if len(values) < 2 or not np.all(np.isfinite(values)):
+    y = np.asarray(values, dtype=float)
+    if len(configs) != len(y):
+        raise ValueError(f"configs and values must be as long as each other, got {len(configs)} and {len(y)}")
+    if len(y) < 2 or not np.all(np.isfinite(y)):
         raise ValueError("values must hold at least two finite numbers")
     x = Fanova.encode(space, [space.validate(c) for c in configs])
     forest = RandomForestRegressor(n_estimators=n_trees, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
-                                   random_state=seed).fit(x, values)
+                                   random_state=seed).fit(x, y)
     return Fanova(space, forest)
 
 
@@ -174,25 +175,25 @@ def conditional_importance(space: Space, configs: Sequence[dict], values: Sequen
 
     ``forest``: settings passed on to :func:`fanova`.
     """
-    values = np.asarray(values, dtype=float)
-    if len(configs) != len(values):
-        raise ValueError(f"configs and values must be as long as each other, got {len(configs)} and {len(values)}")
+    y = np.asarray(values, dtype=float)
+    if len(configs) != len(y):
+        raise ValueError(f"configs and values must be as long as each other, got {len(configs)} and {len(y)}")
     configs = [space.validate(c) for c in configs]
     activity = [space.active(c) for c in configs]
 
     def decompose(rows: list[int]) -> pd.DataFrame:
         names = [n for n in space if all(activity[i][n] for i in rows)]
         sub = Space({n: space[n] for n in names})
-        return fanova(sub, [{n: configs[i][n] for n in names} for i in rows], values[rows], **forest).importance()
+        return fanova(sub, [{n: configs[i][n] for n in names} for i in rows], y[rows], **forest).importance()
 
-    measurable = len(values) >= 2 and np.ptp(values) > 0
+    measurable = len(y) >= 2 and np.ptp(y) > 0
     everywhere = decompose(list(range(len(configs)))) if measurable else pd.DataFrame(columns=["mean", "std"])
     out = {}
     for name in space:
         rows = [i for i, a in enumerate(activity) if a[name]]
         if name in everywhere.index:
             share = everywhere.loc[name]
-        elif 2 <= len(rows) < len(values) and np.ptp(values[rows]) > 0:  # measured where it was active
+        elif 2 <= len(rows) < len(y) and np.ptp(y[rows]) > 0:  # measured where it was active
             share = decompose(rows).loc[name]
         else:
             share = pd.Series({"mean": np.nan, "std": np.nan})

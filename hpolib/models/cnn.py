@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .._checks import check_whole
 from .lenet import ACTIVATIONS
 
 __all__ = ["CNN", "cnn", "cnn_from_layers", "max_conv_layers"]
@@ -77,7 +78,7 @@ class CNN(nn.Module):
         self.features = nn.Sequential(*layers)
         with torch.no_grad():
             features = self.features(torch.zeros(1, in_channels, input_size, input_size)).numel()
-        head = [nn.Flatten()]
+        head: list[nn.Module] = [nn.Flatten()]
         for width in dense:
             head += [nn.Linear(features, width), ACTIVATIONS[activation]()]
             if dense_dropout:
@@ -130,10 +131,7 @@ def cnn_from_layers(in_channels: int = 3, num_classes: int = 10, input_size: int
         name, _, index = key.rpartition("_")
         if name not in ("filters", "kernel") or not index.isdigit() or int(index) < 1:
             raise ValueError(f"unknown setting {key!r}: per-layer settings are filters_<i> and kernel_<i>, i >= 1")
-    if isinstance(conv_layers, bool) or not isinstance(conv_layers, int) or conv_layers < 1:
-        raise ValueError(f"conv_layers must be a whole number >= 1, got {conv_layers!r}")
-    if isinstance(dense_layers, bool) or not isinstance(dense_layers, int) or dense_layers < 0:
-        raise ValueError(f"dense_layers must be a whole number >= 0, got {dense_layers!r}")
+    conv_layers, dense_layers = check_whole("conv_layers", conv_layers, 1), check_whole("dense_layers", dense_layers, 0)
     filters = [layers.get(f"filters_{i}", 32) for i in range(1, conv_layers + 1)]
     kernels = [layers.get(f"kernel_{i}", 3) for i in range(1, conv_layers + 1)]
     return CNN(in_channels, num_classes, input_size, filters, kernels, dense=[dense_units] * dense_layers,

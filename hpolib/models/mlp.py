@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from .lenet import ACTIVATIONS
 from .._checks import check_whole
+from .lenet import ACTIVATIONS
 
 __all__ = ["mlp"]
 
@@ -24,6 +24,7 @@ def mlp(in_features: int = 784, num_classes: int = 10, hidden_layers: int = 1, w
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    layers: list[nn.Module]
     layers, features = [nn.Flatten()], in_features
     for _ in range(hidden_layers):
         layers += [nn.Linear(features, width), ACTIVATIONS[activation]()]

@@ -7,12 +7,14 @@ scales every stage's channels, so a CPU-sized VGG keeps the shape of VGG-16.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import nn
 
 __all__ = ["VGG", "vgg", "CONFIGS"]
 
-CONFIGS = {
+CONFIGS: dict[int, list[int | Literal["M"]]] = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
@@ -28,6 +30,7 @@ class VGG(nn.Module):
             raise ValueError(f"depth must be one of {sorted(CONFIGS)}, got {depth!r}")
         if not 0 < width_multiplier <= 4:
             raise ValueError(f"width_multiplier must be in (0, 4], got {width_multiplier!r}")
+        layers: list[nn.Module]
         layers, channels = [], in_channels
         for item in CONFIGS[depth]:
             if item == "M":

@@ -1,4 +1,4 @@
-"""The optimiser protocol: ``ask() -> config``, ``tell(config, value, budget)``.
+"""The optimiser protocol: ``ask() -> config``, ``tell(config, loss, budget)``.
 
 Every optimiser minimises; :class:`hpolib.Study` negates the value of a
 study that maximises before telling it. An optimiser keeps its own state
@@ -8,6 +8,9 @@ history again, goes on proposing exactly what an uninterrupted run would.
 """
 
 from __future__ import annotations
+
+import abc
+from typing import cast
 
 import numpy as np
 
@@ -21,8 +24,9 @@ class SpaceExhausted(Exception):
     """Raised by ``ask()`` when an optimiser has nothing left to propose (a finished grid)."""
 
 
-class Optimizer:
-    """Base class: configured in ``__init__``, then ``ask`` / ``tell``.
+class Optimizer(abc.ABC):
+    """Base class: configured in ``__init__``, then ``ask`` / ``tell``; a subclass implements ``_propose``
+    (and ``_tell`` if it learns from outcomes).
 
     Parameters
     ----------
@@ -41,13 +45,13 @@ class Optimizer:
 
     size: int | None = None
 
-    def __init__(self, space: Space, seed: int | None = None):
+    def __init__(self, space: Space, *, seed: int | None = None):
         if not isinstance(space, Space):
             raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
         self.space = space
-        self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy)
+        self.seed = int(seed) if seed is not None else int(cast(int, np.random.SeedSequence().entropy))
         self.n_asked = 0
 
     def ask(self) -> dict:
@@ -56,32 +60,33 @@ class Optimizer:
         self.n_asked += 1
         return config
 
-    def tell(self, config: dict, value: float | None, budget: float | None = None) -> None:
-        """Learn the outcome of ``config``: its value to minimise, or ``None`` if it failed.
+    def tell(self, config: dict, loss: float | None, budget: float | None = None) -> None:
+        """Learn the outcome of ``config``: its loss (smaller is better), or ``None`` if it failed.
 
-        ``budget`` is what the value was measured at (multi-fidelity optimisers use it).
-        A configuration that does not match the space, or a value that is neither ``None``
+        ``budget`` is what the loss was measured at (multi-fidelity optimisers use it).
+        A configuration that does not match the space, or a loss that is neither ``None``
         nor a finite number, is refused with a ValueError naming it, before anything is learnt.
         """
         config = self.space.validate(config)
-        self._tell(config, None if value is None else check_number("value", value), budget)
+        self._tell(config, None if loss is None else check_number("loss", loss), budget)
 
-    def _tell(self, config: dict, value: float | None, budget: float | None) -> None:
-        """What a subclass learns from a told outcome (``config`` in the space, ``value`` finite or ``None``)."""
+    def _tell(self, config: dict, loss: float | None, budget: float | None) -> None:
+        """What a subclass learns from a told outcome (``config`` in the space, ``loss`` finite or ``None``)."""
 
     def restore(self, n_asked: int, history: list[tuple[dict, float | None, float | None]]) -> None:
         """Rebuild the state of a resumed study: ``n_asked`` proposals made, ``history`` of
-        ``(config, value, budget)`` outcomes told in order (``value`` ``None`` for failures)."""
-        for config, value, budget in history:
-            self.tell(config, value, budget)
+        ``(config, loss, budget)`` outcomes told in order (``loss`` ``None`` for failures)."""
+        for config, loss, budget in history:
+            self.tell(config, loss, budget)
         self.n_asked = n_asked
 
     def _rng(self) -> np.random.Generator:
         """The generator for proposal number ``n_asked``."""
         return np.random.default_rng([self.seed, self.n_asked])
 
+    @abc.abstractmethod
     def _propose(self, rng: np.random.Generator) -> dict:
-        raise NotImplementedError
+        """The next configuration, drawing every random choice from ``rng``."""
 
     def __repr__(self):
         return f"{type(self).__name__}(seed={self.seed})"

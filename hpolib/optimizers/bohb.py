@@ -29,9 +29,10 @@ import math
 import numpy as np
 from scipy.stats import truncnorm
 
-from ..space import Categorical
-from .base import Optimizer
 from .._checks import check_whole
+from ..space import Space
+from .base import Optimizer
+from .encoding import Ordinal
 
 __all__ = ["BOHB", "KernelDensity"]
 
@@ -104,14 +105,14 @@ class BOHB(Optimizer):
     >>> from hpolib.schedulers import Hyperband
     >>> f = Branin(max_budget=9)
     >>> study = Study(f.space, BOHB(f.space, seed=0), storage=None, scheduler=Hyperband(1, 9, eta=3))
-    >>> study.optimize(f, max_budget=200, progress=False).best.budget
+    >>> study.optimize(f, total_budget=200, progress=False).best.budget
     9.0
     """
 
-    def __init__(self, space, top_n_percent: float = 15, min_points_in_model: int | None = None,
+    def __init__(self, space: Space, *, top_n_percent: float = 15, min_points_in_model: int | None = None,
                  n_samples: int = 64, bandwidth_factor: float = 3.0, random_fraction: float = 1 / 3,
                  min_bandwidth: float = 1e-3, seed: int | None = None):
-        super().__init__(space, seed)
+        super().__init__(space, seed=seed)
         if not 0 < top_n_percent < 100:
             raise ValueError(f"top_n_percent must be in (0, 100), got {top_n_percent!r}")
         if min_points_in_model is not None:
@@ -127,25 +128,17 @@ class BOHB(Optimizer):
         self.min_points_in_model = len(space) + 1 if min_points_in_model is None else min_points_in_model
         self.bandwidth_factor, self.random_fraction = float(bandwidth_factor), float(random_fraction)
         self.min_bandwidth = float(min_bandwidth)
-        self._n_choices = [len(p.choices) if isinstance(p, Categorical) else None for p in space.values()]
+        self.encoding = Ordinal(space)
         self.observations: dict[float, list[tuple[np.ndarray, float]]] = {}
 
     def __repr__(self):
         return f"BOHB(top_n_percent={self.top_n_percent:g}, random_fraction={self.random_fraction:.3g}, " \
                f"seed={self.seed})"
 
-    def _encode(self, config: dict) -> np.ndarray:
-        return np.array([p.index(config[name]) if isinstance(p, Categorical) else p.to_unit(config[name])
-                         for name, p in self.space.items()], dtype=float)
-
-    def _decode(self, x: np.ndarray) -> dict:
-        return {name: p.choices[int(v)] if isinstance(p, Categorical) else p.from_unit(float(v))
-                for (name, p), v in zip(self.space.items(), x)}
-
     def _tell(self, config, value, budget):
         budget = math.inf if budget is None else float(budget)
         loss = math.inf if value is None else value
-        self.observations.setdefault(budget, []).append((self._encode(config), loss))
+        self.observations.setdefault(budget, []).append((self.encoding.encode(config), loss))
 
     @property
     def model_budget(self) -> float | None:
@@ -163,8 +156,8 @@ class BOHB(Optimizer):
         n = len(data)
         n_good = max(self.min_points_in_model, int(self.top_n_percent * n) // 100)
         n_bad = max(self.min_points_in_model, n - n_good)
-        good = KernelDensity(x[order[:n_good]], self._n_choices, self.min_bandwidth)
-        bad = KernelDensity(x[order[n_good:n_good + n_bad]], self._n_choices, self.min_bandwidth)
+        good = KernelDensity(x[order[:n_good]], self.encoding.n_choices, self.min_bandwidth)
+        bad = KernelDensity(x[order[n_good:n_good + n_bad]], self.encoding.n_choices, self.min_bandwidth)
         candidates = good.sample_around(rng, self.n_samples, self.bandwidth_factor)
         score = np.log(np.maximum(good.pdf(candidates), 1e-32)) - np.log(np.maximum(bad.pdf(candidates), 1e-32))
-        return self._decode(candidates[int(np.argmax(score))])
+        return self.encoding.decode(candidates[int(np.argmax(score))])

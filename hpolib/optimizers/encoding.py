@@ -1,8 +1,18 @@
-"""Vectors for optimisers that need a continuous box: numbers in [0, 1], categories one-hot.
+"""Configurations as vectors, the two ways the optimisers need them.
 
-A categorical parameter with ``n`` choices takes ``n`` coordinates; a vector
-decodes to the choice with the largest coordinate. Nothing about the order
-of the choices leaks into the geometry, unlike a single index coordinate.
+:class:`OneHot`, for models over a continuous box (GP-BO, PSO): numbers in
+[0, 1], a categorical parameter with ``n`` choices as ``n`` coordinates,
+decoded to the choice with the largest; nothing about the order of the
+choices leaks into the geometry. :class:`Ordinal`, for models that treat
+categories apart (TPE, BOHB's kernel density, the GA, fANOVA's forest): one
+coordinate per parameter, numbers in [0, 1] and a category's index.
+
+>>> from hpolib import Categorical, Float, Space
+>>> space = Space({"lr": Float(1e-3, 1e-1, log=True), "act": Categorical(["relu", "tanh", "elu"])})
+>>> OneHot(space).encode({"lr": 0.01, "act": "tanh"}).round(2).tolist()
+[0.5, 0.0, 1.0, 0.0]
+>>> Ordinal(space).encode({"lr": 0.01, "act": "tanh"}).round(2).tolist()
+[0.5, 1.0]
 """
 
 from __future__ import annotations
@@ -10,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..space import Categorical, Space
+
+__all__ = ["OneHot", "Ordinal"]
 
 
 class OneHot:
@@ -73,3 +85,32 @@ class OneHot:
             x[:, block] = 0.0
             x[np.arange(n), block.start + hot] = 1.0
         return x
+
+
+class Ordinal:
+    """Encode configurations of ``space`` as one coordinate per parameter and back.
+
+    A number maps to [0, 1] (:meth:`~hpolib.space.Float.to_unit`); a
+    categorical parameter to the index of its choice (a float holding a
+    whole number; :meth:`decode` truncates).
+
+    Attributes
+    ----------
+    categorical : ndarray of bool
+        Which coordinates are categorical.
+    n_choices : list of int or None
+        Choices of each parameter (``None`` for a number).
+    """
+
+    def __init__(self, space: Space):
+        self.space = space
+        self.n_choices = [len(p.choices) if isinstance(p, Categorical) else None for p in space.values()]
+        self.categorical = np.array([n is not None for n in self.n_choices], dtype=bool)
+
+    def encode(self, config: dict) -> np.ndarray:
+        return np.array([p.index(config[name]) if isinstance(p, Categorical) else p.to_unit(config[name])
+                         for name, p in self.space.items()], dtype=float)
+
+    def decode(self, x: np.ndarray) -> dict:
+        return {name: p.choices[int(v)] if isinstance(p, Categorical) else p.from_unit(float(v))
+                for (name, p), v in zip(self.space.items(), x)}

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..space import Categorical
-from .base import Optimizer
 from .._checks import check_whole
+from ..space import Space
+from .base import Optimizer
+from .encoding import Ordinal
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -51,35 +52,26 @@ class GeneticAlgorithm(Optimizer):
     seed : int or None
     """
 
-    def __init__(self, space, population_size: int = 20, tournament_size: int = 3, crossover: str = "uniform",
+    def __init__(self, space: Space, *, population_size: int = 20, tournament_size: int = 3, crossover: str = "uniform",
                  crossover_rate: float = 0.9, mutation_rate: float | None = None, mutation_scale: float = 0.1,
                  eta: float = 15.0, seed=None):
-        super().__init__(space, seed)
+        super().__init__(space, seed=seed)
         for label, value, low in (("population_size", population_size, 2), ("tournament_size", tournament_size, 1)):
             check_whole(label, value, low)
         if crossover not in ("uniform", "sbx"):
             raise ValueError(f"crossover must be 'uniform' or 'sbx', got {crossover!r}")
         mutation_rate = 1.0 / len(space) if mutation_rate is None else mutation_rate
-        for label, value in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
-            if not 0 <= value <= 1:
-                raise ValueError(f"{label} must be in [0, 1], got {value!r}")
+        for label, rate in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
+            if not 0 <= rate <= 1:
+                raise ValueError(f"{label} must be in [0, 1], got {rate!r}")
         if not mutation_scale > 0 or not eta > 0:
             raise ValueError(f"mutation_scale and eta must be > 0, got {mutation_scale!r}, {eta!r}")
         self.population_size, self.tournament_size = population_size, tournament_size
         self.crossover, self.crossover_rate = crossover, crossover_rate
         self.mutation_rate, self.mutation_scale, self.eta = mutation_rate, mutation_scale, eta
-        self._categorical = np.array([isinstance(p, Categorical) for p in space.values()])
-        self._n_choices = [len(p.choices) if isinstance(p, Categorical) else 0 for p in space.values()]
+        self.encoding = Ordinal(space)
         self.genomes: list[np.ndarray] = []
         self.losses: list[float] = []
-
-    def _encode(self, config: dict) -> np.ndarray:
-        return np.array([p.index(config[n]) if isinstance(p, Categorical) else p.to_unit(config[n])
-                         for n, p in self.space.items()], dtype=float)
-
-    def _decode(self, genome: np.ndarray) -> dict:
-        return {n: p.choices[int(g)] if isinstance(p, Categorical) else p.from_unit(g)
-                for (n, p), g in zip(self.space.items(), genome)}
 
     @property
     def population(self) -> list[int]:
@@ -88,7 +80,7 @@ class GeneticAlgorithm(Optimizer):
 
     def _tell(self, config, value, budget):
         if value is not None:
-            self.genomes.append(self._encode(config))
+            self.genomes.append(self.encoding.encode(config))
             self.losses.append(value)
 
     def _propose(self, rng):
@@ -97,7 +89,7 @@ class GeneticAlgorithm(Optimizer):
         population = self.population
         mother, father = (self.genomes[self._tournament(population, rng)] for _ in range(2))
         child = self._cross(mother, father, rng) if rng.random() < self.crossover_rate else mother.copy()
-        return self._decode(self._mutate(child, rng))
+        return self.encoding.decode(self._mutate(child, rng))
 
     def _tournament(self, population: list[int], rng) -> int:
         entrants = rng.choice(population, size=min(self.tournament_size, len(population)), replace=False)
@@ -111,15 +103,16 @@ class GeneticAlgorithm(Optimizer):
             beta = np.where(u <= 0.5, (2 * u) ** (1 / (self.eta + 1)), (1 / (2 * (1 - u))) ** (1 / (self.eta + 1)))
             sign = np.where(take_b, -1.0, 1.0)  # which of the two SBX children
             blend = 0.5 * ((1 + sign * beta) * a + (1 - sign * beta) * b)
-            child = np.where(self._categorical, child, np.clip(blend, 0.0, 1.0))
+            child = np.where(self.encoding.categorical, child, np.clip(blend, 0.0, 1.0))
         return child
 
     def _mutate(self, genome: np.ndarray, rng) -> np.ndarray:
         genome = genome.copy()
         for j in np.flatnonzero(rng.random(len(genome)) < self.mutation_rate):
-            if self._categorical[j]:
-                if self._n_choices[j] > 1:
-                    others = [c for c in range(self._n_choices[j]) if c != int(genome[j])]
+            n_choices = self.encoding.n_choices[j]
+            if n_choices is not None:
+                if n_choices > 1:
+                    others = [c for c in range(n_choices) if c != int(genome[j])]
                     genome[j] = others[rng.integers(len(others))]
             else:
                 genome[j] = np.clip(genome[j] + self.mutation_scale * rng.standard_normal(), 0.0, 1.0)

@@ -122,6 +122,7 @@ class GaussianProcess:
         return self
 
     def _cache(self, z: np.ndarray) -> None:
+        assert self.theta is not None  # fit set it
         self.lengths, self.amplitude, self.noise = self._unpack(self.theta)
         cov = self._kernel(self.x, self.x) + self.noise * np.eye(len(z))
         self._chol = np.linalg.cholesky(cov)

@@ -47,6 +47,7 @@ one-dimensional models (the AutoLRS learning-rate search).
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import numpy as np
 from scipy.optimize import minimize
@@ -57,10 +58,11 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 from sklearn.preprocessing import PowerTransformer
 
+from .._checks import check_whole
+from ..space import Space
 from .base import Optimizer
 from .encoding import OneHot
 from .gaussian_process import GaussianProcess
-from .._checks import check_whole
 
 __all__ = ["GPOptimizer", "fit_gp", "transform_targets", "expected_improvement", "log_expected_improvement",
            "lower_confidence_bound", "TARGETS"]
@@ -207,10 +209,11 @@ class GPOptimizer(Optimizer):
     True
     """
 
-    def __init__(self, space, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0, n_startup: int = 10,
-                 n_candidates: int = 1000, n_polish: int = 5, length_scale_prior: tuple[float, float] = (0.5, 0.5),
-                 targets: str = "auto", constant_liar: bool = True, seed=None):
-        super().__init__(space, seed)
+    def __init__(self, space: Space, *, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0,
+                 n_startup: int = 10, n_candidates: int = 1000, n_polish: int = 5,
+                 length_scale_prior: tuple[float, float] = (0.5, 0.5), targets: str = "auto",
+                 constant_liar: bool = True, seed: int | None = None):
+        super().__init__(space, seed=seed)
         if acquisition not in ("ei", "lcb"):
             raise ValueError(f"acquisition must be 'ei' or 'lcb', got {acquisition!r}")
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1),
@@ -222,7 +225,7 @@ class GPOptimizer(Optimizer):
             raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
         self.acquisition, self.kappa, self.xi, self.targets = acquisition, float(kappa), float(xi), targets
         self.n_startup, self.n_candidates, self.n_polish = n_startup, n_candidates, n_polish
-        self.length_scale_prior = tuple(map(float, length_scale_prior))
+        self.length_scale_prior = cast("tuple[float, float]", tuple(map(float, length_scale_prior)))
         GaussianProcess(self.length_scale_prior)  # refuses a bad prior now
         self.constant_liar = bool(constant_liar)
         self.encoding = OneHot(space)
@@ -230,7 +233,7 @@ class GPOptimizer(Optimizer):
         self.y: list[float] = []
         self.chosen: list[str] = []  # the targets each fit modelled
         self._pending: dict[bytes, np.ndarray] = {}
-        self._anchors: dict[str, tuple[int, np.ndarray]] = {}  # per transform: (observations, fitted theta)
+        self._anchors: dict[str, tuple[int, np.ndarray | None]] = {}  # per transform: (observations, fitted theta)
         self._design = qmc.LatinHypercube(d=len(space), seed=self.seed).random(n_startup)
 
     def ask(self) -> dict:
@@ -270,6 +273,7 @@ class GPOptimizer(Optimizer):
             evidence = model.log_marginal_likelihood - len(t) * np.log(model.scale) + log_jacobian
             if best is None or evidence > best[0]:
                 best = (evidence, model, t, how)
+        assert best is not None  # options is never empty
         self.chosen.append(best[3])
         return best[1], best[2]
 

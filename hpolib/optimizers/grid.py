@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..space import Space
 from .base import Optimizer, SpaceExhausted
 
 
@@ -31,18 +32,19 @@ class GridSearch(Optimizer):
         From ``ask()`` once every point was proposed.
     """
 
-    def __init__(self, space, resolution: int | Mapping[str, int] | None = None, shuffle: bool = False,
+    size: int
+
+    def __init__(self, space: Space, *, resolution: int | Mapping[str, int] | None = None, shuffle: bool = False,
                  seed: int | None = None):
-        super().__init__(space, seed)
+        super().__init__(space, seed=seed)
         self.grid = space.grid(resolution)
         self.shuffle = bool(shuffle)
         self.size = self.grid.size
 
-    def ask(self) -> dict:
-        if self.n_asked >= self.size:
-            raise SpaceExhausted(f"all {self.grid.size} grid points were proposed")
+    def _propose(self, rng) -> dict:  # proposal n_asked is grid point n_asked (or its image): no randomness
         k = self.n_asked
-        self.n_asked += 1
+        if k >= self.size:
+            raise SpaceExhausted(f"all {self.grid.size} grid points were proposed")
         return self.grid[permute(k, self.grid.size, self.seed) if self.shuffle else k]
 
     def __repr__(self):

@@ -26,9 +26,10 @@ import copy
 
 import numpy as np
 
+from .._checks import check_whole
+from ..space import Space
 from .base import Optimizer, SpaceExhausted, config_key
 from .encoding import OneHot
-from .._checks import check_whole
 
 __all__ = ["PSO"]
 
@@ -52,9 +53,9 @@ class PSO(Optimizer):
     seed : int or None
     """
 
-    def __init__(self, space, n_particles: int = 5, phi_local: float = 2.0, phi_global: float = 2.0,
+    def __init__(self, space: Space, *, n_particles: int = 5, phi_local: float = 2.0, phi_global: float = 2.0,
                  inertia: float = 0.5, v_max: float = 0.5, epsilon: float = 1e-3, seed=None):
-        super().__init__(space, seed)
+        super().__init__(space, seed=seed)
         check_whole("n_particles", n_particles, 1)
         for label, value in (("phi_local", phi_local), ("phi_global", phi_global), ("inertia", inertia),
                              ("epsilon", epsilon)):
@@ -70,6 +71,7 @@ class PSO(Optimizer):
         self.velocities = start.uniform(-v_max, v_max, (n_particles, self.encoding.dim))
         self.best_positions = self.positions.copy()
         self.best_losses = np.full(n_particles, np.inf)
+        self.global_position: np.ndarray | None
         self.global_position, self.global_loss = None, np.inf
         self.moves = np.zeros(n_particles, dtype=int)  # how often each particle has been placed
         self._waiting: dict[tuple, int] = {}  # proposal -> particle awaiting its result

@@ -39,9 +39,10 @@ import numpy as np
 from scipy.special import logsumexp, ndtr
 from scipy.stats import truncnorm
 
-from ..space import Categorical
-from .base import Optimizer, config_key
 from .._checks import check_whole
+from ..space import Space
+from .base import Optimizer, config_key
+from .encoding import Ordinal
 
 __all__ = ["TPE", "default_gamma", "default_weights"]
 
@@ -162,9 +163,9 @@ class TPE(Optimizer):
     True
     """
 
-    def __init__(self, space, n_startup: int = 10, n_candidates: int = 24, multivariate: bool = True,
+    def __init__(self, space: Space, *, n_startup: int = 10, n_candidates: int = 24, multivariate: bool = True,
                  constant_liar: bool = False, prior_weight: float = 1.0, gamma=default_gamma, seed=None):
-        super().__init__(space, seed)
+        super().__init__(space, seed=seed)
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1)):
             check_whole(label, value, low)
         if not prior_weight > 0:
@@ -172,24 +173,23 @@ class TPE(Optimizer):
         self.n_startup, self.n_candidates = n_startup, n_candidates
         self.multivariate, self.constant_liar = bool(multivariate), bool(constant_liar)
         self.prior_weight, self.gamma = float(prior_weight), gamma
-        self._categorical = [isinstance(p, Categorical) for p in space.values()]
-        self._n_choices = [len(p.choices) for p in space.values() if isinstance(p, Categorical)]
+        self.encoding = Ordinal(space)
+        self._categorical = self.encoding.categorical
+        self._n_choices = [n for n in self.encoding.n_choices if n is not None]
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
         self.observed_losses: list[float] = []
         self._pending: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _split(self, config: dict) -> tuple[np.ndarray, np.ndarray]:
-        numbers, choices = [], []
-        for (name, p), categorical in zip(self.space.items(), self._categorical):
-            (choices.append(p.index(config[name])) if categorical else numbers.append(p.to_unit(config[name])))
-        return np.array(numbers, dtype=float), np.array(choices, dtype=int)
+        """A configuration's numbers (in [0, 1]) and choice indices, apart."""
+        x = self.encoding.encode(config)
+        return x[~self._categorical], x[self._categorical].astype(int)
 
     def _join(self, numbers: np.ndarray, choices: np.ndarray) -> dict:
-        config, num, cat = {}, iter(numbers), iter(choices)
-        for (name, p), categorical in zip(self.space.items(), self._categorical):
-            config[name] = p.choices[int(next(cat))] if categorical else p.from_unit(next(num))
-        return config
+        x = np.empty(len(self._categorical))
+        x[~self._categorical], x[self._categorical] = numbers, choices
+        return self.encoding.decode(x)
 
     def ask(self) -> dict:
         config = super().ask()

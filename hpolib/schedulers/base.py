@@ -23,11 +23,12 @@ through the same calls (:meth:`Scheduler.restore`).
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 
 from ..trial import Trial
 
-__all__ = ["Launch", "Scheduler"]
+__all__ = ["Launch", "Scheduler", "Launched", "Reported", "Finished"]
 
 
 @dataclass
@@ -40,8 +41,41 @@ class Launch:
     info: dict = field(default_factory=dict)
 
 
-class Scheduler:
-    """Base class: every trial runs at ``budget`` and none is stopped (the plain study).
+@dataclass(frozen=True)
+class Launched:
+    """A stored trial started (replayed as ``on_launch``)."""
+
+    trial: Trial
+
+    def replay(self, scheduler: Scheduler) -> None:
+        scheduler.on_launch(self.trial)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A stored trial reported ``loss`` at ``step`` (replayed as ``on_report``)."""
+
+    trial: Trial
+    step: float
+    loss: float
+
+    def replay(self, scheduler: Scheduler) -> None:
+        scheduler.on_report(self.trial, self.step, self.loss)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A stored trial ended with ``loss`` (``None``: failed; replayed as ``on_finish``)."""
+
+    trial: Trial
+    loss: float | None
+
+    def replay(self, scheduler: Scheduler) -> None:
+        scheduler.on_finish(self.trial, self.loss)
+
+
+class Scheduler(abc.ABC):
+    """Base class: a subclass decides launches (:meth:`next`) and may watch reports and ends.
 
     Attributes
     ----------
@@ -50,35 +84,36 @@ class Scheduler:
     continues_trials : bool
         Whether it launches trials that continue from another's checkpoint;
         the study then keeps a checkpoint folder per trial.
+    finite : bool
+        Whether it ends the study by itself (``next`` returns ``None`` for
+        good once its plan is done, as PBT's generations do), so that
+        ``optimize`` needs no other stop criterion.
     seed : int or None
         Seed of the scheduler's own random choices (where it has any).
     """
 
     budget: float | None = None
     continues_trials: bool = False
+    finite: bool = False
 
+    @abc.abstractmethod
     def next(self, sample) -> Launch | None:
-        return Launch(sample(), self.budget)
+        """The next trial to start (``sample()`` gives a fresh configuration), or ``None`` to wait."""
 
     def on_launch(self, trial: Trial) -> None:
-        pass
+        """``trial`` was made from the last launch."""
 
     def on_report(self, trial: Trial, step: float, loss: float) -> bool:
+        """One reported step of a running trial; ``False`` stops it there."""
         return True
 
     def on_finish(self, trial: Trial, loss: float | None) -> None:
-        pass
+        """``trial`` ended; ``loss`` is ``None`` if it failed."""
 
-    def restore(self, events: list[tuple]) -> None:
-        """Replay a stored study: ``("launch", trial)``, ``("report", trial, step, loss)`` and
-        ``("finish", trial, loss)`` events in the order they happened."""
-        for kind, trial, *rest in events:
-            if kind == "launch":
-                self.on_launch(trial)
-            elif kind == "report":
-                self.on_report(trial, *rest)
-            else:
-                self.on_finish(trial, *rest)
+    def restore(self, events: list[Launched | Reported | Finished]) -> None:
+        """Replay a stored study's events, in the order they happened."""
+        for event in events:
+            event.replay(self)
 
     def __repr__(self):
         return f"{type(self).__name__}()"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_positive, check_whole
-from .base import Scheduler
+from .base import Launch, Scheduler
 
 __all__ = ["MedianStopping"]
 
@@ -38,6 +38,9 @@ class MedianStopping(Scheduler):
 
     def __repr__(self):
         return f"MedianStopping(n_startup={self.n_startup}, min_step={self.min_step:g})"
+
+    def next(self, sample):
+        return Launch(sample(), self.budget)
 
     def on_report(self, trial, step, loss):
         curve = self.curves.setdefault(trial.number, [])

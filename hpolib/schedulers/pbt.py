@@ -30,15 +30,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from ..space import Categorical, Int, Space
 from .._checks import check_positive, check_whole
+from ..space import Categorical, Int, Space
 from .base import Launch, Scheduler
 
-__all__ = ["PBT"]
+__all__ = ["PBT", "Member"]
+
+
+@dataclass
+class Member:
+    """One worker of the population: its last good segment (whose checkpoint it continues from), the step
+    that segment reached, its loss (``None`` after a failure), configuration, and whether it runs now."""
+
+    id: int
+    trial: int | None = None
+    step: float = 0.0
+    loss: float | None = None
+    config: dict = field(default_factory=dict)
+    running: bool = False
 
 
 class PBT(Scheduler):
@@ -69,7 +84,7 @@ class PBT(Scheduler):
     continues_trials = True
     finite = True
 
-    def __init__(self, space: Space, population_size: int = 10, ready: float = 1, max_steps: float = 10, *,
+    def __init__(self, space: Space, *, population_size: int = 10, ready: float = 1, max_steps: float = 10,
                  quantile: float = 0.25, perturb: Sequence[float] | Mapping[str, Sequence[float]] = (0.8, 1.2),
                  resample_probability: float = 0.25, hyperparams: Sequence[str] | None = None,
                  seed: int | None = None):
@@ -95,8 +110,8 @@ class PBT(Scheduler):
             if not values:
                 raise ValueError(f"perturb[{name!r}] must hold at least one factor")
             self.perturb[name] = values
-        self.seed = int(np.random.SeedSequence().entropy) if seed is None else check_whole("seed", seed, 0)
-        self.members: list[dict] = []  # per member: last trial, step reached, last loss, config, running
+        self.seed = int(cast(int, np.random.SeedSequence().entropy)) if seed is None else check_whole("seed", seed, 0)
+        self.members: list[Member] = []
         self._member_of: dict[int, int] = {}
         self._launched = 0
 
@@ -109,30 +124,30 @@ class PBT(Scheduler):
         if len(self.members) < self.population_size:
             return Launch(sample(), min(self.ready, self.max_steps), info={"member": len(self.members)})
         waiting = [m for m in range(len(self.members))
-                   if not self.members[m]["running"] and self.members[m]["step"] < self.max_steps]
+                   if not self.members[m].running and self.members[m].step < self.max_steps]
         if not waiting:
             return None
-        member = min(waiting, key=lambda m: (self.members[m]["step"], m))
+        member = min(waiting, key=lambda m: (self.members[m].step, m))
         me = self.members[member]
         bottom, top = self._quantiles()
-        donors = [m for m in top if m != member and self.members[m]["step"] < self.max_steps]
-        if (member in bottom or me["loss"] is None) and donors:
+        donors = [m for m in top if m != member and self.members[m].step < self.max_steps]
+        if (member in bottom or me.loss is None) and donors:
             donor = self.members[int(rng.choice(donors))]
-            config = self.explore(donor["config"], rng)
-            return Launch(config, min(donor["step"] + self.ready, self.max_steps), parent=donor["trial"],
-                          info={"member": member, "copied_from": donor["id"]})
-        if me["loss"] is None:  # failed and nobody to copy: start over
+            config = self.explore(donor.config, rng)
+            return Launch(config, min(donor.step + self.ready, self.max_steps), parent=donor.trial,
+                          info={"member": member, "copied_from": donor.id})
+        if me.loss is None:  # failed and nobody to copy: start over
             return Launch(sample(), min(self.ready, self.max_steps), info={"member": member})
-        return Launch(dict(me["config"]), min(me["step"] + self.ready, self.max_steps), parent=me["trial"],
+        return Launch(dict(me.config), min(me.step + self.ready, self.max_steps), parent=me.trial,
                       info={"member": member})
 
     def _quantiles(self) -> tuple[list[int], list[int]]:
         """Members in the bottom and in the top quantile by their last loss (failed members rank last)."""
         ranked = sorted(range(len(self.members)),
-                        key=lambda m: (math.inf if self.members[m]["loss"] is None else self.members[m]["loss"], m))
-        ranked = [m for m in ranked if self.members[m]["trial"] is not None]
+                        key=lambda m: (math.inf if self.members[m].loss is None else self.members[m].loss, m))
+        ranked = [m for m in ranked if self.members[m].trial is not None]
         k = max(1, int(round(len(ranked) * self.quantile)))
-        top = [m for m in ranked[:k] if self.members[m]["loss"] is not None]
+        top = [m for m in ranked[:k] if self.members[m].loss is not None]
         return ranked[-k:], top
 
     def explore(self, config: dict, rng: np.random.Generator) -> dict:
@@ -155,17 +170,17 @@ class PBT(Scheduler):
         self._launched += 1
         member = trial.info["member"]
         while len(self.members) <= member:
-            self.members.append({"id": len(self.members), "trial": None, "step": 0.0, "loss": None, "config": None,
-                                 "running": False})
+            self.members.append(Member(len(self.members)))
         state = self.members[member]
-        state.update(running=True, config=dict(trial.config))
+        state.running, state.config = True, dict(trial.config)
         self._member_of[trial.number] = member
 
     def on_finish(self, trial, loss):
         state = self.members[self._member_of[trial.number]]
-        state.update(running=False, loss=loss)
+        state.running, state.loss = False, loss
         if loss is not None:  # a failed segment leaves no checkpoint: the member keeps its last good one
-            state.update(trial=trial.number, step=trial.budget if trial.budget is not None else trial.budget_used)
+            state.trial = trial.number
+            state.step = trial.budget if trial.budget is not None else trial.budget_used
 
     @staticmethod
     def schedule(trials) -> pd.DataFrame:

@@ -1,0 +1,106 @@
+"""The loop of :meth:`hpolib.Study.optimize`: launch trials while the stop rule allows, take back the ended ones."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections import deque
+
+from tqdm.auto import tqdm
+
+from .optimizers import SpaceExhausted
+from .trial import Trial, TrialState, is_finite_number
+
+
+class StopRule:
+    """When a study stops launching trials, and the budget it has spent.
+
+    ``n_trials`` counts the study's trials, ``total_budget`` its spend (the
+    :attr:`~hpolib.trial.Trial.cost` of every finished trial, added once when it
+    ends, a resumed study's stored trials included, plus what running trials may
+    still spend), ``timeout`` the seconds since this rule was made.
+    """
+
+    def __init__(self, trials: list[Trial], n_trials: int | None = None, total_budget: float | None = None,
+                 timeout: float | None = None):
+        for label, limit in (("n_trials", n_trials), ("total_budget", total_budget), ("timeout", timeout)):
+            if limit is not None and not (is_finite_number(limit) and limit > 0):
+                raise ValueError(f"{label} must be a positive number or None, got {limit!r}")
+        if n_trials is not None and n_trials != int(n_trials):
+            raise ValueError(f"n_trials must be a whole number, got {n_trials!r}")
+        self.n_trials, self.total_budget, self.timeout = n_trials, total_budget, timeout
+        self.spent = 0.0
+        for trial in trials:
+            if trial.state.finished:
+                self.add(trial)
+        self.started = time.monotonic()
+
+    @property
+    def bounded(self) -> bool:
+        """Whether any criterion is set."""
+        return not (self.n_trials is None and self.total_budget is None and self.timeout is None)
+
+    def add(self, trial: Trial) -> None:
+        """Count a finished trial's cost."""
+        self.spent += trial.cost
+
+    def timed_out(self) -> bool:
+        return self.timeout is not None and time.monotonic() - self.started >= self.timeout
+
+    def allows(self, n_trials: int, running_cost: float) -> bool:
+        """Whether a new trial may start with ``n_trials`` in the study and ``running_cost`` still to be spent."""
+        if self.timed_out() or (self.n_trials is not None and n_trials >= self.n_trials):
+            return False
+        return self.total_budget is None or self.spent + running_cost < self.total_budget
+
+
+def optimize(study, objective, stop: StopRule, trial_budget: float | None, progress: bool | None) -> None:
+    """Run ``study``'s trials of ``objective`` until ``stop`` holds and none is running.
+
+    Trials left running by a dead driver run again first (they are not new
+    trials, so only the timeout holds them back).
+    """
+    rerun = deque(t for t in study.trials if t.state is TrialState.RUNNING)
+    for trial in rerun:
+        warnings.warn(f"trial {trial.number} of study {study.name!r} was running when its driver stopped; "
+                      "running it again", stacklevel=3)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = tqdm(total=stop.n_trials, initial=sum(t.state.finished for t in study.trials), disable=not show,
+               desc=study.name, unit="trial", dynamic_ncols=True)
+    failed = sum(t.state is TrialState.FAILED for t in study.trials)
+    exhausted = False
+    study.executor.start(objective, study._on_report)
+    try:
+        while True:
+            while study.executor.idle() > 0 and not stop.timed_out():
+                if rerun:
+                    trial = study._restart(rerun.popleft())
+                elif not stop.allows(len(study.trials), study._running_cost()) or (
+                        exhausted and study.scheduler is None and not study._queue):
+                    break
+                else:
+                    try:
+                        trial = study._launch(trial_budget, exhausted)
+                    except SpaceExhausted:  # the queue may still hold some; a scheduler may still promote
+                        exhausted = True
+                        if study.scheduler is None:
+                            continue
+                        break
+                    if trial is None:  # the scheduler waits for running trials
+                        break
+                study._submit(trial)
+            if not study._in_flight:
+                break
+            for outcome in study.executor.wait(timeout=0.5):
+                trial = study._finish(outcome)
+                stop.add(trial)
+                failed += trial.state is TrialState.FAILED
+                bar.update(1)
+                if show:
+                    best = f"{study._incumbent.value:.5g}" if study._incumbent.value is not None else "-"
+                    bar.set_postfix_str(f"best={best}, failed={failed}", refresh=False)
+    finally:
+        study._in_flight.clear()
+        study.executor.close()
+        bar.close()

@@ -1,0 +1,111 @@
+"""The benchmarks chapter's tables, rendered as Markdown from ``benchmarks/results/`` when the book is built.
+
+The optimiser benchmark writes one set of files per problem set
+(``optimizers_summary_<set>.csv``, ``optimizers_vs_peers_<set>.csv``,
+``optimizers_<set>.json``); the scheduler benchmark
+``schedulers_summary_seeds0.csv`` and ``schedulers_vs_peers_seeds0.csv``.
+A file that is missing becomes a sentence saying which script writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
+
+OPTIMIZER_SETS = ("development", "held-out")
+_OPTIMIZER_COLUMNS = {"hpolib-tpe": "TPE", "optuna-tpe": "Optuna TPE", "hpolib-gp": "GP", "skopt-gp": "skopt GP",
+                      "optuna-gp": "Optuna GP", "hpolib-pso": "PSO", "pyswarms-pso": "pyswarms", "hpolib-ga": "GA",
+                      "hpolib-random": "random", "optuna-random": "Optuna random",
+                      "hpolib-gp-plain": "GP, standardised"}
+_SCHEDULER_COLUMNS = {"hpolib-random": "random", "hpolib-hyperband": "Hyperband", "hpolib-bohb": "BOHB",
+                      "hpolib-asha": "ASHA", "hpolib-lcm": "LCM", "hpbandster-bohb": "HpBandSter BOHB",
+                      "dehb": "DEHB"}
+
+
+def _number(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.3g}"
+
+
+def _markdown(frame: pd.DataFrame) -> list[str]:
+    """A frame as a Markdown table (index as the first column)."""
+    head = [str(frame.index.name or "")] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|--:" * len(frame.columns) + "|"]
+    lines += ["| " + " | ".join([str(i)] + [str(v) for v in row]) + " |" for i, row in frame.iterrows()]
+    return lines
+
+
+def _verdict(row) -> str:
+    """``≤`` or ``>`` (hpolib's median against the peer's) and the p-value; bold when clearly worse."""
+    cell = f"{'≤' if row.hpolib_median <= row.peer_median else '>'} {row.p_hpolib_worse:.2f}"
+    return f"**{cell}**" if row.verdict == "clearly worse" else cell
+
+
+_LEGEND = ("each cell: hpolib's median regret ≤ or > the peer's, and the p-value of a one-sided Wilcoxon "
+           "signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
+
+
+def optimizer_tables(results: Path, name: str) -> str:
+    """Regret, verdicts against the peers and seconds per proposal of the optimiser benchmark's set ``name``."""
+    summary_path = results / f"optimizers_summary_{name}.csv"
+    if not summary_path.exists():
+        return f"Not measured yet: run `python benchmarks/optimizers.py --set {name}`.\n"
+    summary = pd.read_csv(summary_path)
+    meta = json.loads((results / f"optimizers_{name}.json").read_text())
+    args = meta["args"]
+    first = args["seed_offset"] if "seed_offset" in args else 0
+    lines = [f"Median final simple regret over seeds (validation error on the SVM and boosting tasks); "
+             f"{args['seeds']} seeds and {args['evals']} evaluations, the GP methods {args['gp_seeds']} seeds "
+             f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
+             f"{args['workers']} workers.", ""]
+    regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
+    regret = regret[[m for m in _OPTIMIZER_COLUMNS if m in regret.columns]].rename(columns=_OPTIMIZER_COLUMNS)
+    lines += _markdown(regret.map(_number)) + [""]
+    verdicts = pd.read_csv(results / f"optimizers_vs_peers_{name}.csv")
+    verdicts["pair"] = verdicts.hpolib.map(_OPTIMIZER_COLUMNS) + " vs " + verdicts.peer.map(_OPTIMIZER_COLUMNS)
+    counts = verdicts.groupby("pair", sort=False).verdict.agg(
+        **{"no worse": lambda v: f"{(v == 'no worse').sum()} of {len(v)}",
+           "clearly worse": lambda v: f"{(v == 'clearly worse').sum()} of {len(v)}"})
+    lines += [f"Against the peer, per problem ({_LEGEND}):", ""]
+    table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
+        index="problem", columns="pair", values="cell", aggfunc="first", sort=False)
+    lines += _markdown(counts) + [""] + _markdown(table.fillna("")) + [""]
+    timing = pd.DataFrame(meta.get("proposal_time", []))
+    if len(timing):
+        timing = timing.set_index("method").rename(index=_OPTIMIZER_COLUMNS)
+        timing.index.name = "method"
+        timing.columns = ["s per proposal, 100 observations", "s per proposal, 500 observations"]
+        lines += ["Seconds to ask for a proposal and tell its result after 100 and 500 observations on "
+                  "Hartmann-6 (wall time on 2 cores, measured in the same run):", ""]
+        lines += _markdown(timing.map(_number)) + [""]
+    if (results / f"optimizers_regret_{name}.png").exists():
+        lines += [f"```{{figure}} optimizers_regret_{name}.png", ":width: 100%", "",
+                  f"Simple regret against evaluations, median and interquartile band over seeds ({name} set); "
+                  "hpolib solid, the peers dashed.", "```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def scheduler_tables(results: Path) -> str:
+    """Regret and verdicts of the scheduler benchmark."""
+    path = results / "schedulers_summary_seeds0.csv"
+    if not path.exists():
+        return "Not measured yet: run `python benchmarks/schedulers.py`.\n"
+    summary = pd.read_csv(path)
+    regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
+    regret = regret[[m for m in _SCHEDULER_COLUMNS if m in regret.columns]].rename(columns=_SCHEDULER_COLUMNS)
+    lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
+    lines += _markdown(regret.map(_number)) + [""]
+    verdicts = pd.read_csv(results / "schedulers_vs_peers_seeds0.csv")
+    verdicts["pair"] = verdicts.hpolib.map(_SCHEDULER_COLUMNS) + " vs " + verdicts.peer.map(_SCHEDULER_COLUMNS)
+    verdicts["column"] = verdicts.problem + " at " + verdicts.budget
+    table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
+        index="pair", columns="column", values="cell", aggfunc="first", sort=False)
+    lines += [f"Against the peer at 25, 50 and 100 % of the budget ({_LEGEND}):", ""]
+    lines += _markdown(table.T.fillna("")) + [""]
+    if (results / "schedulers_regret_seeds0.png").exists():
+        lines += ["```{figure} schedulers_regret.png", ":width: 100%", "",
+                  "Regret against the budget spent, median and interquartile band over seeds.", "```", ""]
+    return "\n".join(lines) + "\n"
