@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis.stats import ALPHA
+
 from .runner import ROOT
 
 __all__ = ["VERDICTS", "Claim", "CLAIMS", "level", "direction", "ledger", "write"]
@@ -106,37 +108,66 @@ def _images(dataset: str, subset: int | None, unit: str = " images") -> str:
 
 def _lenet_scale(s: dict) -> str:
     return (f"{_images(s['dataset'], s['subset'])}, {s['budget']} epochs per run of {s['epochs']}-epoch trials, "
-            f"best retrained {s['final_epochs']} epochs")
+            f"best of each run retrained {s['final_epochs']} epochs on all of it")
+
+
+def _lenet_seeds(r: dict) -> int:
+    return len(r["settings"].get("headline_seeds", r["settings"]["seeds"]))
+
+
+LENET_REPORT_VAL = {"random": 0.6783, "pso": 0.668, "bohb": 0.665}  # the report's validation accuracies
 
 
 def _lenet_best(r: dict) -> dict:
-    s, best = r["settings"], {b["method"]: b["test_accuracy"] for b in r["best"]}
-    shown = {m: round(best[m], 4) for m in ("random", "pso", "bohb") if m in best}
-    ours = max(shown.values()) if shown else None
-    if ours is None or s["dataset"] != "cifar10" or s["subset"] is not None or s["final_epochs"] < 40:
-        return _not_comparable(shown or None, _lenet_scale(s), len(s["seeds"]),
+    """The best confirmed validation accuracy of random search, PSO and BOHB against the report's lowest (BOHB's
+    66.5 %): the report's accuracies are one run each, so reaching its level with any one of them counts."""
+    s, seeds = r["settings"], _lenet_seeds(r)
+    confirmed = pd.DataFrame(r.get("confirmed", [])).reindex(columns=["method", "val_accuracy"]).dropna()
+    shown = {m: round(float(confirmed[confirmed.method == m].val_accuracy.max()), 4)
+             for m in LENET_REPORT_VAL if (confirmed.method == m).any()}
+    if not shown or s["dataset"] != "cifar10" or s["final_epochs"] < 40:
+        return _not_comparable(shown or None, _lenet_scale(s), seeds,
                                "accuracy depends on data and epochs: the source trained on all of CIFAR-10 for 40")
-    return _row(shown, _lenet_scale(s), len(s["seeds"]), level(ours, 0.6783, 0.01, higher_is_better=True))
+    best = max(shown.values())
+    return _row(shown, _lenet_scale(s), seeds, level(best, min(LENET_REPORT_VAL.values()), 0.01,
+                                                     higher_is_better=True))
 
 
 def _lenet_epochs(r: dict) -> dict:
     s = r["settings"]
-    if s["budget"] < 0.5 * 4000:
-        return _not_comparable(s["budget"], _lenet_scale(s), len(s["seeds"]),
-                               f"each run here may spend {s['budget']} epochs, not thousands")
-    return _row(s["budget"], _lenet_scale(s), len(s["seeds"]), level(s["budget"], 4000, 400))
+    spent = pd.DataFrame(r.get("search_epochs", []))
+    ours = round(float(spent.full_data_epochs.median()), 1) if len(spent) else None
+    return _not_comparable(ours, _lenet_scale(s), _lenet_seeds(r),
+                           "a cost, not a finding: each run here spends a tenth or less of the report's epochs (in "
+                           "full-data epochs) by design, and lenet.best_val_acc says what that buys")
 
 
 def _lenet_cheaper(r: dict) -> dict:
-    s, summary = r["settings"], pd.DataFrame(r["summary"]).set_index("method")
-    early = next(c for c in summary.columns if c.startswith("median@"))  # best-so-far at the first budget shown
-    if not {"random", "pso", "bohb"} <= set(summary.index):
-        return _not_comparable(None, _lenet_scale(s), len(s["seeds"]), "random, PSO or BOHB was not run")
-    ours = {m: round(float(summary.loc[m, early]), 4) for m in ("random", "pso", "bohb")}
-    verdict = direction([ours[m] >= ours["random"] for m in ("pso", "bohb")],
-                        f"median best accuracy at {early.removeprefix('median@')} epochs >= random's",
-                        per="methods (PSO, BOHB)")
-    return _row(ours, _lenet_scale(s), len(s["seeds"]), _on_seeds(verdict, len(s["seeds"])))
+    """PSO and BOHB ahead of random search early in the search (one-sided Wilcoxon over seeds at a quarter or half
+    of the budget), and neither clearly ahead of the other at the end or after confirmation."""
+    s, seeds = r["settings"], _lenet_seeds(r)
+    tests = pd.DataFrame(r.get("tests", []))
+    if not len(tests) or not {"pso > random", "bohb > random", "pso > bohb"} <= set(tests.comparison):
+        return _not_comparable(None, _lenet_scale(s), seeds, "random, PSO or BOHB was not run")
+    early = tests[tests.measure.isin(["25% of the budget", "50% of the budget"])]
+    late = tests[tests.measure.isin(["100% of the budget", "confirmed"])]
+    def clear(frame: pd.DataFrame, comparison: str) -> bool:
+        return bool((frame[frame.comparison == comparison].p < ALPHA).any())
+
+    holds = [(f"{m.upper()} ahead of random early", clear(early, f"{m} > random")) for m in ("pso", "bohb")]
+    holds.append(("no clear winner between PSO and BOHB",
+                  not clear(late, "pso > bohb") and not clear(late, "bohb > pso")))
+    smallest = float(tests.smallest_p.min())
+    if smallest >= ALPHA:
+        return _row(None, _lenet_scale(s), seeds, (VERDICTS[3], f"too few seeds: no one-sided test on them can "
+                                                                f"reach p < {ALPHA:g}"))
+    k = sum(ok for _, ok in holds)
+    verdict = VERDICTS[0] if k == len(holds) else VERDICTS[2] if k == 0 else VERDICTS[1]
+    reason = "; ".join(f"{text}: {'yes' if ok else 'no'}" for text, ok in holds) + \
+        f" (one-sided Wilcoxon over seeds, p < {ALPHA:g})"
+    ours = {row.comparison + ", " + row.measure: round(float(row.p), 3) for row in tests.itertuples()
+            if row.comparison in ("pso > random", "bohb > random", "pso > bohb", "bohb > pso")}
+    return _row(ours, _lenet_scale(s), seeds, (verdict, reason))
 
 
 def _lenet_grid(r: dict) -> dict:

@@ -50,14 +50,16 @@ def make_optimizer(name: str, space: Space, seed: int, n_trials: int | None = No
 
 
 def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_resolution: int = 2,
+                     n_trials: int | None = None,
                      ) -> dict[str, Callable[[Space, int], tuple[Optimizer, Scheduler | None]]]:
     """The study's methods by name, each ``method(space, seed) -> (optimizer, scheduler)``: grid
-    (``grid_resolution`` values per axis, shuffled), the :data:`OPTIMIZERS`, and Hyperband, BOHB and ASHA
-    between ``min_budget`` and ``max_budget``."""
+    (``grid_resolution`` values per axis, shuffled), the :data:`OPTIMIZERS` (sized for ``n_trials``
+    evaluations, see :func:`make_optimizer`), and Hyperband, BOHB and ASHA between ``min_budget`` and
+    ``max_budget``."""
     methods: dict[str, Callable] = {
         "grid": lambda space, seed: (GridSearch(space, resolution=grid_resolution, shuffle=True, seed=seed), None)}
     for name in OPTIMIZERS:
-        methods[name] = lambda space, seed, name=name: (make_optimizer(name, space, seed), None)
+        methods[name] = lambda space, seed, name=name: (make_optimizer(name, space, seed, n_trials), None)
     methods["hyperband"] = lambda space, seed: (RandomSearch(space, seed=seed), Hyperband(min_budget, max_budget, eta))
     methods["bohb"] = lambda space, seed: (BOHB(space, seed=seed), Hyperband(min_budget, max_budget, eta))
     methods["asha"] = lambda space, seed: (RandomSearch(space, seed=seed), ASHA(min_budget, max_budget, eta))

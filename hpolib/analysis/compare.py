@@ -26,10 +26,12 @@ from ..trial import TrialState
 __all__ = ["compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
 
 
-def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int], budget: float, *,
-            trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
+def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int] | Mapping[str, Sequence[int]],
+            budget: float, *, trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
             name: str = "compare", progress: bool | None = None) -> pd.DataFrame:
     """Run every method with every seed until ``budget`` is spent; one row per trial.
+
+    ``seeds`` is one list for every method, or a list per method name.
 
     Columns: method, seed, number, state, value, budget, cost, spent (cumulative
     cost when the trial ended), the configuration. Studies are named
@@ -37,7 +39,7 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
     """
     frames = []
     for method, make in methods.items():
-        for seed in seeds:
+        for seed in (seeds[method] if isinstance(seeds, Mapping) else seeds):
             optimizer, scheduler = make(space, seed)
             with Study(space, optimizer, direction=direction, metric=metric, storage=storage,
                        name=f"{name}-{method}-{seed}", scheduler=scheduler) as study:
