@@ -97,6 +97,7 @@ _SCALES: dict[str, dict[str, dict]] = {
                      batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1],
                      ablations=[{"name": "validation loss", "loss": "validation"},
                                 {"name": "tau' = tau / 5, k = 5", "explore_fraction": 0.2, "k": 5},
+                                {"name": "k = 5: half the exploration", "k": 5},
                                 {"name": "lr in [0.01, 0.3]", "lr_min": 0.01, "lr_max": 0.3}]),
         # 350 epochs, as the paper's VGG-16 baseline and the authors' example
         "paper": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=1.0, steps=123200,

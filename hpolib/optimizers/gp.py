@@ -7,12 +7,15 @@ from the previous fit's values. Inputs are the one-hot vectors of
 :mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one coordinate per
 category).
 
-The targets the GP models are chosen by the data at every fit
-(``targets="auto"``): the observations standardised, or first
-Yeo-Johnson power-transformed (Yeo and Johnson 2000; as HEBO does,
-Cowen-Rivers et al. 2022), whichever explains them better, both measured as
-densities of the original values: each fit's marginal likelihood plus the log
-Jacobian of its transform. A heavy-tailed objective, such as a valley whose
+The targets the GP models are chosen by the data (``targets="auto"``): the
+observations standardised, or first Yeo-Johnson power-transformed (Yeo and
+Johnson 2000; as HEBO does, Cowen-Rivers et al. 2022), whichever explains
+them better, both measured as densities of the original values: a fit's
+marginal likelihood plus the log Jacobian of its transform. Both are fitted
+at every fit until 16 observations, then to the first ``16 k`` observations
+each time ``k`` grows (the fits every later fit starts from, see
+:attr:`GPOptimizer.ANCHOR_EVERY`), and the one chosen there is modelled until
+the next, so a proposal costs one fit. A heavy-tailed objective, such as a valley whose
 walls are orders of magnitude above its floor, is then modelled on a scale
 where the floor is visible; a smooth bowl keeps its shape, where a fixed
 power transform would flatten its walls and send proposals to the corners of
@@ -171,6 +174,12 @@ def lower_confidence_bound(mu: np.ndarray, sigma: np.ndarray, kappa: float) -> n
     return mu - kappa * sigma
 
 
+def _evidence(model: GaussianProcess, targets: np.ndarray, log_jacobian: float) -> float:
+    """How well a fit explains the original values: its log marginal likelihood of the ``targets`` (rescaled to
+    the transformed values' scale) plus the log Jacobian of the transform that made them."""
+    return float(model.log_marginal_likelihood - len(targets) * np.log(model.scale) + log_jacobian)
+
+
 class GPOptimizer(Optimizer):
     """Gaussian-process Bayesian optimisation.
 
@@ -233,7 +242,7 @@ class GPOptimizer(Optimizer):
         self.y: list[float] = []
         self.chosen: list[str] = []  # the targets each fit modelled
         self._pending: dict[bytes, np.ndarray] = {}
-        self._anchors: dict[str, tuple[int, np.ndarray | None]] = {}  # per transform: (observations, fitted theta)
+        self._anchors: dict[str, tuple[int, np.ndarray, float]] = {}  # per transform: (observations, theta, evidence)
         self._design = qmc.LatinHypercube(d=len(space), seed=self.seed).random(n_startup)
 
     def ask(self) -> dict:
@@ -254,23 +263,30 @@ class GPOptimizer(Optimizer):
     from the prior's centre: close to the answer, so a refit takes a few iterations, and a function of the
     observations alone, so a resumed search makes the same fits as an uninterrupted one."""
 
-    def _anchor(self, how: str) -> np.ndarray | None:
+    def _anchor(self, how: str) -> tuple[np.ndarray, float] | None:
+        """The anchor fit of transform ``how``: its hyperparameters and its evidence (``None`` before 16)."""
         size = len(self.y) // self.ANCHOR_EVERY * self.ANCHOR_EVERY
         if size < 2:
             return None
         if self._anchors.get(how, (None,))[0] != size:
-            t, _ = transform_targets(np.array(self.y[:size]), how)
-            self._anchors[how] = (size, GaussianProcess(self.length_scale_prior).fit(np.array(self.x[:size]), t).theta)
-        return self._anchors[how][1]
+            t, log_jacobian = transform_targets(np.array(self.y[:size]), how)
+            model = GaussianProcess(self.length_scale_prior).fit(np.array(self.x[:size]), t)
+            self._anchors[how] = (size, cast(np.ndarray, model.theta), _evidence(model, t, log_jacobian))
+        return self._anchors[how][1:]
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> tuple[GaussianProcess, np.ndarray]:
         """The surrogate of ``(x, y)`` and the targets it models, as ``targets`` chooses them."""
         options = ("standardise", "yeo-johnson") if self.targets == "auto" else (self.targets,)
+        anchors = {how: self._anchor(how) for how in options}
+        evidence_at_anchor = {how: a[1] for how, a in anchors.items() if a is not None}
+        if len(options) > 1 and len(evidence_at_anchor) == len(options):  # chosen at the anchor
+            options = (max(options, key=evidence_at_anchor.__getitem__),)
         best = None
         for how in options:
             t, log_jacobian = transform_targets(y, how)
-            model = GaussianProcess(self.length_scale_prior).fit(x, t, start=self._anchor(how))
-            evidence = model.log_marginal_likelihood - len(t) * np.log(model.scale) + log_jacobian
+            anchor = anchors[how]
+            model = GaussianProcess(self.length_scale_prior).fit(x, t, start=None if anchor is None else anchor[0])
+            evidence = _evidence(model, t, log_jacobian)
             if best is None or evidence > best[0]:
                 best = (evidence, model, t, how)
         assert best is not None  # options is never empty
