@@ -71,11 +71,13 @@ class IISResult:
     studies: list[Study] = field(default_factory=list)
     spaces: list[Space] = field(default_factory=list)
 
-    @property
-    def seconds(self) -> list[float]:
-        """Seconds each stage's evaluations took: the sum of its finished trials' durations, so a resumed
-        search counts the time spent before it stopped too."""
-        return [sum(cast(float, t.duration) for t in study.trials if t.state.finished) for study in self.studies]
+    def spent(self, cost: str = "pixel-epochs") -> list[float]:
+        """What each stage's evaluations cost (``cost`` as in :func:`search_trace`): the sum over its finished
+        trials, so a resumed search counts what it spent before it stopped too."""
+        _check_cost(cost)
+        full = self.stages[-1][0]
+        return [sum(_trial_cost(t, px, full, cost) for t in study.trials if t.state.finished)
+                for (px, _), study in zip(self.stages, self.studies)]
 
     @property
     def best(self):
@@ -191,16 +193,25 @@ def search_trace(stages: Sequence[tuple[int, Sequence[Trial]]], full: int, cost:
     search is one stage at ``full``); ``cost`` is ``"pixel-epochs"`` or
     ``"seconds"``. Values are accuracies; the error is one minus them.
     """
-    if cost not in COSTS:
-        raise ValueError(f"cost must be one of {list(COSTS)}, got {cost!r}")
+    _check_cost(cost)
     values: list[float | None] = []
     costs: list[float] = []
     for px, trials in stages:
         for t in trials:
             values.append(1 - t.value if px == full and t.state is TrialState.COMPLETE and t.value is not None
                           else None)
-            costs.append(t.cost * (px / full) ** 2 if cost == "pixel-epochs" else cast(float, t.duration))
+            costs.append(_trial_cost(t, px, full, cost))
     return incumbent_trace(values, costs, direction="minimize")
+
+
+def _check_cost(cost: str) -> None:
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {list(COSTS)}, got {cost!r}")
+
+
+def _trial_cost(trial: Trial, px: int, full: int, cost: str) -> float:
+    """A trial's pixel-epochs (an epoch at ``px`` counts ``(px / full) ** 2``) or its seconds."""
+    return trial.cost * (px / full) ** 2 if cost == "pixel-epochs" else cast(float, trial.duration)
 
 
 def savings(direct: Study, run: IISResult, cost: str = "pixel-epochs") -> dict[str, float]:

@@ -119,7 +119,11 @@ def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
     # stage 1's optimiser was told its own 20 results; stage 2's the 20 earlier ones, then its own 10;
     # stage 3's the 30 earlier ones, then its own 5
     assert sorted(len(v) for v in told.values()) == [20, 30, 35]
-    assert result.best.number in range(5) and len(result.seconds) == 3
+    assert result.best.number in range(5) and len(result.spent("seconds")) == 3
+    epochs = [sum(t.cost for t in study.trials if t.state.finished) for study in result.studies]
+    assert result.spent() == pytest.approx([epochs[0] / 16, epochs[1] / 4, epochs[2]])
+    with pytest.raises(ValueError, match="cost must be one of"):
+        result.spent("steps")
     frame = result.to_dataframe()
     assert list(frame.groupby("stage").resolution.first()) == [8, 16, 32] and len(frame) == 35
     with pytest.raises(ValueError, match="stages must go up in resolution"):
