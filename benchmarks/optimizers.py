@@ -48,7 +48,7 @@ import pandas as pd  # noqa: E402
 from scipy.stats import wilcoxon  # noqa: E402
 
 from hpolib import Categorical, GPOptimizer, Int  # noqa: E402
-from hpolib.benchmarks import (  # noqa: E402
+from hpolib.problems import (  # noqa: E402
     Branin,
     CancerBoosting,
     DigitsSVM,

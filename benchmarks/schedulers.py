@@ -70,7 +70,7 @@ from hpolib import (  # noqa: E402
     Study,
     TrialState,
 )
-from hpolib.benchmarks import Branin, DigitsMLP, Hartmann6  # noqa: E402
+from hpolib.problems import Branin, DigitsMLP, Hartmann6  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 R, ETA = 27, 3

@@ -2,10 +2,10 @@
 
 (a) LeNet-5 for one epoch on CIFAR-10-shaped data: the plain PyTorch recipe
     a user would write (an image dataset read through ``transforms.ToTensor``
-    and a ``DataLoader`` with batch 64) against ``hpolib.training.train`` on
+    and a ``DataLoader`` with batch 64) against ``hpolib.dl.training.train`` on
     the same images held as tensors, same batch size.
 (b) K = 8 MLPs (784-100-10) on MNIST: trained one after the other with
-    ``hpolib.training.train`` against one batched ``train_population`` pass
+    ``hpolib.dl.training.train`` against one batched ``train_population`` pass
     (each path warmed up once on a few images first: ``torch.func`` spends
     seconds on imports at its first call).
 
@@ -51,13 +51,13 @@ from PIL import Image
 from torch.utils.data import DataLoader, Subset
 
 from hpolib import Float, Int, ProcessExecutor, SerialExecutor, Space, Study
-from hpolib import data as datasets
-from hpolib.models import lenet5, mlp, vgg
-from hpolib.objectives import image_classifier
-from hpolib.population import train_population
-from hpolib.precision import Precision, native_bfloat16
-from hpolib.provenance import cpu_name
-from hpolib.training import evaluate, train
+from hpolib.book.provenance import cpu_name
+from hpolib.dl import data as datasets
+from hpolib.dl.models import lenet5, mlp, vgg
+from hpolib.dl.objectives import image_classifier
+from hpolib.dl.population import train_population
+from hpolib.dl.precision import Precision, native_bfloat16
+from hpolib.dl.training import evaluate, train
 
 RESULTS = Path(__file__).parent / "results"
 

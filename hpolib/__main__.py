@@ -1,6 +1,6 @@
 """Command line: ``python -m hpolib demo`` or ``python -m hpolib run STUDY`` (or the ``hpolib`` script).
 
-``run`` executes study notebooks with papermill at a profile (see :mod:`hpolib.runner`).
+``run`` executes study notebooks with papermill at a profile (see :mod:`hpolib.book.runner`).
 
 ``demo`` runs grid and random search on two synthetic functions and a real
 scikit-learn MLP on the bundled digits, several seeds each, stores every
@@ -17,7 +17,7 @@ import time
 import pandas as pd
 
 from . import GridSearch, Optimizer, ProcessExecutor, RandomSearch, SerialExecutor, Study
-from .benchmarks import Branin, DigitsMLP, Hartmann3
+from .problems import Branin, DigitsMLP, Hartmann3
 
 
 def _grid_resolution(space, n_trials: int) -> int:
@@ -84,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _run(parser, args)
     if args.command == "book":
-        from .book import build, check_in_browser
+        from .book.build import build, check_in_browser
+        from .book.runner import check_checkout
 
         try:
+            check_checkout()
             html = build(args.profile, args.executed)
         except ValueError as exc:
             parser.error(str(exc))
@@ -107,12 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser, args) -> int:
-    from .runner import NOTEBOOKS, NotebookFailed, check, parse_parameter, run
+    from .book.runner import NOTEBOOKS, NotebookFailed, check, check_checkout, parse_parameter, run
 
-    studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
     if args.baseline and args.profile == "quick":  # the default: a baseline is always the smoke profile
         args.profile = "smoke"
     try:
+        check_checkout()
+        studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
         parameters = dict(parse_parameter(text) for text in args.parameter)
         for study in studies:  # every study's parameters, before the first one runs
             check(study, args.profile, parameters, args.baseline)

@@ -29,7 +29,7 @@ How the search is carried over, exactly:
    only what lies in the narrowed space.
 
 A configuration that cannot run at a resolution (a conv stack too deep for
-small images, :func:`hpolib.models.cnn`) fails as a trial of that stage and
+small images, :func:`hpolib.dl.models.cnn`) fails as a trial of that stage and
 is never carried.
 
 Measuring it (:func:`search_trace`, :func:`savings`): a search's cost is

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from hpolib.data import load
-from hpolib.lr import AutoLRS, LRRun, Trainer, forecast_loss, run_schedule
-from hpolib.models import mlp
-from hpolib.training import Diverged
+from hpolib.dl.data import load
+from hpolib.dl.lr import AutoLRS, LRRun, Trainer, forecast_loss, run_schedule
+from hpolib.dl.models import mlp
+from hpolib.dl.training import Diverged
 
 
 def test_the_forecaster_recovers_a_synthetic_exponential_curve():

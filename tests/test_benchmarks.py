@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hpolib.benchmarks import FUNCTIONS, Branin, DigitsMLP, Hartmann3, Rosenbrock
+from hpolib.problems import FUNCTIONS, Branin, DigitsMLP, Hartmann3, Rosenbrock
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -52,7 +52,7 @@ def test_digits_mlp_trains_for_real():
 
 
 def test_the_widened_problems_have_their_stated_optima_off_the_centre():
-    from hpolib.benchmarks import IntegerBowl, MixedBranches, ShiftedBowl
+    from hpolib.problems import IntegerBowl, MixedBranches, ShiftedBowl
 
     for f in (ShiftedBowl(dim=5), IntegerBowl(dim=6), MixedBranches()):
         assert f(f.optimum_config) == pytest.approx(f.optimum, abs=1e-12)
@@ -68,7 +68,7 @@ def test_the_widened_problems_have_their_stated_optima_off_the_centre():
 
 
 def test_the_boosting_task_is_a_deterministic_cross_validated_error():
-    from hpolib.benchmarks import CancerBoosting
+    from hpolib.problems import CancerBoosting
 
     f = CancerBoosting(seed=0)
     config = {"learning_rate": 0.1, "max_iter": 50, "max_leaf_nodes": 15, "min_samples_leaf": 10,

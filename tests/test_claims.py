@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hpolib import claims
-from hpolib.claims import CLAIMS, VERDICTS, direction, ledger, level
+from hpolib.book import claims
+from hpolib.book.claims import CLAIMS, VERDICTS, direction, ledger, level
 
 FULL = Path(__file__).resolve().parent.parent / "runs" / "book" / "full"
 KEYS = {"id", "source", "claim", "source_value", "our_value", "unit", "source_scale", "our_scale", "seeds",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from hpolib import data
+from hpolib.dl import data
 
 SHARED = Path(os.environ.get("HPOLIB_DATA", "data"))
 

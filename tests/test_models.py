@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from hpolib.models import cnn, lenet5, max_conv_layers, mlp, vgg
+from hpolib.dl.models import cnn, lenet5, max_conv_layers, mlp, vgg
 
 
 def n_params(model):
@@ -46,7 +46,7 @@ def test_lenet5_searched_widths():
 
 @pytest.mark.parametrize("depth", [11, 13, 16, 19])
 def test_vgg_counts(depth):
-    from hpolib.models.vgg import CONFIGS
+    from hpolib.dl.models.vgg import CONFIGS
 
     model = vgg(depth, width_multiplier=0.125)
     check_forward_backward(model, (2, 3, 32, 32))
@@ -102,7 +102,7 @@ def test_cnn_too_deep_is_a_clear_error():
 
 
 def test_cnn_from_layers_reads_the_active_layers_of_a_flat_configuration():
-    from hpolib.models import cnn_from_layers
+    from hpolib.dl.models import cnn_from_layers
 
     net = cnn_from_layers(3, 10, 32, conv_layers=3, filters_1=4, kernel_1=5, filters_2=8, kernel_2=3, filters_3=16,
                           kernel_3=1, filters_4=999, dense_layers=2, dense_units=20)
@@ -118,7 +118,7 @@ def test_cnn_from_layers_reads_the_active_layers_of_a_flat_configuration():
 
 
 def test_an_objective_passes_a_flat_configuration_to_a_builder_with_keyword_arguments():
-    from hpolib.objectives import image_classifier
+    from hpolib.dl.objectives import image_classifier
 
     objective = image_classifier("cnn_from_layers", "digits", max_epochs=1, fixed={"batch_size": 64})
     metrics = objective({"conv_layers": 2, "filters_1": 4, "kernel_1": 3, "filters_2": 8, "kernel_2": 3,

@@ -7,8 +7,8 @@ import pytest
 
 from hpolib import (BOHB, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int, ProcessExecutor,
                     RandomSearch, Space, SpaceExhausted, Study)
-from hpolib.benchmarks import Branin
 from hpolib.optimizers.encoding import OneHot
+from hpolib.problems import Branin
 
 MIXED = Space({"lr": Float(1e-4, 1e-1, log=True), "width": Int(8, 64, log=True), "depth": Int(1, 4),
                "act": Categorical(["relu", "tanh", "gelu"])})

@@ -10,13 +10,13 @@ import warnings
 import pytest
 import torch
 
-from hpolib import data, precision
-from hpolib.lr import Trainer, run_schedule
-from hpolib.models import lenet5, mlp
-from hpolib.objectives import image_classifier
-from hpolib.population import train_population
-from hpolib.precision import default_dtype, resolve_precision
-from hpolib.training import evaluate, train
+from hpolib.dl import data, precision
+from hpolib.dl.lr import Trainer, run_schedule
+from hpolib.dl.models import lenet5, mlp
+from hpolib.dl.objectives import image_classifier
+from hpolib.dl.population import train_population
+from hpolib.dl.precision import default_dtype, resolve_precision
+from hpolib.dl.training import evaluate, train
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,10 @@ def digits_mlp(seed=0, dtype="float32", **kwargs):
 PORTABLE_RUN = textwrap.dedent(
     """
     import json, torch
-    from hpolib import data
-    from hpolib.models import lenet5
-    from hpolib.precision import default_dtype
-    from hpolib.training import train
+    from hpolib.dl import data
+    from hpolib.dl.models import lenet5
+    from hpolib.dl.precision import default_dtype
+    from hpolib.dl.training import train
 
     digits = data.load("digits", size=28, subset=400, grayscale=True)  # resized: float64 preprocessing
     torch.manual_seed(0)

@@ -6,8 +6,8 @@ import shutil
 import pytest
 
 from hpolib.__main__ import main
-from hpolib.profiles import PROFILES, banner, resolve
-from hpolib.runner import NOTEBOOKS, NotebookFailed, notebook_parameters, parse_parameter, run
+from hpolib.book.profiles import PROFILES, banner, resolve
+from hpolib.book.runner import NOTEBOOKS, NotebookFailed, notebook_parameters, parse_parameter, run
 
 
 def test_every_profile_of_a_study_sets_the_same_knobs_and_the_notebook_takes_them_all():
@@ -86,7 +86,7 @@ def test_a_failed_run_keeps_the_last_good_notebook_and_says_which_cell_failed(tm
         cell('if fail:\n    raise RuntimeError("the data root is empty\\nsecond line")\nprint("good", pair)'),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(book, tmp_path / "tiny.ipynb")
-    monkeypatch.setattr("hpolib.runner.NOTEBOOKS", tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
     good = run("tiny", "smoke", {"pair": (1, 8)}, output=tmp_path / "out", progress=False)
     kept = good.read_text()
     assert "good [1, 8]" in kept  # a tuple arrives as a list (papermill would write it as a string)
@@ -116,7 +116,7 @@ def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, m
                                   metadata={"tags": ["parameters"]})],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(book, tmp_path / "tiny.ipynb")
-    monkeypatch.setattr("hpolib.runner.NOTEBOOKS", tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
     run("tiny", "smoke", {"seeds": [3, 4]}, output=tmp_path / "out", progress=False)
     assert str(tmp_path) not in (tmp_path / "out" / "smoke" / "tiny.ipynb").read_text()  # no local path
     record = json.loads((tmp_path / "out" / "smoke" / "tiny_provenance.json").read_text())
@@ -127,7 +127,7 @@ def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, m
 
 @pytest.fixture(scope="module")
 def smoke_book(tmp_path_factory):
-    from hpolib.book import build
+    from hpolib.book.build import build
 
     return build("smoke", output=tmp_path_factory.mktemp("book"))
 
@@ -136,7 +136,7 @@ def smoke_book(tmp_path_factory):
 def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_book):
     import json
 
-    from hpolib.runner import BASELINES
+    from hpolib.book.runner import BASELINES
 
     html = smoke_book
     for chapter in ("index.html", "book/overview.html", "book/reproducibility.html", "book/references.html"):
@@ -154,7 +154,7 @@ def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_boo
 @pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                     reason="needs Debian's chromium and chromium-driver")
 def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
-    from hpolib.book import check_in_browser
+    from hpolib.book.build import check_in_browser
 
     drawn = check_in_browser(smoke_book)
     for name in NOTEBOOKS.glob("*.ipynb"):
@@ -164,7 +164,7 @@ def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
 
 
 def test_no_committed_notebook_shows_a_local_path():
-    from hpolib.runner import BASELINES, OUTPUT, ROOT
+    from hpolib.book.runner import BASELINES, OUTPUT, ROOT
 
     published = [n for n in (ROOT / OUTPUT / "full").glob("*.ipynb") if not n.name.endswith(".running.ipynb")]
     for notebook in [*BASELINES.glob("*.ipynb"), *published]:  # a run in progress is not published

@@ -9,7 +9,7 @@ import torch
 
 from hpolib import (ASHA, BOHB, PBT, Float, Hyperband, LearningCurveMatching, MedianStopping, RandomSearch, Space,
                     Study, SuccessiveHalving, TrialState)
-from hpolib.benchmarks import Branin
+from hpolib.problems import Branin
 from hpolib.trial import Trial
 
 SPACE = Space({"x": Float(0, 1)})
@@ -384,7 +384,7 @@ def test_asha_and_pbt_run_asynchronously_on_a_dask_cluster(dask_client, tmp_path
 
 def test_pbt_trains_a_real_network_through_checkpoints():
     from hpolib import Int
-    from hpolib.objectives import image_classifier
+    from hpolib.dl.objectives import image_classifier
 
     objective = image_classifier("mlp", "digits", fixed={"batch_size": 64, "width": 32}, max_epochs=4)
     space = Space({"lr": Float(1e-3, 0.5, log=True), "lr_decay": Float(0.5, 1.0),

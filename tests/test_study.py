@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hpolib import TPE, Categorical, Float, GridSearch, Int, RandomSearch, Space, SQLiteStorage, Study, TrialState
-from hpolib.benchmarks import Branin
+from hpolib.problems import Branin
 
 SPACE = Space({"x": Float(-2.0, 2.0), "n": Int(1, 5), "mode": Categorical(["a", "b"])})
 

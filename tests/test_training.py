@@ -3,11 +3,12 @@ import math
 import pytest
 import torch
 
-from hpolib import Float, Int, Study, TrialState, data
-from hpolib.models import lenet5, mlp
-from hpolib.objectives import image_classifier
-from hpolib.population import train_population
-from hpolib.training import Diverged, evaluate, lr_factor, train
+from hpolib import Float, Int, Study, TrialState
+from hpolib.dl import data
+from hpolib.dl.models import lenet5, mlp
+from hpolib.dl.objectives import image_classifier
+from hpolib.dl.population import train_population
+from hpolib.dl.training import Diverged, evaluate, lr_factor, train
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def test_lenet_on_grey_and_colour_inputs_trains(digits):
 
 
 def test_step_decay_counts_absolute_epochs():
-    from hpolib.training import StepDecay
+    from hpolib.dl.training import StepDecay
 
     decay = StepDecay(0.5, 2, epochs=6)  # progress 0..1 spans 6 epochs
     assert [decay(e / 6) for e in range(6)] == [1, 1, 0.5, 0.5, 0.25, 0.25]

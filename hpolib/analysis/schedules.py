@@ -4,7 +4,7 @@ The rows these functions take are one per (schedule, seed) run, with the
 keys ``schedule``, ``seed``, ``test_accuracy`` and ``val_accuracy`` (missing
 or NaN for a run that diverged), and for the steps-to-target measure the
 run's ``validation`` records (``step``, ``total_steps`` with exploration,
-``val_accuracy``) as :class:`hpolib.lr.LRRun` keeps them.
+``val_accuracy``) as :class:`hpolib.dl.lr.LRRun` keeps them.
 """
 
 from __future__ import annotations

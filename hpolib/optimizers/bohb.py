@@ -101,7 +101,7 @@ class BOHB(Optimizer):
     Examples
     --------
     >>> from hpolib import Study
-    >>> from hpolib.benchmarks import Branin
+    >>> from hpolib.problems import Branin
     >>> from hpolib.schedulers import Hyperband
     >>> f = Branin(max_budget=9)
     >>> study = Study(f.space, BOHB(f.space, seed=0), storage=None, scheduler=Hyperband(1, 9, eta=3))

@@ -32,7 +32,7 @@ class ASHA(Scheduler):
     Examples
     --------
     >>> from hpolib import Study
-    >>> from hpolib.benchmarks import Branin
+    >>> from hpolib.problems import Branin
     >>> f = Branin(max_budget=9)
     >>> study = Study(f.space, storage=None, seed=0, scheduler=ASHA(1, 9, eta=3))
     >>> [t.info["rung"] for t in study.optimize(f, n_trials=12, progress=False).trials]

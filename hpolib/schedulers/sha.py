@@ -128,7 +128,7 @@ class SuccessiveHalving(Scheduler):
     Examples
     --------
     >>> from hpolib import Study, Space, Float
-    >>> from hpolib.benchmarks import Branin
+    >>> from hpolib.problems import Branin
     >>> f = Branin(max_budget=9)
     >>> study = Study(f.space, storage=None, seed=0, scheduler=SuccessiveHalving(1, 9, eta=3))
     >>> trials = study.optimize(f, n_trials=13, progress=False).trials

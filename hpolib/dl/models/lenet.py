@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_whole
+from ..._checks import check_whole
 
 __all__ = ["LeNet5", "lenet5"]
 

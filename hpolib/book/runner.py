@@ -15,12 +15,29 @@ from pathlib import Path
 
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 
-__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "run", "parse_parameter", "notebook_parameters"]
+__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters"]
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-OUTPUT = Path("runs") / "book"
-ROOT = NOTEBOOKS.parent
+
+def _checkout() -> Path:
+    """The project's checkout: the folder above the package (an editable install), else the working directory
+    (a regular install run from the checkout's root)."""
+    for folder in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (folder / "notebooks").is_dir() and (folder / "_toc.yml").is_file():
+            return folder
+    return Path.cwd()
+
+
+ROOT = _checkout()
+NOTEBOOKS = ROOT / "notebooks"
 BASELINES = ROOT / "tests" / "notebooks"
+OUTPUT = Path("runs") / "book"
+
+
+def check_checkout() -> None:
+    """Stop with one clear error where the project's notebooks and book are not at hand."""
+    if not (NOTEBOOKS.is_dir() and (ROOT / "_toc.yml").is_file()):
+        raise ValueError(f"hpolib run and hpolib book need the project's checkout (notebooks/, book/, _toc.yml); "
+                         f"none at {ROOT}: run them from the checkout's root")
 
 
 def notebook_parameters(name: str) -> list[str]:
@@ -50,7 +67,7 @@ def parse_parameter(text: str) -> tuple[str, object]:
 
 
 def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> dict:
-    """The settings the notebook will run with (:func:`hpolib.profiles.resolve`; empty for a notebook without a
+    """The settings the notebook will run with (:func:`hpolib.book.profiles.resolve`; empty for a notebook without a
     profile); a ValueError naming what is wrong for what :func:`run` would refuse: an unknown notebook,
     profile or parameter, a parameter of the wrong type or out of range, ``profile`` or ``output_dir`` as
     parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
@@ -75,7 +92,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
 
     ``baseline=True`` writes the nbval regression baseline instead: the notebook executed at the
     ``smoke`` profile into ``tests/notebooks/``, its results in a temporary folder. The smoke profile
-    trains in float64 (:mod:`hpolib.precision`), so a baseline holds on any CPU and thread count.
+    trains in float64 (:mod:`hpolib.dl.precision`), so a baseline holds on any CPU and thread count.
     Everything is :func:`check`-ed before anything runs; a notebook that fails raises
     :class:`NotebookFailed` and leaves the previous executed notebook in place.
     """

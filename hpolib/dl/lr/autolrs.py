@@ -42,8 +42,8 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import least_squares
 
-from .._checks import check_positive, check_whole
-from ..optimizers.gp import fit_gp
+from ..._checks import check_positive, check_whole
+from ...optimizers.gp import fit_gp
 from ..precision import resolve_precision
 from ..training import Diverged, evaluate, lr_factor, resolve_device
 
@@ -116,7 +116,7 @@ class Trainer:
     Parameters
     ----------
     model : nn.Module
-    data : hpolib.data.Dataset
+    data : hpolib.dl.data.Dataset
     batch_size : int
     momentum, weight_decay : float
         SGD settings (the paper's VGG runs: momentum 0.9, weight decay 5e-4).
@@ -126,7 +126,7 @@ class Trainer:
     seed : int
     device : str
     precision : {"float32", "float64", "bfloat16", "auto"}
-        As in :func:`hpolib.training.train`.
+        As in :func:`hpolib.dl.training.train`.
     """
 
     def __init__(self, model, data, batch_size: int = 128, momentum: float = 0.9, weight_decay: float = 5e-4,
@@ -231,7 +231,7 @@ class LRRun:
 
 def run_schedule(trainer: Trainer, lr: float, schedule="constant", total_steps: int = 1000,
                  eval_every: int | None = None, progress: bool = False) -> LRRun:
-    """Train ``total_steps`` steps at ``lr`` times :func:`hpolib.training.lr_factor` of ``schedule``.
+    """Train ``total_steps`` steps at ``lr`` times :func:`hpolib.dl.training.lr_factor` of ``schedule``.
 
     The fixed schedules AutoLRS is compared with (constant, step, cosine,
     one-cycle, or any callable of the progress in [0, 1]), recorded the same

@@ -20,7 +20,7 @@ Simulation Experiments.
 
 Examples
 --------
->>> from hpolib.benchmarks import Branin
+>>> from hpolib.problems import Branin
 >>> f = Branin()
 >>> round(f(f.optimum_config) - f.optimum, 6)
 0.0

@@ -12,7 +12,7 @@ brackets alike.
 
 It follows ``torch.optim.SGD`` exactly (``d = g + wd * w``; ``b = mu * b + d``,
 with ``b = d`` on the first step; ``w = w - lr * b``) and the data order of
-:func:`hpolib.training.train`, so member ``k`` ends where training it alone
+:func:`hpolib.dl.training.train`, so member ``k`` ends where training it alone
 with the same initial weights would, up to float rounding (the tests hold
 it to 1e-4 after three epochs). Networks with batch norm or dropout are not
 supported: their per-member running state and randomness would need more
@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from ._checks import check_whole
+from .._checks import check_whole
 from .data import Dataset
 from .precision import Precision, resolve_precision
 from .training import resolve_device
@@ -51,13 +51,13 @@ def train_population(models: Sequence[nn.Module], data: Dataset, epochs: int, hy
         The members; their weights are the starting points.
     data : Dataset
     epochs, batch_size, seed : int
-        As in :func:`hpolib.training.train` (the same data order for every member).
+        As in :func:`hpolib.dl.training.train` (the same data order for every member).
     hyperparameters : sequence of dict
         Per member: ``lr`` (required), ``momentum`` (default 0.9), ``weight_decay`` (default 0).
     report : callable or None
         ``report(epoch, metrics)`` with one dict per member (val_loss, val_accuracy, train_loss, seconds).
     precision : {"float32", "float64", "bfloat16", "auto"}
-        As in :func:`hpolib.training.train`.
+        As in :func:`hpolib.dl.training.train`.
 
     Returns
     -------

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis.stats import ALPHA
+from ..analysis.stats import ALPHA
 
 from .runner import ROOT
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_whole
+from ..._checks import check_whole
 from .lenet import ACTIVATIONS
 
 __all__ = ["CNN", "cnn", "cnn_from_layers", "max_conv_layers"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .._checks import check_whole
+from ..._checks import check_whole
 from .lenet import ACTIVATIONS
 
 __all__ = ["mlp"]

@@ -110,7 +110,7 @@ PROFILES: dict[str, dict[str, dict]] = {
     for study, scales in _SCALES.items()}
 """Every knob of every study at every profile: what the study shares, then what sets the profile's scale."""
 
-# The arithmetic of training at each profile (hpolib.precision): smoke trains in float64 so that its nbval
+# The arithmetic of training at each profile (hpolib.dl.precision): smoke trains in float64 so that its nbval
 # baselines hold on every CPU, whatever its vector units round differently in float32; full and paper in
 # bfloat16 where the hardware computes it natively (auto), which trains the study's networks up to twice as fast.
 PRECISION = {"smoke": "float64", "quick": "float32", "full": "auto", "paper": "auto"}
@@ -215,10 +215,10 @@ def _sequence(value) -> bool:
 
 def _known() -> dict[str, tuple]:
     """The names a knob may take, where only some exist (imported on use: they need torch)."""
-    from .data import DATASETS
-    from .methods import method_factories
-    from .precision import PRECISIONS
-    from .training import SCHEDULES
+    from ..dl.data import DATASETS
+    from ..methods import method_factories
+    from ..dl.precision import PRECISIONS
+    from ..dl.training import SCHEDULES
 
     return {"dataset": DATASETS, "cnn_dataset": DATASETS, "methods": tuple(method_factories(1, 3)),
             "optimizers": ("random", "tpe", "ga"), "schedules": SCHEDULES, "precision": PRECISIONS,
@@ -241,7 +241,7 @@ def _precision(setting: str) -> str:
     """The precision setting as trained here: ``auto`` with what it resolves to on this machine."""
     if setting != "auto":
         return setting
-    from .precision import resolve_precision
-    from .training import resolve_device
+    from ..dl.precision import resolve_precision
+    from ..dl.training import resolve_device
 
     return f"auto ({resolve_precision('auto', resolve_device()).name} here)"

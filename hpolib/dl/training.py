@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_positive, check_whole
+from .._checks import check_positive, check_whole
 from .data import Dataset, Split
 from .precision import Precision, resolve_precision
 
@@ -205,7 +205,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     model : nn.Module
         Built (and so initialised) by the caller: seed its construction too.
     data : Dataset
-        From :func:`hpolib.data.load`.
+        From :func:`hpolib.dl.data.load`.
     epochs : int
         Total epochs; with ``checkpoint``, training continues from its epoch to this one.
     optimizer : {"sgd", "adam"}
@@ -236,7 +236,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         ``report(epoch, metrics)`` after every epoch with train_loss, val_loss, val_accuracy, lr, seconds.
     eval_batch_size : int
     precision : {"float32", "float64", "bfloat16", "auto"}
-        The arithmetic (see :mod:`hpolib.precision`); the model's weights are
+        The arithmetic (see :mod:`hpolib.dl.precision`); the model's weights are
         converted to its dtype. ``float32`` is unchanged PyTorch.
 
     Raises

@@ -1,13 +1,13 @@
 """Ready-made objectives for every optimiser and scheduler: ``objective(config, budget, report)``.
 
-:func:`image_classifier` trains one of :mod:`hpolib.models` on one of
-:mod:`hpolib.data`'s datasets. A configuration's keys are split between the
+:func:`image_classifier` trains one of :mod:`hpolib.dl.models` on one of
+:mod:`hpolib.dl.data`'s datasets. A configuration's keys are split between the
 model builder (by its signature: ``c1``, ``width``, ``filters``...) and
-:func:`hpolib.training.train` (``lr``, ``momentum``, ``batch_size``...);
+:func:`hpolib.dl.training.train` (``lr``, ``momentum``, ``batch_size``...);
 anything else is an error naming the key. The budget is in epochs; a budget
 below one epoch trains one pass over that share of the training set.
 ``lr_decay`` and ``lr_decay_every`` in a configuration decay the learning
-rate by that ratio every so many epochs (:class:`hpolib.training.StepDecay`).
+rate by that ratio every so many epochs (:class:`hpolib.dl.training.StepDecay`).
 
 Given a checkpoint folder (``report.checkpoint_dir``), an objective saves its
 model, optimiser and random state there at the end; given its parent's
@@ -24,10 +24,10 @@ import math
 import torch
 
 from . import data as datasets
-from ._checks import check_whole
+from .._checks import check_whole
 from .models import MODELS
 from .precision import check_precision, default_dtype
-from .space import Int, Space
+from ..space import Int, Space
 from .training import StepDecay, evaluate, train
 
 __all__ = ["image_classifier", "ImageClassifier", "cnn_layers_space"]
@@ -134,7 +134,7 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     model : str or callable
         ``"lenet5"``, ``"vgg"``, ``"mlp"``, ``"cnn"`` or any builder returning an ``nn.Module``.
     dataset : str or Dataset
-        A name for :func:`hpolib.data.load`, or a loaded dataset.
+        A name for :func:`hpolib.dl.data.load`, or a loaded dataset.
     fixed : dict or None
         Settings held fixed for every trial (merged under the configuration).
     metric : str
@@ -146,15 +146,15 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     test : bool
         Also evaluate on the test split (for final reporting only).
     data_options : dict or None
-        Passed to :func:`hpolib.data.load` (``subset``, ``size``, ``grayscale``...).
+        Passed to :func:`hpolib.dl.data.load` (``subset``, ``size``, ``grayscale``...).
     precision : {"float32", "float64", "bfloat16", "auto"}
-        The arithmetic of training (see :mod:`hpolib.precision`); ``"auto"``
+        The arithmetic of training (see :mod:`hpolib.dl.precision`); ``"auto"``
         is resolved in the process that trains.
 
     Examples
     --------
     >>> from hpolib import Study, Space, Float, Int
-    >>> from hpolib.objectives import image_classifier
+    >>> from hpolib.dl.objectives import image_classifier
     >>> objective = image_classifier("mlp", "digits", fixed={"batch_size": 32}, max_epochs=3)
     >>> space = Space({"lr": Float(1e-3, 1.0, log=True), "width": Int(16, 128)})
     >>> study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
@@ -167,7 +167,7 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
 def cnn_layers_space(*, conv_layers: tuple[int, int] = (1, 3), filters: tuple[int, int] = (4, 64),
                      kernels: tuple[int, int] = (2, 5), dense_layers: tuple[int, int] = (0, 2),
                      dense_units: tuple[int, int] = (16, 256), training: dict | None = None) -> Space:
-    """The conditional search space of :func:`hpolib.models.cnn_from_layers` (the IIS study's networks).
+    """The conditional search space of :func:`hpolib.dl.models.cnn_from_layers` (the IIS study's networks).
 
     ``training`` parameters (a mapping of name to parameter, e.g. ``lr``,
     ``batch_size``) come first, then ``conv_layers`` and each conv layer's
