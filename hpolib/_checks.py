@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["check_whole", "check_positive", "check_number"]
+__all__ = ["check_whole", "check_positive", "check_number", "check_in"]
 
 
 def check_whole(name: str, value, low: int = 1) -> int:
@@ -42,3 +42,28 @@ def check_number(name: str, value, finite: bool = True) -> float:
             if math.isfinite(number) or not finite:
                 return number
     raise ValueError(f"{name} must be a {'finite ' if finite else ''}number, got {value!r}")
+
+
+def check_in(name: str, value, interval: str) -> float:
+    """``value`` as a float, or a ValueError naming ``name`` unless it is a number in ``interval``.
+
+    ``interval`` is written as in the error message: ``"[0, 1]"``, ``"(0, 1]"``, ``"(0, 0.5]"``...; a
+    bracket includes its end, a parenthesis excludes it.
+
+    >>> check_in("dropout", 0.5, "[0, 1)")
+    0.5
+    >>> check_in("dropout", 1, "[0, 1)")
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout must be a number in [0, 1), got 1
+    """
+    low, high = (float(end) for end in interval[1:-1].split(","))
+    try:
+        number = check_number(name, value)
+    except ValueError:
+        number = math.nan
+    above = number >= low if interval[0] == "[" else number > low
+    below = number <= high if interval[-1] == "]" else number < high
+    if not (above and below):
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return number

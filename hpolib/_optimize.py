@@ -9,6 +9,7 @@ from collections import deque
 
 from tqdm.auto import tqdm
 
+from ._results import budget_or_one
 from .optimizers import SpaceExhausted
 from .trial import Trial, TrialState, is_finite_number
 
@@ -61,6 +62,7 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, progr
     Trials left running by a dead driver run again first (they are not new
     trials, so only the timeout holds them back).
     """
+    _check(study, objective, stop, trial_budget)
     rerun = deque(t for t in study.trials if t.state is TrialState.RUNNING)
     for trial in rerun:
         warnings.warn(f"trial {trial.number} of study {study.name!r} was running when its driver stopped; "
@@ -76,7 +78,7 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, progr
             while study.executor.idle() > 0 and not stop.timed_out():
                 if rerun:
                     trial = study._restart(rerun.popleft())
-                elif not stop.allows(len(study.trials), study._running_cost()) or (
+                elif not stop.allows(len(study.trials), running_cost(study)) or (
                         exhausted and study.scheduler is None and not study._queue):
                     break
                 else:
@@ -104,3 +106,25 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, progr
         study._in_flight.clear()
         study.executor.close()
         bar.close()
+
+
+def _check(study, objective, stop: StopRule, trial_budget: float | None) -> None:
+    """One clear error for arguments ``optimize`` cannot run with, before any trial."""
+    if not callable(objective):
+        raise ValueError(f"objective must be callable, got {objective!r}")
+    if trial_budget is not None and not (is_finite_number(trial_budget) and trial_budget > 0):
+        raise ValueError(f"trial_budget must be a positive number or None, got {trial_budget!r}")
+    if trial_budget is not None and study.scheduler is not None:
+        raise ValueError(f"trial_budget is set by the scheduler {study.scheduler!r}; leave it None")
+    if not stop.bounded and study.optimizer.size is None and not (study.scheduler and study.scheduler.finite):
+        raise ValueError("give n_trials, total_budget or timeout: this optimizer never runs out of proposals")
+
+
+def running_cost(study) -> float:
+    """What ``study``'s running trials will cost at most (each one's ``cost`` once finished): its budget less
+    the step it continues from, its parent's last, when it restores the parent's checkpoint."""
+    trials, total = study.trials, 0.0
+    for trial in (trials[n] for n in study._in_flight):
+        start = trials[trial.parent].budget_used if trial.parent is not None and study.checkpoint_dir else 0
+        total += max(budget_or_one(trial.budget) - start, 0.0)
+    return total

@@ -48,7 +48,7 @@ from typing import cast
 
 import pandas as pd
 
-from ._checks import check_whole
+from ._checks import check_in, check_whole
 from .analysis.anytime import cost_to_reach, incumbent_trace
 from .direction import Direction
 from .executors import Executor
@@ -142,8 +142,7 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
         raise ValueError(f"stages must go up in resolution, got {[r for r, _ in stages]}")
     check_whole("carry", carry, 0)
     check_whole("narrow_top", narrow_top, 0)
-    if isinstance(narrow_margin, bool) or not isinstance(narrow_margin, (int, float)) or not 0 <= narrow_margin <= 1:
-        raise ValueError(f"narrow_margin must be a number in [0, 1], got {narrow_margin!r}")
+    check_in("narrow_margin", narrow_margin, "[0, 1]")
     loss = Direction.of(direction).loss
     history: list[tuple[dict, float | None, float | None]]  # (config, value, budget) of every finished trial
     previous: list[tuple[dict, float | None, float | None]]

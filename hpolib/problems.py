@@ -33,7 +33,7 @@ import zlib
 
 import numpy as np
 
-from ._checks import check_whole
+from ._checks import check_in, check_whole
 from .space import Categorical, Float, Int, Space
 
 __all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "ShiftedBowl",
@@ -337,8 +337,7 @@ class DigitsMLP:
         from sklearn.model_selection import train_test_split
 
         check_whole("max_budget", max_budget, 1)
-        if not 0 < validation < 1:
-            raise ValueError(f"validation must be in (0, 1), got {validation!r}")
+        check_in("validation", validation, "(0, 1)")
         self.max_budget, self.seed = max_budget, seed
         x, y = load_digits(return_X_y=True)
         self.data = train_test_split(x / 16.0, y, test_size=validation, stratify=y, random_state=seed)

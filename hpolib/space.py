@@ -39,6 +39,8 @@ from typing import cast, overload
 
 import numpy as np
 
+from ._checks import check_in
+
 __all__ = ["Int", "Float", "Categorical", "Space", "Grid"]
 
 
@@ -380,8 +382,7 @@ class Space(Mapping):
         """
         if not configs:
             raise ValueError("narrowed needs at least one configuration")
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin <= 1:
-            raise ValueError(f"margin must be a number in [0, 1], got {margin!r}")
+        check_in("margin", margin, "[0, 1]")
         configs = [self.validate(c) for c in configs]
         activity = [self.active(c) for c in configs]
         params = {}

@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import _optimize
 from ._checks import check_number
-from ._results import budget_or_one, record_outcome
+from ._results import record_outcome
 from .direction import Direction, Incumbent
 from .executors import Executor, Job, Outcome, SerialExecutor
 from .optimizers import Optimizer, RandomSearch, SpaceExhausted
@@ -46,7 +46,7 @@ from .optimizers.base import config_key
 from .schedulers.base import Finished, Launch, Launched, Reported, Scheduler
 from .space import Space
 from .storage import DEFAULT_STORAGE, Storage, open_storage
-from .trial import Trial, TrialState, is_finite_number
+from .trial import Trial, TrialState
 
 __all__ = ["Study"]
 
@@ -234,15 +234,7 @@ class Study:
                 raise ValueError("give total_budget only (max_budget is its deprecated name)")
             warnings.warn("optimize(max_budget=...) is renamed total_budget", DeprecationWarning, stacklevel=2)
             total_budget = max_budget
-        if not callable(objective):
-            raise ValueError(f"objective must be callable, got {objective!r}")
         stop = _optimize.StopRule(self._trials, n_trials, total_budget, timeout)
-        if trial_budget is not None and not (is_finite_number(trial_budget) and trial_budget > 0):
-            raise ValueError(f"trial_budget must be a positive number or None, got {trial_budget!r}")
-        if trial_budget is not None and self.scheduler is not None:
-            raise ValueError(f"trial_budget is set by the scheduler {self.scheduler!r}; leave it None")
-        if not stop.bounded and self.optimizer.size is None and not (self.scheduler and self.scheduler.finite):
-            raise ValueError("give n_trials, total_budget or timeout: this optimizer never runs out of proposals")
         _optimize.optimize(self, objective, stop, trial_budget, progress)
         return self
 
@@ -290,15 +282,6 @@ class Study:
             job = Job(trial.number, trial.config, trial.budget, str(folder), restore)
         self.executor.submit(job)
         self._in_flight.add(trial.number)
-
-    def _running_cost(self) -> float:
-        """What the running trials will cost at most (each one's ``cost`` once finished): its budget less the
-        step it continues from, its parent's last, when it restores the parent's checkpoint."""
-        total = 0.0
-        for trial in (self._trials[n] for n in self._in_flight):
-            start = self._trials[trial.parent].budget_used if trial.parent is not None and self.checkpoint_dir else 0
-            total += max(budget_or_one(trial.budget) - start, 0.0)
-        return total
 
     def _on_report(self, number: int, step, value, attempt=None) -> bool:
         """Store one report; answer whether the trial may go on. ``attempt`` tells the tries of a trial that an

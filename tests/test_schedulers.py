@@ -327,11 +327,11 @@ def test_scheduler_arguments_are_checked():
         SuccessiveHalving(9, 1)
     with pytest.raises(ValueError, match=r"brackets must hold values in \[0, s_max=2\]"):
         Hyperband(1, 9, brackets=[3])
-    with pytest.raises(ValueError, match="split_rate must be in"):
+    with pytest.raises(ValueError, match=r"split_rate must be a number in \(0, 1\]"):
         LearningCurveMatching([2], n_trials=10, split_rate=0)
     with pytest.raises(ValueError, match="distance must be one of"):
         LearningCurveMatching([2], n_trials=10, distance="cosine")
-    with pytest.raises(ValueError, match="quantile must be in"):
+    with pytest.raises(ValueError, match=r"quantile must be a number in \(0, 0.5\]"):
         PBT(SPACE, quantile=0.7)
     with pytest.raises(ValueError, match=r"hyperparams \['y'\] are not in the space"):
         PBT(SPACE, hyperparams=["y"])

@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -149,3 +150,20 @@ def test_a_narrowed_space_takes_configurations_whose_inactive_values_lie_outside
     assert Int(1, 3).narrowed([3], 0.0) == Int(2, 3)  # at least two values
     with pytest.raises(ValueError, match=r"margin must be a number in \[0, 1\]"):
         space.narrowed([{"layers": 2, "w2": 30}], margin=-1)
+    with pytest.raises(ValueError, match=r"margin must be a number in \[0, 1\], got '0.1'"):
+        space.narrowed([{"layers": 2, "w2": 30}], margin="0.1")  # a string: the same error, not a TypeError
+
+
+@pytest.mark.parametrize("value, interval, ok", [
+    (0, "[0, 1]", True), (1, "[0, 1]", True), (0, "(0, 1]", False), (1, "[0, 1)", False), (0.5, "(0, 0.5]", True),
+    (float("nan"), "[0, 1]", False), (True, "[0, 1]", False), (None, "(0, 1)", False),
+    (np.float32(0.25), "(0, 1)", True),
+])
+def test_check_in_takes_numbers_in_the_interval_and_names_the_parameter_otherwise(value, interval, ok):
+    from hpolib._checks import check_in
+
+    if ok:
+        assert check_in("share", value, interval) == float(value)
+    else:
+        with pytest.raises(ValueError, match=rf"share must be a number in {re.escape(interval)}, got"):
+            check_in("share", value, interval)

@@ -124,7 +124,7 @@ def test_step_decay_counts_absolute_epochs():
 
     decay = StepDecay(0.5, 2, epochs=6)  # progress 0..1 spans 6 epochs
     assert [decay(e / 6) for e in range(6)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
-    with pytest.raises(ValueError, match=r"lr_decay must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"lr_decay must be a number in \(0, 1\]"):
         StepDecay(1.5, 2, 6)
 
 

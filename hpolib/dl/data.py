@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .._checks import check_in
+
 __all__ = ["load", "Dataset", "Split", "DatasetNotFound", "data_root", "DATASETS", "BUNDLED"]
 
 BUNDLED = ("digits", "mnist5k")
@@ -133,8 +135,7 @@ def load(name: str, root: str | os.PathLike | None = None, *, val_fraction: floa
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    check_in("val_fraction", val_fraction, "(0, 1)")
     for label, value, low in (("subset", subset, 20), ("test_subset", test_subset, 1), ("size", size, 4)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
             raise ValueError(f"{label} must be a whole number >= {low} or None, got {value!r}")

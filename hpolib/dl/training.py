@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_positive, check_whole
+from .._checks import check_in, check_positive, check_whole
 from .data import Dataset, Split
 from .precision import Precision, resolve_precision
 
@@ -107,8 +107,7 @@ class StepDecay:
     """
 
     def __init__(self, ratio: float, every: float, epochs: int):
-        if not 0 < ratio <= 1:
-            raise ValueError(f"lr_decay must be in (0, 1], got {ratio!r}")
+        check_in("lr_decay", ratio, "(0, 1]")
         if not every > 0:
             raise ValueError(f"lr_decay_every must be > 0 epochs, got {every!r}")
         self.ratio, self.every, self.epochs = float(ratio), float(every), int(epochs)
@@ -166,8 +165,7 @@ def _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedu
     until = epochs if until is None else until
     if isinstance(until, bool) or not isinstance(until, int) or not 1 <= until <= epochs:
         raise ValueError(f"until must be a whole number in [1, epochs={epochs}], got {until!r}")
-    if not 0 < data_fraction <= 1:
-        raise ValueError(f"data_fraction must be in (0, 1], got {data_fraction!r}")
+    check_in("data_fraction", data_fraction, "(0, 1]")
     if patience is not None:
         check_whole("patience", patience, 1)
     lr_factor(lr_schedule, 0.0)  # validates the schedule

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_positive, check_whole
+from .._checks import check_in, check_positive, check_whole
 from .base import Launch, Scheduler
 
 __all__ = ["LearningCurveMatching", "DISTANCES"]
@@ -87,11 +87,8 @@ class LearningCurveMatching(Scheduler):
                                     sorted(check_positive("accumulation_points[...]", a)
                                            for a in accumulation_points))
         self.n_trials = check_whole("n_trials", n_trials, 1)
-        if not 0 < split_rate <= 1:
-            raise ValueError(f"split_rate must be in (0, 1], got {split_rate!r}")
-        if not 0 < early_stopping_rate <= 1:
-            raise ValueError(f"early_stopping_rate must be in (0, 1], got {early_stopping_rate!r}")
-        self.split_rate, self.early_stopping_rate = float(split_rate), float(early_stopping_rate)
+        self.split_rate = check_in("split_rate", split_rate, "(0, 1]")
+        self.early_stopping_rate = check_in("early_stopping_rate", early_stopping_rate, "(0, 1]")
         self.n_neighbours = check_whole("n_neighbours", n_neighbours, 1)
         if callable(distance):
             self.distance = distance

@@ -36,7 +36,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from .._checks import check_positive, check_whole
+from .._checks import check_in, check_positive, check_whole
 from ..space import Categorical, Int, Space
 from .base import Launch, Scheduler
 
@@ -94,11 +94,8 @@ class PBT(Scheduler):
         self.population_size = check_whole("population_size", population_size, 2)
         self.ready = check_positive("ready", ready)
         self.max_steps = check_positive("max_steps", max_steps)
-        if not 0 < quantile <= 0.5:
-            raise ValueError(f"quantile must be in (0, 0.5], got {quantile!r}")
-        if not 0 <= resample_probability <= 1:
-            raise ValueError(f"resample_probability must be in [0, 1], got {resample_probability!r}")
-        self.quantile, self.resample_probability = float(quantile), float(resample_probability)
+        self.quantile = check_in("quantile", quantile, "(0, 0.5]")
+        self.resample_probability = check_in("resample_probability", resample_probability, "[0, 1]")
         self.hyperparams = list(space) if hyperparams is None else list(hyperparams)
         unknown = sorted(set(self.hyperparams) - set(space))
         if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..._checks import check_whole
+from ..._checks import check_in, check_whole
 from .lenet import ACTIVATIONS
 
 __all__ = ["mlp"]
@@ -22,8 +22,7 @@ def mlp(in_features: int = 784, num_classes: int = 10, hidden_layers: int = 1, w
         check_whole(name, value, low)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_in("dropout", dropout, "[0, 1)")
     layers: list[nn.Module]
     layers, features = [nn.Flatten()], in_features
     for _ in range(hidden_layers):
