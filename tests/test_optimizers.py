@@ -196,7 +196,7 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
         def ask(self):
             pending = [numbers for numbers, _ in self._pending.values()]  # Branin's space: both numeric
             config = super().ask()
-            if pending and len(self.observed_losses) >= self.n_startup:
+            if pending and len(self.losses) >= self.n_startup:
                 gaps.append(min(np.linalg.norm(f.space.to_unit(config) - p) for p in pending))
             return config
 

@@ -135,9 +135,9 @@ class BOHB(Optimizer):
         return f"BOHB(top_n_percent={self.top_n_percent:g}, random_fraction={self.random_fraction:.3g}, " \
                f"seed={self.seed})"
 
-    def _tell(self, config, value, budget):
+    def _tell(self, config, loss, budget):
         budget = math.inf if budget is None else float(budget)
-        loss = math.inf if value is None else value
+        loss = math.inf if loss is None else loss
         self.observations.setdefault(budget, []).append((self.encoding.encode(config), loss))
 
     @property

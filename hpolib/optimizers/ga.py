@@ -70,7 +70,7 @@ class GeneticAlgorithm(Optimizer):
         self.crossover, self.crossover_rate = crossover, crossover_rate
         self.mutation_rate, self.mutation_scale, self.eta = mutation_rate, mutation_scale, eta
         self.encoding = Ordinal(space)
-        self.genomes: list[np.ndarray] = []
+        self.encoded: list[np.ndarray] = []  # the genomes told, in order
         self.losses: list[float] = []
 
     @property
@@ -78,16 +78,16 @@ class GeneticAlgorithm(Optimizer):
         """Indices of the survivors: the best ``population_size`` evaluated (oldest first among ties)."""
         return list(np.argsort(self.losses, kind="stable")[: self.population_size])
 
-    def _tell(self, config, value, budget):
-        if value is not None:
-            self.genomes.append(self.encoding.encode(config))
-            self.losses.append(value)
+    def _tell(self, config, loss, budget):
+        if loss is not None:
+            self.encoded.append(self.encoding.encode(config))
+            self.losses.append(loss)
 
     def _propose(self, rng):
         if self.n_asked < self.population_size or len(self.losses) < 2:
             return self.space.sample(rng)
         population = self.population
-        mother, father = (self.genomes[self._tournament(population, rng)] for _ in range(2))
+        mother, father = (self.encoded[self._tournament(population, rng)] for _ in range(2))
         child = self._cross(mother, father, rng) if rng.random() < self.crossover_rate else mother.copy()
         return self.encoding.decode(self._mutate(child, rng))
 

@@ -214,7 +214,7 @@ class GPOptimizer(Optimizer):
     >>> opt = GPOptimizer(Space({"x": Float(-5, 5)}), seed=0)
     >>> for _ in range(15):
     ...     c = opt.ask(); opt.tell(c, (c["x"] - 2) ** 2)
-    >>> min(opt.y) < 1e-3
+    >>> min(opt.losses) < 1e-3
     True
     """
 
@@ -238,8 +238,8 @@ class GPOptimizer(Optimizer):
         GaussianProcess(self.length_scale_prior)  # refuses a bad prior now
         self.constant_liar = bool(constant_liar)
         self.encoding = OneHot(space)
-        self.x: list[np.ndarray] = []
-        self.y: list[float] = []
+        self.encoded: list[np.ndarray] = []
+        self.losses: list[float] = []
         self.chosen: list[str] = []  # the targets each fit modelled
         self._pending: dict[bytes, np.ndarray] = {}
         self._anchors: dict[str, tuple[int, np.ndarray, float]] = {}  # per transform: (observations, theta, evidence)
@@ -251,12 +251,12 @@ class GPOptimizer(Optimizer):
         self._pending[x.tobytes()] = x
         return config
 
-    def _tell(self, config, value, budget):
+    def _tell(self, config, loss, budget):
         x = self.encoding.encode(config)
         self._pending.pop(x.tobytes(), None)
-        if value is not None:
-            self.x.append(x)
-            self.y.append(value)
+        if loss is not None:
+            self.encoded.append(x)
+            self.losses.append(loss)
 
     ANCHOR_EVERY = 16
     """A fit starts from the fit to the first ``16 k`` observations (the largest such ``k``), itself fitted
@@ -265,12 +265,12 @@ class GPOptimizer(Optimizer):
 
     def _anchor(self, how: str) -> tuple[np.ndarray, float] | None:
         """The anchor fit of transform ``how``: its hyperparameters and its evidence (``None`` before 16)."""
-        size = len(self.y) // self.ANCHOR_EVERY * self.ANCHOR_EVERY
+        size = len(self.losses) // self.ANCHOR_EVERY * self.ANCHOR_EVERY
         if size < 2:
             return None
         if self._anchors.get(how, (None,))[0] != size:
-            t, log_jacobian = transform_targets(np.array(self.y[:size]), how)
-            model = GaussianProcess(self.length_scale_prior).fit(np.array(self.x[:size]), t)
+            t, log_jacobian = transform_targets(np.array(self.losses[:size]), how)
+            model = GaussianProcess(self.length_scale_prior).fit(np.array(self.encoded[:size]), t)
             self._anchors[how] = (size, cast(np.ndarray, model.theta), _evidence(model, t, log_jacobian))
         return self._anchors[how][1:]
 
@@ -294,16 +294,16 @@ class GPOptimizer(Optimizer):
         return best[1], best[2]
 
     def _propose(self, rng):
-        if len(self.y) < self.n_startup:
+        if len(self.losses) < self.n_startup:
             if self.n_asked < self.n_startup:
                 return self.space.from_unit(self._design[self.n_asked])
             return self.space.sample(rng)
-        x, y = np.array(self.x), np.array(self.y)
+        x, y = np.array(self.encoded), np.array(self.losses)
         if self.constant_liar and self._pending:
             x = np.vstack([x, *self._pending.values()])
             y = np.append(y, np.full(len(self._pending), y.min()))
         model, targets = self.fit(x, y)
-        incumbent = self.x[int(np.argmin(self.y))]
+        incumbent = self.encoded[int(np.argmin(self.losses))]
         return self.encoding.decode(self._maximise(model, targets.min(), rng, incumbent))
 
     def score(self, model: GaussianProcess, x: np.ndarray, best: float) -> np.ndarray:

@@ -110,8 +110,8 @@ class PSO(Optimizer):
         v[wall] = 0.0
         self.positions[i], self.velocities[i] = np.clip(x, 0.0, 1.0), v
 
-    def _tell(self, config, value, budget):
-        loss = np.inf if value is None else value
+    def _tell(self, config, loss, budget):
+        loss = np.inf if loss is None else loss
         i = self._waiting.pop(config_key(config), None)
         position = self.positions[i] if i is not None else self.encoding.encode(config)
         if i is not None and loss < self.best_losses[i]:

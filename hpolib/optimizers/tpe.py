@@ -159,7 +159,7 @@ class TPE(Optimizer):
     >>> opt = TPE(Space({"x": Float(-5, 5)}), seed=0)
     >>> for _ in range(30):
     ...     c = opt.ask(); opt.tell(c, (c["x"] - 2) ** 2)
-    >>> abs(min(opt.observed_losses) - 0) < 0.05
+    >>> abs(min(opt.losses) - 0) < 0.05
     True
     """
 
@@ -178,7 +178,7 @@ class TPE(Optimizer):
         self._n_choices = [n for n in self.encoding.n_choices if n is not None]
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
-        self.observed_losses: list[float] = []
+        self.losses: list[float] = []
         self._pending: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _split(self, config: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -196,21 +196,21 @@ class TPE(Optimizer):
         self._pending[config_key(config)] = self._split(config)
         return config
 
-    def _tell(self, config, value, budget):
+    def _tell(self, config, loss, budget):
         self._pending.pop(config_key(config), None)
-        if value is None:
+        if loss is None:
             return
         numbers, choices = self._split(config)
         self._numbers.append(numbers)
         self._choices.append(choices)
-        self.observed_losses.append(value)
+        self.losses.append(loss)
 
     def _propose(self, rng):
-        n = len(self.observed_losses)
+        n = len(self.losses)
         if n < self.n_startup:
             return self.space.sample(rng)
         numbers, choices = np.array(self._numbers), np.array(self._choices).reshape(n, -1)
-        losses = np.array(self.observed_losses)
+        losses = np.array(self.losses)
         order = np.argsort(losses, kind="stable")
         good = np.sort(order[: self.gamma(n)])
         bad = np.sort(order[self.gamma(n):])
