@@ -18,7 +18,10 @@ do; a failed open changes nothing in the file.
 from __future__ import annotations
 
 import abc
+import ast
 import functools
+import hashlib
+import inspect
 import json
 import math
 import os
@@ -35,8 +38,8 @@ from pathlib import Path
 
 from .trial import Trial, TrialState
 
-__all__ = ["stored", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked", "open_storage",
-           "DEFAULT_STORAGE"]
+__all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
+           "open_storage", "DEFAULT_STORAGE"]
 
 DEFAULT_STORAGE = os.path.join("runs", "hpolib.db")
 
@@ -560,7 +563,9 @@ def stored(path: str | os.PathLike, key: dict, make) -> dict:
     returned without calling ``make``, so a sequence of long runs that was
     stopped resumes where it stopped; a record made with another key is made
     again and replaced. The file is replaced atomically, so a run stopped while
-    writing leaves the old record or the new one, never half of one.
+    writing leaves the old record or the new one, never half of one. Put
+    :func:`code_version` of the code that makes a record in its key to have it
+    remade when that code changes.
     """
     path, key = Path(path), json.loads(json.dumps(key))  # compared as it reads back
     if path.exists():
@@ -573,3 +578,23 @@ def stored(path: str | os.PathLike, key: dict, make) -> dict:
     tmp.write_text(json.dumps({"key": key, "record": record}) + "\n")
     os.replace(tmp, path)
     return record
+
+
+def code_version(module) -> str:
+    """A short hash of a module's code: its source without top-level imports and docstrings.
+
+    Any change to its statements (or comments) changes it; moving the module, pointing its imports at where
+    their targets now live, or editing its documentation does not.
+    """
+    source = inspect.getsource(module)
+    tree = ast.parse(source)
+    skipped: list[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    for scope in ast.walk(tree):
+        body = getattr(scope, "body", None)
+        if (isinstance(scope, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            skipped.append(body[0])
+    lines = {i for node in skipped for i in range(node.lineno - 1, node.end_lineno or node.lineno)}
+    kept = "".join(line for i, line in enumerate(source.splitlines(keepends=True)) if i not in lines)
+    return hashlib.sha256(kept.encode()).hexdigest()[:12]

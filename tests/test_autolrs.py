@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hpolib.dl.data import load
-from hpolib.dl.lr import AutoLRS, LRRun, Trainer, forecast_loss, run_schedule
+from hpolib.dl.lr import AutoLRS, LRRun, ScheduleRuns, Trainer, forecast_loss, run_schedule
 from hpolib.dl.models import mlp
 from hpolib.dl.training import Diverged
 
@@ -187,3 +187,34 @@ def test_autolrs_arguments_are_checked():
         AutoLRS(explore_fraction=0)
     with pytest.raises(ValueError, match="loss must be 'train' or 'validation'"):
         AutoLRS(loss="test")
+
+
+def test_schedule_runs_keep_every_record_and_remake_only_what_a_change_touches(tmp_path):
+    data = load("digits", seed=0)
+    made = []
+
+    def trainer(seed):
+        made.append(seed)
+        torch.manual_seed(seed)
+        return Trainer(mlp(in_features=64, num_classes=10, width=16), data, batch_size=32, val_size=100, seed=seed)
+
+    def runs(**changes):
+        settings = dict(lr_min=1e-3, lr_max=0.5, tau=20, tau_max=20, k=3, explore_fraction=0.25) | changes
+        return ScheduleRuns(trainer, 40, tmp_path, {"data": "digits"}, autolrs={"AutoLRS": settings},
+                            milestones=(0.5,), eval_every=20)
+
+    step = runs().record("step 0.1", 0)
+    assert step["steps"] == 40 and step["explore_steps"] == 0 and step["final_lr"] == pytest.approx(0.01)
+    assert step["test_accuracy"] > 0.5 and LRRun.from_dict(step["run"]).lrs[:20] == [0.1] * 20
+    auto = runs().record("AutoLRS", 0)
+    assert auto["explore_steps"] == 2 * 3 * 5 and len(LRRun.from_dict(auto["run"]).stages) == 2
+    assert made == [0, 0]
+    assert runs().record("step 0.1", 0) == step and runs().record("AutoLRS", 0) == auto and made == [0, 0]
+    runs(k=2).record("step 0.1", 0)  # an AutoLRS setting does not touch the fixed schedules' records
+    assert made == [0, 0]
+    assert runs(k=2).record("AutoLRS", 0)["explore_steps"] == 2 * 2 * 5 and made == [0, 0, 0]
+    assert runs().record("cosine 0.1", 1)["seed"] == 1 and made == [0, 0, 0, 1]
+    with pytest.raises(ValueError, match="label must be an AutoLRS variant"):
+        runs().record("linear 0.1", 0)
+    with pytest.raises(ValueError, match="k must be"):
+        runs(k=0)  # a bad variant stops before any training

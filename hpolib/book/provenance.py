@@ -6,16 +6,11 @@ command that reruns the chapter at that profile, quoted for a shell.
 
 >>> command("lenet_hpo", "full", {"seeds": [3, 4]})
 "python -m hpolib run lenet_hpo --profile full -p 'seeds=[3, 4]'"
-
-:func:`code_version` keys stored results to the code that made them (the
-AutoLRS chapter's runs are remade whenever AutoLRS's module changes).
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import inspect
 import platform
 import shlex
 import subprocess
@@ -23,7 +18,7 @@ from pathlib import Path
 
 from .runner import ROOT
 
-__all__ = ["record", "command", "cpu_name", "code_version"]
+__all__ = ["record", "command", "cpu_name"]
 
 _ABOUT = {
     "mnist": "MNIST, torchvision's IDX files",
@@ -89,22 +84,3 @@ def _data(name: str, root: Path) -> dict:
         about["images"] = sum(1 for split in ("train", "test") for _ in (root / name / split).rglob("*.*"))
     return about
 
-
-def code_version(module) -> str:
-    """A short hash of a module's code: its source without top-level imports and docstrings.
-
-    Any change to its statements (or comments) changes it; moving the module, pointing its imports at where
-    their targets now live, or editing its documentation does not.
-    """
-    source = inspect.getsource(module)
-    tree = ast.parse(source)
-    skipped: list[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    for scope in ast.walk(tree):
-        body = getattr(scope, "body", None)
-        if (isinstance(scope, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
-                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            skipped.append(body[0])
-    lines = {i for node in skipped for i in range(node.lineno - 1, node.end_lineno or node.lineno)}
-    kept = "".join(line for i, line in enumerate(source.splitlines(keepends=True)) if i not in lines)
-    return hashlib.sha256(kept.encode()).hexdigest()[:12]
