@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -154,7 +154,6 @@ class TrainResult:
         return self.history[-1] if self.history else {}
 
 
-
 def _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedule, rates: dict) -> int:
     """The last epoch to train (``until``, by default ``epochs``), once every setting of :func:`train` is checked."""
     for label, count in (("epochs", epochs), ("batch_size", batch_size)):
@@ -182,12 +181,22 @@ def _restore(model: nn.Module, opt: torch.optim.Optimizer, checkpoint: dict, set
         group.update(**settings)
     return checkpoint["epoch"]
 
+
 def _optimizer(name: str, params, lr: float, momentum: float, weight_decay: float) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+
+
+def _regularised(loss: torch.Tensor, weights: Sequence[torch.Tensor], l1: float, l2: float) -> torch.Tensor:
+    """``loss + l1 * sum|w| + l2 * sum w^2`` over ``weights`` (a penalty of 0 is not added)."""
+    if l1:
+        loss = loss + l1 * sum(w.abs().sum() for w in weights)
+    if l2:
+        loss = loss + l2 * sum(w.pow(2).sum() for w in weights)
+    return loss
 
 
 def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd", lr: float = 0.01,
@@ -277,13 +286,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
             if not torch.isfinite(loss):
                 raise Diverged(f"training loss became {loss.item()} at epoch {epoch + 1}, step {step + 1} "
                                f"(lr={lr * factor:.4g})")
-            penalty = loss
-            if l1:
-                penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
-            if l2:
-                penalty = penalty + l2 * sum(w.pow(2).sum() for w in weights)
             opt.zero_grad(set_to_none=True)
-            penalty.backward()
+            _regularised(loss, weights, l1, l2).backward()
             opt.step()
             running += loss.item() * len(index)
             seen += len(index)
