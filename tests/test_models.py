@@ -91,6 +91,12 @@ def test_cnn_counts_and_the_lcm_network():
     assert cnn(1, 10, 8, filters=[4] * 4, pool=[False, True] * 2)(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
     with pytest.raises(ValueError, match="pool must be True, False"):
         cnn(filters=[8, 8], pool=[1, 0])
+    with pytest.raises(ValueError, match=r"filters\[1\] must be a whole number >= 1, got 0"):
+        cnn(filters=[8, 0])
+    with pytest.raises(ValueError, match=r"dropouts\[1\] must be a number in \[0, 1\), got 1.0"):
+        cnn(filters=[8, 8], dropouts=[0.1, 1.0])
+    with pytest.raises(ValueError, match=r"dense_dropout must be a number in \[0, 1\), got '0.5'"):
+        cnn(filters=[8], dense_dropout="0.5")
 
 
 def test_cnn_too_deep_is_a_clear_error():

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..._checks import check_whole
+from ..._checks import check_in, check_whole
 from .lenet import ACTIVATIONS
 
 __all__ = ["CNN", "cnn", "cnn_from_layers", "max_conv_layers"]
@@ -54,10 +54,11 @@ class CNN(nn.Module):
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         for name, values in (("filters", filters), ("kernel_sizes", kernel_sizes), ("strides", strides),
                              ("dense", list(dense))):
-            if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
-                raise ValueError(f"{name} must be whole numbers >= 1, got {values!r}")
-        if any(not 0 <= d < 1 for d in [*dropouts, dense_dropout]):
-            raise ValueError("dropouts must be in [0, 1)")
+            for i, v in enumerate(values):
+                check_whole(f"{name}[{i}]", v)
+        for i, d in enumerate(dropouts):
+            check_in(f"dropouts[{i}]", d, "[0, 1)")
+        check_in("dense_dropout", dense_dropout, "[0, 1)")
         if any(not isinstance(p, bool) for p in pools):
             raise ValueError(f"pool must be True, False or one of them per conv layer, got {pool!r}")
         size, fitting = input_size, 0
