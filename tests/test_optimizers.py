@@ -181,6 +181,11 @@ def test_one_hot_encoding_round_trip():
     (lambda: PSO(MIXED, v_max=2), "v_max"),
     (lambda: GeneticAlgorithm(MIXED, crossover="one-point"), "crossover"),
     (lambda: GeneticAlgorithm(MIXED, mutation_rate=1.5), "mutation_rate"),
+    (lambda: GeneticAlgorithm(MIXED, eta=0), "eta must be a positive number"),
+    (lambda: PSO(MIXED, inertia="0.5"), r"inertia must be a number in \[0, inf\), got '0.5'"),
+    (lambda: TPE(MIXED, prior_weight=None), "prior_weight must be a positive number, got None"),
+    (lambda: BOHB(MIXED, top_n_percent=100), r"top_n_percent must be a number in \(0, 100\)"),
+    (lambda: BOHB(MIXED, random_fraction=-0.1), r"random_fraction must be a number in \[0, 1\]"),
 ])
 def test_bad_settings_are_named(make, message):
     with pytest.raises(ValueError, match=message):

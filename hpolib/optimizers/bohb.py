@@ -29,7 +29,7 @@ import math
 import numpy as np
 from scipy.stats import truncnorm
 
-from .._checks import check_whole
+from .._checks import check_in, check_positive, check_whole
 from ..space import Space
 from .base import Optimizer
 from .encoding import Ordinal
@@ -113,17 +113,13 @@ class BOHB(Optimizer):
                  n_samples: int = 64, bandwidth_factor: float = 3.0, random_fraction: float = 1 / 3,
                  min_bandwidth: float = 1e-3, seed: int | None = None):
         super().__init__(space, seed=seed)
-        if not 0 < top_n_percent < 100:
-            raise ValueError(f"top_n_percent must be in (0, 100), got {top_n_percent!r}")
+        check_in("top_n_percent", top_n_percent, "(0, 100)")
         if min_points_in_model is not None:
             check_whole("min_points_in_model", min_points_in_model, 1)
         check_whole("n_samples", n_samples, 1)
-        if not bandwidth_factor > 0:
-            raise ValueError(f"bandwidth_factor must be > 0, got {bandwidth_factor!r}")
-        if not 0 <= random_fraction <= 1:
-            raise ValueError(f"random_fraction must be in [0, 1], got {random_fraction!r}")
-        if not min_bandwidth > 0:
-            raise ValueError(f"min_bandwidth must be > 0, got {min_bandwidth!r}")
+        check_positive("bandwidth_factor", bandwidth_factor)
+        check_in("random_fraction", random_fraction, "[0, 1]")
+        check_positive("min_bandwidth", min_bandwidth)
         self.top_n_percent, self.n_samples = float(top_n_percent), n_samples
         self.min_points_in_model = len(space) + 1 if min_points_in_model is None else min_points_in_model
         self.bandwidth_factor, self.random_fraction = float(bandwidth_factor), float(random_fraction)

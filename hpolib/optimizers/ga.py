@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_whole
+from .._checks import check_in, check_positive, check_whole
 from ..space import Space
 from .base import Optimizer
 from .encoding import Ordinal
@@ -62,10 +62,9 @@ class GeneticAlgorithm(Optimizer):
             raise ValueError(f"crossover must be 'uniform' or 'sbx', got {crossover!r}")
         mutation_rate = 1.0 / len(space) if mutation_rate is None else mutation_rate
         for label, rate in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
-            if not 0 <= rate <= 1:
-                raise ValueError(f"{label} must be in [0, 1], got {rate!r}")
-        if not mutation_scale > 0 or not eta > 0:
-            raise ValueError(f"mutation_scale and eta must be > 0, got {mutation_scale!r}, {eta!r}")
+            check_in(label, rate, "[0, 1]")
+        check_positive("mutation_scale", mutation_scale)
+        check_positive("eta", eta)
         self.population_size, self.tournament_size = population_size, tournament_size
         self.crossover, self.crossover_rate = crossover, crossover_rate
         self.mutation_rate, self.mutation_scale, self.eta = mutation_rate, mutation_scale, eta

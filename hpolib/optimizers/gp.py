@@ -61,7 +61,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 from sklearn.preprocessing import PowerTransformer
 
-from .._checks import check_whole
+from .._checks import check_in, check_whole
 from ..space import Space
 from .base import Optimizer
 from .encoding import OneHot
@@ -228,8 +228,7 @@ class GPOptimizer(Optimizer):
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1),
                                   ("n_polish", n_polish, 0)):
             check_whole(label, value, low)
-        if not kappa >= 0:
-            raise ValueError(f"kappa must be >= 0, got {kappa!r}")
+        check_in("kappa", kappa, "[0, inf)")
         if targets not in TARGETS:
             raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
         self.acquisition, self.kappa, self.xi, self.targets = acquisition, float(kappa), float(xi), targets

@@ -26,7 +26,7 @@ import copy
 
 import numpy as np
 
-from .._checks import check_whole
+from .._checks import check_in, check_whole
 from ..space import Space
 from .base import Optimizer, SpaceExhausted, config_key
 from .encoding import OneHot
@@ -59,10 +59,8 @@ class PSO(Optimizer):
         check_whole("n_particles", n_particles, 1)
         for label, value in (("phi_local", phi_local), ("phi_global", phi_global), ("inertia", inertia),
                              ("epsilon", epsilon)):
-            if not value >= 0:
-                raise ValueError(f"{label} must be >= 0, got {value!r}")
-        if not 0 < v_max <= 1:
-            raise ValueError(f"v_max must be in (0, 1], got {v_max!r}")
+            check_in(label, value, "[0, inf)")
+        check_in("v_max", v_max, "(0, 1]")
         self.n_particles, self.phi_local, self.phi_global = n_particles, phi_local, phi_global
         self.inertia, self.v_max, self.epsilon = inertia, v_max, epsilon
         self.encoding = OneHot(space)

@@ -39,7 +39,7 @@ import numpy as np
 from scipy.special import logsumexp, ndtr
 from scipy.stats import truncnorm
 
-from .._checks import check_whole
+from .._checks import check_positive, check_whole
 from ..space import Space
 from .base import Optimizer, config_key
 from .encoding import Ordinal
@@ -168,8 +168,7 @@ class TPE(Optimizer):
         super().__init__(space, seed=seed)
         for label, value, low in (("n_startup", n_startup, 1), ("n_candidates", n_candidates, 1)):
             check_whole(label, value, low)
-        if not prior_weight > 0:
-            raise ValueError(f"prior_weight must be > 0, got {prior_weight!r}")
+        check_positive("prior_weight", prior_weight)
         self.n_startup, self.n_candidates = n_startup, n_candidates
         self.multivariate, self.constant_liar = bool(multivariate), bool(constant_liar)
         self.prior_weight, self.gamma = float(prior_weight), gamma

@@ -12,6 +12,8 @@ from typing import Literal
 import torch
 from torch import nn
 
+from ..._checks import check_in
+
 __all__ = ["VGG", "vgg", "CONFIGS"]
 
 CONFIGS: dict[int, list[int | Literal["M"]]] = {
@@ -28,8 +30,7 @@ class VGG(nn.Module):
         super().__init__()
         if depth not in CONFIGS:
             raise ValueError(f"depth must be one of {sorted(CONFIGS)}, got {depth!r}")
-        if not 0 < width_multiplier <= 4:
-            raise ValueError(f"width_multiplier must be in (0, 4], got {width_multiplier!r}")
+        check_in("width_multiplier", width_multiplier, "(0, 4]")
         layers: list[nn.Module]
         layers, channels = [], in_channels
         for item in CONFIGS[depth]:
