@@ -91,7 +91,7 @@ def test_bad_input_is_refused():
 
 def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
     from hpolib import RandomSearch
-    from hpolib.iis import increasing_image_sizes
+    from hpolib.analysis.iis import increasing_image_sizes
 
     space = Space({"x": Float(0, 1), "depth": Int(1, 5)})
     calls, told = [], {}
@@ -132,7 +132,7 @@ def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
 
 def test_iis_narrows_each_stage_around_the_previous_stages_best():
     from hpolib import RandomSearch
-    from hpolib.iis import increasing_image_sizes
+    from hpolib.analysis.iis import increasing_image_sizes
 
     space = Space({"x": Float(0, 1), "layers": Int(1, 3), "width_2": Int(8, 64), "act": Categorical(["a", "b", "c"])},
                   conditions={"width_2": ("layers", [2, 3])})
@@ -194,7 +194,7 @@ def test_conditional_fanova_learns_nothing_from_values_that_did_not_take_effect(
 
 def test_iis_savings_count_pixel_epochs_and_only_full_resolution_errors():
     from hpolib import RandomSearch, Study
-    from hpolib.iis import increasing_image_sizes, savings, search_trace
+    from hpolib.analysis.iis import increasing_image_sizes, savings, search_trace
 
     space = Space({"x": Float(0, 1)})
 

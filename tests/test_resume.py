@@ -83,7 +83,7 @@ def test_iis_killed_while_re_evaluating_carried_configs_resumes_as_if_never_stop
     """A stage killed during its warm start re-runs the killed trial, then evaluates the carried
     configurations it had not reached, once each, as the uninterrupted search did."""
     from hpolib import TPE, Float, Space
-    from hpolib.iis import increasing_image_sizes
+    from hpolib.analysis.iis import increasing_image_sizes
 
     class Killed(BaseException):
         pass

@@ -1,4 +1,5 @@
-"""Analysis of finished studies: fANOVA hyperparameter importance; learning-rate schedules compared."""
+"""Experiments made of several studies, and what reads them: methods compared over seeds (compare), increasing
+image sizes (iis), fANOVA importance, anytime curves, paired tests, learning-rate schedules compared."""
 
 from .fanova import Fanova, fanova
 

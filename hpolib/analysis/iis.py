@@ -48,15 +48,15 @@ from typing import cast
 
 import pandas as pd
 
-from ._checks import check_in, check_whole
-from .analysis.anytime import cost_to_reach, incumbent_trace
-from .direction import Direction
-from .executors import Executor
-from .optimizers import Optimizer
-from .optimizers.base import config_key
-from .space import Space
-from .study import Study
-from .trial import Trial, TrialState
+from .._checks import check_in, check_whole
+from ..direction import Direction
+from ..executors import Executor
+from ..optimizers import Optimizer
+from ..optimizers.base import config_key
+from ..space import Space
+from ..study import Study
+from ..trial import Trial, TrialState
+from .anytime import cost_to_reach, incumbent_trace
 
 __all__ = ["increasing_image_sizes", "IISResult", "search_trace", "savings"]
 
