@@ -180,3 +180,13 @@ def test_settings_that_do_not_fit_together_or_the_study_are_refused(study, given
     with pytest.raises(ValueError, match=message):
         resolve(study, "smoke", given)
     assert resolve("autolrs", "smoke", {"ablations": []})["ablations"] == []  # no variants is allowed
+
+
+def test_run_and_book_refuse_clearly_outside_a_checkout(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("hpolib.book.runner.ROOT", tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path / "notebooks")
+    for argv in (["run", "lenet_hpo"], ["book"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        error = capsys.readouterr().err
+        assert f"need the project's checkout (notebooks/, book/, _toc.yml); none at {tmp_path}" in error
