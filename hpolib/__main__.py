@@ -92,9 +92,17 @@ def main(argv: list[str] | None = None) -> int:
             html = build(args.profile, args.executed)
         except ValueError as exc:
             parser.error(str(exc))
+        except RuntimeError as exc:
+            print(f"hpolib book: {exc}", file=sys.stderr)
+            return 1
         print(f"book: {html / 'index.html'}")
         if args.browser:
-            for page, figures in check_in_browser(html).items():
+            try:
+                drawn = check_in_browser(html)
+            except RuntimeError as exc:
+                print(f"hpolib book: {exc}\nscreenshots: {html.parent / 'screenshots'}", file=sys.stderr)
+                return 1
+            for page, figures in drawn.items():
                 print(f"  {page:<32} {figures:>3} figures drawn")
             print(f"screenshots: {html.parent / 'screenshots'}")
         return 0

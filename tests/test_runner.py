@@ -190,3 +190,26 @@ def test_run_and_book_refuse_clearly_outside_a_checkout(tmp_path, monkeypatch, c
             main(argv)
         error = capsys.readouterr().err
         assert f"need the project's checkout (notebooks/, book/, _toc.yml); none at {tmp_path}" in error
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
+                    reason="needs Debian's chromium and chromium-driver")
+def test_the_browser_check_names_what_a_reader_would_trip_over(tmp_path):
+    from hpolib.book.build import _pages, check_in_browser
+
+    fine = "<html><body><article><p>NaN or infinite losses are recorded as diverged.</p></article></body></html>"
+    for page in _pages(tmp_path):  # prose may say NaN; only outputs and tables may not
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(fine)
+    wide = "x" * 400
+    (tmp_path / "index.html").write_text(
+        f'<html><body><article style="width: 600px"><pre>{wide}</pre>'
+        '<table><tr><td>tpe</td><td>nan</td></tr></table><p>{glue:text}`best`</p>'
+        f'<details><summary>code</summary><pre>{wide}</pre></details></article></body></html>')
+    with pytest.raises(RuntimeError, match="the book does not read as it should") as caught:
+        check_in_browser(tmp_path)
+    problems = str(caught.value).splitlines()[1:]
+    assert all(p.startswith("index.html: ") for p in problems), problems
+    kinds = sorted(p.removeprefix("index.html: ").split(" (")[0].split(":")[0] for p in problems)
+    assert kinds == ["a block wider than the column", "a nan", "a raw {glue} role"], problems  # the folded one is not

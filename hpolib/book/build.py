@@ -208,12 +208,39 @@ def _pages(html: Path) -> list[Path]:
     return [html / "index.html"] + [html / f"{name}.html" for name in _chapters()]
 
 
+_READING_PROBLEMS = """
+const problems = [];
+const shown = (e) => e.checkVisibility({checkVisibilityCSS: true}) && e.getBoundingClientRect().height > 0;
+for (const block of document.querySelectorAll("article .cell_output > div, article pre, article table")) {
+    if (shown(block) && block.scrollWidth > block.clientWidth + 1) {
+        const text = block.innerText.trim().split("\\n")[0].slice(0, 60) || block.className;
+        problems.push(`a block wider than the column (${block.scrollWidth} > ${block.clientWidth} px): ${text}`);
+    }
+}
+const read = (selector) => Array.from(document.querySelectorAll(selector)).filter(shown).map(e => e.innerText);
+const checks = [[read("article"), /\\{glue[:}]/, "a raw {glue} role"],
+                [read("article .cell_output, article table"), /(^|[\\s(])nan([\\s,)%]|$)/im, "a nan"],
+                [read("article"), /Traceback \\(most recent call last\\)/, "a traceback"]];
+for (const [texts, pattern, what] of checks) {
+    const text = texts.join("\\n"), found = text.match(pattern);
+    if (found) {
+        const at = Math.max(found.index - 40, 0);
+        problems.push(`${what}: ...${text.slice(at, found.index + 40).replace(/\\s+/g, " ")}...`);
+    }
+}
+return problems;
+"""
+
+
 def check_in_browser(html: str | Path, screenshots: str | Path | None = None) -> dict[str, int]:
-    """Open every page of a built book in headless Chromium; return the figures drawn per page.
+    """Open every page of a built book in headless Chromium as a reader would; return the figures drawn per page.
 
     A figure counts as drawn when the browser finished loading it and it has a
     non-zero natural width. Raises ``RuntimeError`` naming every page that is
-    missing or has an image the browser could not draw.
+    missing, has an image the browser could not draw, has an output block,
+    code block or table wider than the text column at a 1280 px window (cut
+    off or scrolled sideways), or shows a raw ``{glue}`` role, a ``nan`` or a
+    traceback.
 
     Parameters
     ----------
@@ -252,6 +279,7 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
             if broken:
                 problems.append(f"{name}: images not drawn: {broken}")
             drawn[name] = sum(ok for _, ok in images)
+            problems += [f"{name}: {problem}" for problem in driver.execute_script(_READING_PROBLEMS)]
             height = driver.execute_script("return document.documentElement.scrollHeight;")
             driver.set_window_size(1280, min(max(int(height), 1000), 16000))
             driver.save_screenshot(str(screenshots / f"{name.replace('/', '_').removesuffix('.html')}.png"))
@@ -259,5 +287,5 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     finally:
         driver.quit()
     if problems:
-        raise RuntimeError("the book does not show every figure:\n" + "\n".join(problems))
+        raise RuntimeError("the book does not read as it should:\n" + "\n".join(problems))
     return drawn
