@@ -21,6 +21,9 @@ _OPTIMIZER_COLUMNS = {"hpolib-tpe": "TPE", "optuna-tpe": "Optuna TPE", "hpolib-g
                       "optuna-gp": "Optuna GP", "hpolib-pso": "PSO", "pyswarms-pso": "pyswarms", "hpolib-ga": "GA",
                       "hpolib-random": "random", "optuna-random": "Optuna random",
                       "hpolib-gp-plain": "GP, standardised"}
+_OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
+                       "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-random",
+                                                       "optuna-random"]}  # the GP ablation is left out
 _SCHEDULER_COLUMNS = {"hpolib-random": "random", "hpolib-hyperband": "Hyperband", "hpolib-bohb": "BOHB",
                       "hpolib-asha": "ASHA", "hpolib-lcm": "LCM", "hpbandster-bohb": "HpBandSter BOHB",
                       "dehb": "DEHB"}
@@ -62,9 +65,11 @@ def optimizer_tables(results: Path, name: str) -> str:
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
              f"{args['workers']} workers.", ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
-    paired_up = [m for m in _OPTIMIZER_COLUMNS if m in regret.columns and m != "hpolib-gp-plain"]  # an ablation
-    regret = regret[paired_up].rename(columns=_OPTIMIZER_COLUMNS)
-    lines += _markdown(regret.map(_number)) + [""]
+    for family, methods in _OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
+        shown = [m for m in methods if m in regret.columns]
+        if shown:
+            lines += [f"{family}:", ""] + _markdown(regret[shown].rename(columns=_OPTIMIZER_COLUMNS).map(_number))
+            lines += [""]
     verdicts = pd.read_csv(results / f"optimizers_vs_peers_{name}.csv")
     verdicts["pair"] = verdicts.hpolib.map(_OPTIMIZER_COLUMNS) + " vs " + verdicts.peer.map(_OPTIMIZER_COLUMNS)
     counts = verdicts.groupby("pair", sort=False).verdict.agg(
@@ -98,7 +103,7 @@ def scheduler_tables(results: Path) -> str:
     regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
     regret = regret[[m for m in _SCHEDULER_COLUMNS if m in regret.columns]].rename(columns=_SCHEDULER_COLUMNS)
     lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
-    lines += _markdown(regret.map(_number)) + [""]
+    lines += _markdown(regret.T.rename_axis("method").map(_number)) + [""]
     verdicts = pd.read_csv(results / "schedulers_vs_peers_seeds0.csv")
     verdicts["pair"] = verdicts.hpolib.map(_SCHEDULER_COLUMNS) + " vs " + verdicts.peer.map(_SCHEDULER_COLUMNS)
     verdicts["column"] = verdicts.problem + " at " + verdicts.budget

@@ -211,7 +211,10 @@ def _pages(html: Path) -> list[Path]:
 _READING_PROBLEMS = """
 const problems = [];
 const shown = (e) => e.checkVisibility({checkVisibilityCSS: true}) && e.getBoundingClientRect().height > 0;
-for (const block of document.querySelectorAll("article .cell_output > div, article pre, article table")) {
+const scrolls = (e) => ["auto", "scroll", "hidden"].includes(getComputedStyle(e).overflowX);
+const blocks = Array.from(document.querySelectorAll("article *")).filter(
+    e => e.matches(".cell_output > div, pre, table") || scrolls(e));
+for (const block of blocks) {
     if (shown(block) && block.scrollWidth > block.clientWidth + 1) {
         const text = block.innerText.trim().split("\\n")[0].slice(0, 60) || block.className;
         problems.push(`a block wider than the column (${block.scrollWidth} > ${block.clientWidth} px): ${text}`);

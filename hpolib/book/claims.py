@@ -356,14 +356,16 @@ def _iis_beats_random(r: dict) -> dict:
 def _benchmark_wins(file: str, method: str, against: str, column: str, what: str):
     def measure(r: dict) -> dict:
         if file not in r:
-            return _not_comparable(None, "no benchmark results", 0, f"benchmarks/results/{file} is missing")
+            kind, problems = file.split("_")[0], file.removesuffix(".csv").rsplit("_", 1)[1]
+            return _not_comparable(None, "no benchmark results", 0, "not run yet: the " + (
+                f"{problems} set of the " if kind == "optimizers" else "") + f"{kind} benchmark")
         rows = r[file][r[file].method.isin([method, against])]
         table = rows.set_index(["problem", "method"])[column]
         problems = sorted({p for p, m in table.index if m == method} & {p for p, m in table.index if m == against})
         ours = {p: {method: round(float(table[p, method]), 4), against: round(float(table[p, against]), 4)}
                 for p in problems}
         seeds = int(rows.seeds.min())
-        scale = f"{', '.join(problems)}; {seeds}+ seeds each (benchmarks/{file.split('_')[0]}.py)"
+        scale = f"{', '.join(problems)}; {seeds}+ seeds each, the {file.split('_')[0]} benchmark"
         return _row(ours, scale, seeds, direction([table[p, method] < table[p, against] for p in problems],
                                                   what, per="problems"))
     return measure
