@@ -286,29 +286,43 @@ def compare(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot(runs: pd.DataFrame, path: Path) -> None:
+    """Median regret against evaluations with its interquartile band, one panel per problem: a colour per
+    algorithm, the library by line style (hpolib solid, Optuna dashed, scikit-optimize dotted, pyswarms dash-dot)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
+    palette = sns.color_palette("colorblind")
+    colour = {"tpe": palette[0], "gp": palette[1], "pso": palette[2], "ga": palette[4], "random": palette[7],
+              "gp-plain": palette[8]}
+    style = {"hpolib": "-", "optuna": "--", "skopt": ":", "pyswarms": "-."}
     problems = list(runs.problem.unique())
-    rows = -(-len(problems) // 4)
-    fig, axes = plt.subplots(rows, 4, figsize=(18, 4.2 * rows), squeeze=False)
+    columns = 3
+    rows = -(-len(problems) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(7.5, 2.3 * rows + 0.9), squeeze=False)
     for ax in axes.flat[len(problems):]:
         ax.set_visible(False)
     for ax, problem in zip(axes.flat, problems):
         for method, group in runs[runs.problem == problem].groupby("method"):
+            library, algorithm = method.split("-", 1)
             n = min(len(t) for t in group.regret)
-            curves = np.array([t[:n] for t in group.regret])
-            median = np.median(curves, axis=0)
-            style = "-" if method.startswith("hpolib") else "--"
-            line, = ax.plot(np.arange(1, n + 1), median, style, label=method)
-            ax.fill_between(np.arange(1, n + 1), np.quantile(curves, 0.25, axis=0),
-                            np.quantile(curves, 0.75, axis=0), color=line.get_color(), alpha=0.12)
-        ax.set(title=problem, xlabel="evaluations", ylabel="simple regret (median, IQR)", yscale="log")
-    axes.flat[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+            curves, x = np.array([t[:n] for t in group.regret]), np.arange(1, n + 1)
+            ax.plot(x, np.median(curves, axis=0), style[library], color=colour[algorithm], lw=1.4, label=method)
+            ax.fill_between(x, np.quantile(curves, 0.25, axis=0), np.quantile(curves, 0.75, axis=0),
+                            color=colour[algorithm], alpha=0.08)
+        ax.set_yscale("log")
+        ax.set_title(problem, fontsize=9)
+        ax.tick_params(which="both", labelsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("simple regret", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("evaluations", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.85 / (2.3 * rows + 0.9), 1, 1))
+    fig.savefig(path, dpi=130)
 
 
 def main() -> None:

@@ -90,7 +90,8 @@ def optimizer_tables(results: Path, name: str) -> str:
     if (results / f"optimizers_regret_{name}.png").exists():
         lines += [f"```{{figure}} optimizers_regret_{name}.png", ":width: 100%", "",
                   f"Simple regret against evaluations, median and interquartile band over seeds ({name} set); "
-                  "hpolib solid, the peers dashed.", "```", ""]
+                  "a colour per algorithm; hpolib solid, Optuna dashed, scikit-optimize dotted, pyswarms "
+                  "dash-dot.", "```", ""]
     return "\n".join(lines) + "\n"
 
 
