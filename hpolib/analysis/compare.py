@@ -148,13 +148,17 @@ def plot_anytime(curves: pd.DataFrame, ax=None, ylabel: str = "best validation a
     """Median incumbent value against budget spent, with the interquartile band, one line per method."""
     import matplotlib.pyplot as plt
 
+    import seaborn as sns
+
     ax = ax or plt.gca()
-    for method, group in curves.groupby("method", sort=False):
-        table = group.pivot_table(index="spent", columns="seed", values="value")
-        median = table.median(axis=1)
-        line, = ax.step(table.index, median, where="post", label=method)
+    methods = list(dict.fromkeys(curves.method))
+    colours, styles = sns.color_palette("colorblind", len(methods)), ("-", "--", "-.", ":")
+    for i, method in enumerate(methods):  # a colour and a line style each, so lines on top of each other still show
+        table = curves[curves.method == method].pivot_table(index="spent", columns="seed", values="value")
+        ax.step(table.index, table.median(axis=1), where="post", label=method, color=colours[i],
+                linestyle=styles[i % len(styles)], lw=1.4)
         ax.fill_between(table.index, table.quantile(0.25, axis=1), table.quantile(0.75, axis=1), step="post",
-                        alpha=0.12, color=line.get_color())
+                        alpha=0.08, color=colours[i])
     ax.set(xlabel="epochs spent", ylabel=f"{ylabel} (median, IQR over seeds)")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax

@@ -356,9 +356,9 @@ def _iis_beats_random(r: dict) -> dict:
 def _benchmark_wins(file: str, method: str, against: str, column: str, what: str):
     def measure(r: dict) -> dict:
         if file not in r:
-            kind, problems = file.split("_")[0], file.removesuffix(".csv").rsplit("_", 1)[1]
+            kind, problem_set = file.split("_")[0], file.removesuffix(".csv").rsplit("_", 1)[1]
             return _not_comparable(None, "no benchmark results", 0, "not run yet: the " + (
-                f"{problems} set of the " if kind == "optimizers" else "") + f"{kind} benchmark")
+                f"{problem_set} set of the " if kind == "optimizers" else "") + f"{kind} benchmark")
         rows = r[file][r[file].method.isin([method, against])]
         table = rows.set_index(["problem", "method"])[column]
         problems = sorted({p for p, m in table.index if m == method} & {p for p, m in table.index if m == against})

@@ -19,7 +19,12 @@ import html
 import numbers
 from typing import cast
 
-__all__ = ["Callout", "table", "number"]
+__all__ = ["Callout", "table", "number", "FIGURES"]
+
+FIGURES = {"figure.dpi": 110, "savefig.dpi": 110, "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
+           "legend.fontsize": 7, "xtick.labelsize": 7, "ytick.labelsize": 7}
+"""Matplotlib settings of the study notebooks: a figure at most 7.5 inches wide keeps its text legible in the
+book's text column (``plt.rcParams.update(FIGURES)``)."""
 
 
 def number(value, digits: int = 3) -> str:
