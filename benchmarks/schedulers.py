@@ -299,30 +299,37 @@ def compare(runs: pd.DataFrame, ours="hpolib-bohb", peers=("hpbandster-bohb", "d
 
 
 def plot(runs: pd.DataFrame, path: Path) -> None:
+    """Median regret against the budget spent with its interquartile band, one panel per problem: a colour per
+    method, hpolib's solid and the peers' dashed, one legend."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     grid = np.linspace(BUDGET / 40, BUDGET, 80)
-    fig, axes = plt.subplots(1, len(PROBLEMS), figsize=(5 * len(PROBLEMS), 4.2))
-    for ax, problem in zip(np.atleast_1d(axes), PROBLEMS):
+    methods = list(dict.fromkeys(runs.method))
+    colour = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
+    fig, axes = plt.subplots(1, len(PROBLEMS), figsize=(7.5, 2.8), squeeze=False)
+    for ax, problem in zip(axes[0], PROBLEMS):
         for method, group in runs[runs.problem == problem].groupby("method", sort=False):
             curves = np.array([[at_fraction(c, r, g / BUDGET) for g in grid]
                                for c, r in zip(group.cost, group.regret)])
             if np.all(np.isnan(curves)):
                 continue
-            median = np.nanmedian(curves, axis=0)
             style = "-" if method.startswith("hpolib") else "--"
-            line, = ax.plot(grid, median, style, label=method)
+            ax.plot(grid, np.nanmedian(curves, axis=0), style, color=colour[method], lw=1.3, label=method)
             ax.fill_between(grid, np.nanquantile(curves, 0.25, axis=0), np.nanquantile(curves, 0.75, axis=0),
-                            color=line.get_color(), alpha=0.1)
-        ylabel = "validation error" if problem == "mlp_digits" else "regret"
-        ax.set(title=problem, xlabel="budget spent (epochs / fidelity units)", ylabel=f"{ylabel} (median, IQR)",
-               yscale="log")
-    np.atleast_1d(axes)[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+                            color=colour[method], alpha=0.08)
+        ax.set_yscale("log")
+        ax.set_title(problem, fontsize=9)
+        ax.set_xlabel("budget spent", fontsize=8)
+        ax.tick_params(which="both", labelsize=7)
+    axes[0][0].set_ylabel("regret (validation error on the MLP)", fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
+    fig.savefig(path, dpi=130)
 
 
 def main() -> None:
