@@ -148,6 +148,8 @@ def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_boo
         assert figures > 0 and page.count("<img") >= figures
         assert "at profile &#39;smoke&#39;" in page or "at profile 'smoke'" in page  # the banner
     assert "LeCun" in (html / "book" / "references.html").read_text()
+    intro = (html / "book" / "intro.html").read_text()
+    assert "This copy of the book is the" in intro and "smoke" in intro and "not reproduced (" in intro
 
 
 @pytest.mark.slow

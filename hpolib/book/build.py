@@ -71,6 +71,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
     (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
+    (stage / "book" / "_summary.md").write_text(_summary(rows, profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -109,6 +110,16 @@ def _runs_table(folder: Path, names: list[str]) -> str:
         rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {_precision(notebook)} "
                     f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} | {time} |")
     return "\n".join(rows) + "\n"
+
+
+def _summary(rows: list[dict], profile: str) -> str:
+    """The intro's one screen: which profile this copy is, and the ledger's claims by verdict."""
+    lines = [f"This copy of the book is the **`{profile}`** profile. Of the {len(rows)} claims in "
+             "{doc}`claims`:", "", "| verdict | claims |", "|---|---|"]
+    for verdict in claims.VERDICTS:
+        ids = [f"`{r['id']}`" for r in rows if r["verdict"] == verdict]
+        lines.append(f"| {verdict} ({len(ids)}) | {', '.join(ids) or '–'} |")
+    return "\n".join(lines) + "\n"
 
 
 def _claims_tables(rows: list[dict], profile: str) -> str:

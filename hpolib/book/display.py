@@ -4,9 +4,9 @@ Both render the same on every machine (no random ids), so the notebooks'
 regression baselines can compare them exactly.
 
 >>> import pandas as pd
->>> print(table(pd.DataFrame({"method": ["tpe"], "accuracy": [0.71512], "steps": [10560.0], "p": [None]})).data)
+>>> print(table(pd.DataFrame({"method": ["tpe"], "val_accuracy": [0.71512], "steps": [10560.0], "p": [None]})).data)
 <table class="hpo-table">
-<thead><tr><th>method</th><th>accuracy</th><th>steps</th><th>p</th></tr></thead>
+<thead><tr><th>method</th><th>val accuracy</th><th>steps</th><th>p</th></tr></thead>
 <tbody>
 <tr><td>tpe</td><td>0.715</td><td>10,560</td><td>–</td></tr>
 </tbody>
@@ -42,11 +42,11 @@ def number(value, digits: int = 3) -> str:
 
 def table(frame, digits: int = 3, index: bool = False):
     """``frame`` as a compact HTML table (an ``IPython.display.HTML``): numbers to ``digits`` significant digits,
-    a dash where a value is missing."""
+    a dash where a value is missing, underscores in column names shown as spaces (so a heading can wrap)."""
     from IPython.display import HTML
 
     frame = frame.reset_index() if index else frame
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in frame.columns)
     rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(number(v, digits))}</td>" for v in row) + "</tr>"
                      for row in frame.itertuples(index=False))
     return HTML(f'<table class="hpo-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>')
