@@ -215,3 +215,18 @@ def test_the_browser_check_names_what_a_reader_would_trip_over(tmp_path):
     assert all(p.startswith("index.html: ") for p in problems), problems
     kinds = sorted(p.removeprefix("index.html: ").split(" (")[0].split(":")[0] for p in problems)
     assert kinds == ["a block wider than the column", "a nan", "a raw {glue} role"], problems  # the folded one is not
+
+
+def test_printed_output_names_project_files_relative_to_the_project(tmp_path):
+    import json
+
+    import nbformat
+
+    from hpolib.book.runner import ROOT, _without_local_paths
+
+    warning = f"{ROOT}/hpolib/analysis/iis.py:165: UserWarning: trial 1 was running when its driver stopped\n"
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text=warning)])])
+    text = _without_local_paths(nbformat.writes(book), ROOT / "notebooks" / "x.ipynb", tmp_path / "x.ipynb")
+    assert json.loads(text)["cells"][0]["outputs"][0]["text"] == [warning.replace(f"{ROOT}/", "")]
+    assert str(ROOT) not in text

@@ -149,10 +149,15 @@ def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> No
 
 def _without_local_paths(text: str, source: Path, target: Path) -> str:
     """An executed notebook whose papermill record names its input and output relative to the project (as
-    ``notebooks/x.ipynb`` and the final name, not the temporary one), not by this machine's absolute paths."""
+    ``notebooks/x.ipynb`` and the final name, not the temporary one), and whose printed output (a warning names
+    the file it comes from) names project files relative to the project, not by this machine's absolute paths."""
     notebook = json.loads(text)
     record = notebook["metadata"].get("papermill", {})
     record["input_path"], record["output_path"] = (_relative(p) for p in (source, target))
+    prefix = f"{ROOT}{os.sep}"
+    for output in (o for cell in notebook["cells"] for o in cell.get("outputs", []) if "text" in o):
+        lines = [output["text"]] if isinstance(output["text"], str) else output["text"]
+        output["text"] = [line.replace(prefix, "") for line in lines]
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
