@@ -8,8 +8,9 @@ book never executes a notebook, and each profile has its own book.
 
 ``python -m hpolib book --profile quick --browser`` then opens every page in
 headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by
-Selenium) and checks that each figure was loaded and drawn, saving a
-full-page screenshot of each chapter beside the HTML.
+Selenium) and checks each page as a reader meets it (every figure drawn, no
+block wider than the text column, no nan, raw glue role or traceback), saving
+a full-page screenshot of each chapter beside the HTML.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from . import benchmark_tables, claims
 from .runner import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
 __all__ = ["build", "check_in_browser"]
-
 
 
 def build(profile: str = "quick", executed: str | Path | None = None, output: str | Path = "_build") -> Path:
