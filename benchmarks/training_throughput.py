@@ -1,4 +1,4 @@
-"""Training throughput on this CPU, side by side in one run.
+"""Training throughput on this CPU (or a GPU, part c), side by side in one run.
 
 (a) LeNet-5 for one epoch on CIFAR-10-shaped data: the plain PyTorch recipe
     a user would write (an image dataset read through ``transforms.ToTensor``
@@ -15,6 +15,9 @@
     repeated interleaved, median reported; with each network's share of the
     machine's own peak (a large ``torch.mm`` in float32 and in bfloat16; the
     FLOPs of a training step counted by ``torch.utils.flop_counter``).
+    With ``--device cuda`` only this part runs, on the GPU, with full-width
+    VGG-16 (the AutoLRS ``paper`` profile's network) added, and the results
+    go to ``training_throughput_cuda.json``.
 (d) Accuracy parity: LeNet-5 26/19/40/324 for 5 epochs on a CIFAR-10 subset,
     float32 against bfloat16, three seeds each.
 (e) Trial-level parallelism: a study of LeNet-5 and of MLP trials run one at
@@ -166,13 +169,14 @@ NETWORKS = {  # name: (builder, batch size)
     "VGG-16 x0.125": (lambda: vgg(16, 0.125), 128),
     "VGG-16 x0.25": (lambda: vgg(16, 0.25), 128),
 }
-CPU = torch.device("cpu")
-VARIANTS = {
-    "float32": Precision("float32", torch.float32, None, CPU),
-    "float32 channels_last": Precision("float32", torch.float32, None, CPU, channels_last=True),
-    "bfloat16": Precision("bfloat16", torch.float32, torch.bfloat16, CPU),
-    "bfloat16 channels_last": Precision("bfloat16", torch.float32, torch.bfloat16, CPU, channels_last=True),
-}
+GPU_NETWORKS = {"VGG-16": (lambda: vgg(16, 1.0), 128)}
+
+
+def variants(device: torch.device) -> dict[str, Precision]:
+    """float32 and bfloat16 autocast on ``device``, each contiguous and channels_last."""
+    return {f"{name}{' channels_last' if last else ''}":
+            Precision(name, torch.float32, None if name == "float32" else torch.bfloat16, device, channels_last=last)
+            for name in ("float32", "bfloat16") for last in (False, True)}
 
 
 def random_images(n: int, seed: int = 0) -> datasets.Dataset:
@@ -183,12 +187,12 @@ def random_images(n: int, seed: int = 0) -> datasets.Dataset:
     return datasets.Dataset("random", split(n), split(64), split(64), [str(c) for c in range(10)])
 
 
-def train_rate(network: str, variant: str, images: int) -> float:
+def train_rate(network: str, precision: Precision, images: int) -> float:
     """Training images per second of one epoch of ``train`` (its 64-image validation pass included)."""
-    build, batch = NETWORKS[network]
+    build, batch = {**NETWORKS, **GPU_NETWORKS}[network]
     torch.manual_seed(0)
     result = train(build(), random_images(images), 1, lr=0.01, momentum=0.9, batch_size=batch,
-                   precision=VARIANTS[variant])
+                   precision=precision, device=precision.device)
     return images / result.history[0]["seconds"]
 
 
@@ -196,41 +200,47 @@ def step_flops(network: str) -> float:
     """Floating-point operations of one training step (forward and backward) per image."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    build, batch = NETWORKS[network]
+    build, batch = {**NETWORKS, **GPU_NETWORKS}[network]
     model, x, y = build(), torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
     with FlopCounterMode(display=False) as counter:
         F.cross_entropy(model(x), y).backward()
     return counter.get_total_flops() / batch
 
 
-def peak_flops(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
-    """FLOP/s of the best of ``repeats`` n x n matrix products in ``dtype``."""
-    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+def peak_flops(dtype: torch.dtype, device: torch.device, n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of the best of ``repeats`` n x n matrix products in ``dtype`` (n = 8192 on a GPU)."""
+    n = 8192 if device.type == "cuda" else n
+    a, b = torch.randn(n, n, device=device).to(dtype), torch.randn(n, n, device=device).to(dtype)
     torch.mm(a, b)
-    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
+    best = min(_timed(lambda: torch.mm(a, b), device) for _ in range(repeats))
     return 2 * n ** 3 / best
 
 
-def _timed(action) -> float:
+def _timed(action, device: torch.device | None = None) -> float:
     started = time.perf_counter()
     action()
+    if device is not None and device.type == "cuda":
+        torch.cuda.synchronize()
     return time.perf_counter() - started
 
 
 def precision_and_layout(args) -> list[dict]:
     """Part (c): one row per network and variant, median of interleaved repeats, with the share of the peak."""
-    peaks = {"float32": peak_flops(torch.float32), "bfloat16": peak_flops(torch.bfloat16)}
-    print(f"peak (torch.mm 2048): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
-          f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s; native bfloat16: {native_bfloat16('cpu')}")
+    device = torch.device(args.device)
+    kinds = variants(device)
+    peaks = {"float32": peak_flops(torch.float32, device), "bfloat16": peak_flops(torch.bfloat16, device)}
+    print(f"peak (torch.mm): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
+          f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s; native bfloat16: {native_bfloat16(device)}")
+    networks = {**NETWORKS, **GPU_NETWORKS} if device.type == "cuda" else NETWORKS
     rows = []
-    for network in NETWORKS:
-        images = args.precision_images // (4 if network.startswith("VGG") else 1)
-        for variant in VARIANTS:  # warm-up: first calls of a kernel plan and allocate
-            train_rate(network, variant, NETWORKS[network][1] * 4)
-        rates = {v: [] for v in VARIANTS}
+    for network in networks:
+        images = args.precision_images // (4 if network.startswith("VGG") and device.type == "cpu" else 1)
+        for precision in kinds.values():  # warm-up: first calls of a kernel plan and allocate
+            train_rate(network, precision, networks[network][1] * 4)
+        rates = {v: [] for v in kinds}
         for _ in range(args.repeats):
-            for variant in VARIANTS:
-                rates[variant].append(train_rate(network, variant, images))
+            for variant, precision in kinds.items():
+                rates[variant].append(train_rate(network, precision, images))
         flops = step_flops(network)
         base = float(np.median(rates["float32"]))
         for variant, measured in rates.items():
@@ -318,18 +328,25 @@ def main() -> None:
     parser.add_argument("--parity-images", type=int, default=10_000, help="CIFAR-10 subset of (d)")
     parser.add_argument("--trials", type=int, default=16, help="LeNet trials per study in (e) (MLP: ten times)")
     parser.add_argument("--trial-epochs", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: part (c) alone, on that device")
     args = parser.parse_args()
+    if args.device != "cpu":
+        if not torch.cuda.is_available() or torch.device(args.device).type != "cuda":
+            parser.error(f"--device takes cpu or cuda (a CUDA GPU must be present); got {args.device!r}")
+        args.parts = "c"
     parts = [p.strip() for p in args.parts.split(",")]
     unknown = sorted(set(parts) - set("abcde"))
     if unknown:
         parser.error(f"--parts takes a, b, c, d, e; got {unknown}")
-    out = RESULTS / "training_throughput.json"
+    out = RESULTS / ("training_throughput.json" if args.device == "cpu" else "training_throughput_cuda.json")
     results = json.loads(out.read_text()) if out.exists() else {}  # parts not run now keep their last results
     runners = {"a": loader_and_population, "c": precision_and_layout, "d": parity, "e": parallelism}
     for part in dict.fromkeys("a" if p == "b" else p for p in parts):  # (a) and (b) run together
         results[PARTS[part]] = runners[part](args)
     results.update(python=platform.python_version(), torch=torch.__version__, threads=torch.get_num_threads(),
-                   cpu=cpu_name(), native_bfloat16=native_bfloat16("cpu"))
+                   cpu=cpu_name(), native_bfloat16=native_bfloat16(args.device))
+    if args.device != "cpu":
+        results["gpu"] = torch.cuda.get_device_name()
     RESULTS.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")

@@ -170,21 +170,15 @@ def _provenance_table(folder: Path, names: list[str]) -> str:
 
 
 def _throughput_tables(results: Path) -> str:
-    """Markdown tables of ``training_throughput.json``: precision and layout with peak shares, parity, parallelism."""
+    """Markdown tables of ``training_throughput.json`` (precision and layout with peak shares, parity,
+    parallelism) and of ``training_throughput_cuda.json``, the precision table on a GPU, where measured."""
     path = results / "training_throughput.json"
     if not path.exists():
         return "No training throughput measured yet: run `python benchmarks/training_throughput.py`.\n"
     measured = json.loads(path.read_text())
     lines = [f"Measured on {measured.get('cpu', 'an unnamed CPU')} with {measured['threads']} threads, PyTorch "
              f"{measured['torch']}; native bfloat16: {'yes' if measured.get('native_bfloat16') else 'no'}.", ""]
-    rows = measured.get("precision", [])
-    if rows:
-        lines += ["| network | precision and layout | images/s | vs float32 | share of peak |", "|---|---|--:|--:|--:|"]
-        lines += [f"| {r['network']} | {r['variant']} | {r['images_per_s']:,.0f} | {r['speedup']:.2f}x "
-                  f"| {100 * r['peak_share']:.0f} % |" for r in rows]
-        peaks = {r["variant"].split()[0]: r["peak_gflops"] for r in rows}
-        lines += ["", "Peak: a 2048 x 2048 matrix product, " + ", ".join(f"{v:.0f} GFLOP/s in {k}"
-                                                                      for k, v in peaks.items()) + ".", ""]
+    lines += _precision_table(measured.get("precision", []), "a 2048 x 2048")
     parity = measured.get("parity")
     if parity:
         lines += [f"Accuracy parity ({parity['data']}, {parity['epochs']} epochs, LeNet-5): test accuracy "
@@ -195,7 +189,30 @@ def _throughput_tables(results: Path) -> str:
     for row in measured.get("parallelism", []):
         lines.append(f"- {row['task']}, {row['trials']} trials of {row['epochs']} epochs: two at a time with one "
                      f"thread each runs {row['parallel_speedup']:.2f}x the trials per second of one at a time.")
+    gpu = results / "training_throughput_cuda.json"
+    if gpu.exists():
+        on_gpu = json.loads(gpu.read_text())
+        lines += ["", f"On a GPU: {on_gpu['gpu']}, PyTorch {on_gpu['torch']}.", ""]
+        lines += _precision_table(on_gpu.get("precision", []), "an 8192 x 8192")
     return "\n".join(lines) + "\n"
+
+
+def _precision_table(rows: list[dict], peak_size: str) -> list[str]:
+    """The precision and layout table: images/s, speed-up over float32 and share of peak per network and variant."""
+    if not rows:
+        return []
+    lines = ["| network | precision and layout | images/s | vs float32 | share of peak |", "|---|---|--:|--:|--:|"]
+    lines += [f"| {r['network']} | {r['variant']} | {r['images_per_s']:,.0f} | {r['speedup']:.2f}x "
+              f"| {_share(r['peak_share'])} |" for r in rows]
+    peaks = {r["variant"].split()[0]: r["peak_gflops"] for r in rows}
+    return lines + ["", f"Peak: {peak_size} matrix product, "
+                    + ", ".join(f"{v:,.0f} GFLOP/s in {k}" for k, v in peaks.items()) + ".", ""]
+
+
+def _share(share: float) -> str:
+    """A share of the peak in per cent, with a decimal below 10 % and "< 0.1 %" below that."""
+    percent = 100 * share
+    return "< 0.1 %" if percent < 0.1 else f"{percent:.1f} %" if percent < 10 else f"{percent:.0f} %"
 
 
 def _precision(notebook: dict) -> str:

@@ -112,7 +112,7 @@ PROFILES: dict[str, dict[str, dict]] = {
 
 # The arithmetic of training at each profile (hpolib.dl.precision): smoke trains in float64 so that its nbval
 # baselines hold on every CPU, whatever its vector units round differently in float32; full and paper in
-# bfloat16 where the hardware computes it natively (auto), which trains the study's networks up to twice as fast.
+# bfloat16 on a CPU that computes it natively (auto), which trains the study's networks up to twice as fast.
 PRECISION = {"smoke": "float64", "quick": "float32", "full": "auto", "paper": "auto"}
 for _study in PROFILES.values():
     for _profile, _settings in _study.items():

@@ -15,7 +15,11 @@
   Fast where the hardware has bfloat16 units (CPUs with AVX-512 BF16 or AMX,
   recent GPUs), slower where it only emulates them: asked for explicitly
   there, it still works, with a warning.
-- ``auto``: ``bfloat16`` where the device runs it natively, else ``float32``.
+- ``auto``: ``bfloat16`` on a CPU that runs it natively, else ``float32``.
+  On a GPU too ``auto`` means ``float32``: the networks of this study are
+  small, a training step there is bound by the fixed cost of each kernel
+  call rather than by arithmetic, and autocast's extra casts make bfloat16
+  slower (``benchmarks/training_throughput.py --device cuda`` measures it).
 
 Examples
 --------
@@ -102,7 +106,7 @@ def resolve_precision(precision: str | Precision, device: str | torch.device) ->
     device = torch.device(device)
     native = native_bfloat16(device)
     if precision == "auto":
-        precision = "bfloat16" if native else "float32"
+        precision = "bfloat16" if native and device.type == "cpu" else "float32"
     elif precision == "bfloat16" and not native:
         warnings.warn(f"{device.type} has no native bfloat16 arithmetic: bfloat16 autocast will run, but "
                       "slower than float32 (precision='auto' picks float32 here)", stacklevel=3)

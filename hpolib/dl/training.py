@@ -124,9 +124,13 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 1024, device: str
              precision: str | Precision | None = None) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of ``model`` on ``split``.
 
-    ``precision`` as in :func:`train`; ``None`` evaluates in the dtype of the model's weights.
+    ``device``: ``"auto"`` evaluates where the model's weights are; another
+    device moves the model there. ``precision`` as in :func:`train`; ``None``
+    evaluates in the dtype of the model's weights.
     """
-    device = resolve_device(device)
+    weight = next(model.parameters(), None)
+    device = weight.device if device == "auto" and weight is not None else resolve_device(device)
+    model.to(device)
     precision = Precision.of(model, device) if precision is None else resolve_precision(precision, device)
     was_training = model.training
     model.eval()
@@ -177,6 +181,8 @@ def _restore(model: nn.Module, opt: torch.optim.Optimizer, checkpoint: dict, set
     model.load_state_dict(checkpoint["model"])
     opt.load_state_dict(checkpoint["optimizer"])
     torch.set_rng_state(checkpoint["rng"])
+    if "cuda_rng" in checkpoint:  # dropout on a GPU draws from the GPU's generator
+        torch.cuda.set_rng_state(checkpoint["cuda_rng"], next(model.parameters()).device)
     for group in opt.param_groups:
         group.update(**settings)
     return checkpoint["epoch"]
@@ -303,5 +309,6 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     result.checkpoint = {"model": {k: v.detach().clone() for k, v in model.state_dict().items()},
                          "optimizer": copy.deepcopy(opt.state_dict()),
                          "epoch": result.history[-1]["epoch"] if result.history else until,
-                         "rng": torch.get_rng_state()}
+                         "rng": torch.get_rng_state(),
+                         **({"cuda_rng": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {})}
     return result
