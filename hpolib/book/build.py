@@ -152,21 +152,26 @@ def _value(value) -> str:
 
 
 def _provenance_table(folder: Path, names: list[str]) -> str:
-    """A Markdown table of where each chapter's numbers come from (``<name>_provenance.json``), and how to
-    rerun it; "not recorded" for notebooks executed before runs recorded it."""
-    rows = ["| chapter | commit | Python, PyTorch, NumPy | CPU, threads | data | rerun |", "|---|---|---|---|---|---|"]
+    """Where each chapter's numbers come from (``<name>_provenance.json``): a table of the software and machine,
+    then per chapter its data with checksums and the command that reruns it; "not recorded" for notebooks
+    executed before runs recorded it."""
+    rows = ["| chapter | commit | Python, PyTorch, NumPy | CPU, threads |", "|---|---|---|---|"]
+    details = []
     for name in names:
         stem = name.removesuffix(".ipynb")
         path = folder / f"{stem}_provenance.json"
         if not path.exists():
-            rows.append(f"| {stem} | not recorded | | | | |")
+            rows.append(f"| {stem} | not recorded | | |")
             continue
         p = json.loads(path.read_text())
-        data = "; ".join(f"{d['about']}" + "".join(f", {f} md5 {h}" for f, h in d.get("md5", {}).items())
-                         + (f", {d['images']:,} images" if "images" in d else "") for d in p["data"].values())
-        rows.append(f"| {stem} | `{(p['commit'] or 'unknown')[:12]}` | {p['python']}, {p['torch']}, {p['numpy']} "
-                    f"| {p['cpu']}, {p['threads']} | {data} | `{p['command']}` |")
-    return "\n".join(rows) + "\n"
+        commit = p["commit"] or "unknown"
+        rows.append(f"| {stem} | `{commit[:12]}{'+' if commit.endswith('+') else ''}` "
+                    f"| {p['python']}, {p['torch']}, {p['numpy']} | {p['cpu']}, {p['threads']} |")
+        data = "; ".join(d["about"] + (f", {d['images']:,} images" if "images" in d else "")
+                         + "".join(f", `{f}` md5 `{h}`" for f, h in d.get("md5", {}).items())
+                         for d in p["data"].values())
+        details += [f"**{stem}**: {data}.", "", "```bash", p["command"], "```", ""]
+    return "\n".join(rows) + "\n\n" + "\n".join(details)
 
 
 def _throughput_tables(results: Path) -> str:
