@@ -381,7 +381,7 @@ def main() -> None:
     summary.to_csv(RESULTS / f"optimizers_summary_{tag}.csv", index=False)
     verdicts.to_csv(RESULTS / f"optimizers_vs_peers_{tag}.csv", index=False)
     (RESULTS / f"optimizers_{tag}.json").write_text(json.dumps(
-        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args),
+        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args), "first_seed": first_seed,
          "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
          "proposal_time": timing}, indent=1, default=float) + "\n")
     plot(runs, RESULTS / f"optimizers_regret_{tag}.png")

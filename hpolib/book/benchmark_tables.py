@@ -59,7 +59,7 @@ def optimizer_tables(results: Path, name: str) -> str:
     summary = pd.read_csv(summary_path)
     meta = json.loads((results / f"optimizers_{name}.json").read_text())
     args = meta["args"]
-    first = args["seed_offset"] if "seed_offset" in args else 0
+    first = meta.get("first_seed", 0)
     lines = [f"Median final simple regret over seeds (validation error on the SVM and boosting tasks); "
              f"{args['seeds']} seeds and {args['evals']} evaluations, the GP methods {args['gp_seeds']} seeds "
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "

@@ -1,0 +1,28 @@
+"""The benchmarks chapter's tables: rendered from the result files the benchmark scripts write."""
+
+import json
+
+import pandas as pd
+
+from hpolib.book.benchmark_tables import optimizer_tables
+
+
+def _results(folder, first_seed):
+    pd.DataFrame({"problem": ["branin", "branin"], "method": ["hpolib-gp", "optuna-gp"],
+                  "median": [0.006, 0.0001]}).to_csv(folder / "optimizers_summary_held-out.csv", index=False)
+    pd.DataFrame({"hpolib": ["hpolib-gp"], "peer": ["optuna-gp"], "problem": ["branin"], "evals": [40],
+                  "hpolib_median": [0.006], "peer_median": [0.0001], "p_hpolib_worse": [0.03125],
+                  "verdict": ["clearly worse"]}).to_csv(folder / "optimizers_vs_peers_held-out.csv", index=False)
+    args = {"seeds": 20, "evals": 100, "gp_seeds": 6, "gp_evals": 40, "workers": 2}
+    (folder / "optimizers_held-out.json").write_text(json.dumps({"seconds": 1920.0, "args": args,
+                                                                  "first_seed": first_seed}))
+
+
+def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_path):
+    assert "Not measured yet: run `python benchmarks/optimizers.py --set held-out`" in optimizer_tables(
+        tmp_path, "held-out")
+    _results(tmp_path, 1000)
+    text = optimizer_tables(tmp_path, "held-out")
+    assert "6 seeds and 40 evaluations, seeds from 1000; 32 minutes on 2 workers" in text
+    assert "| GP vs Optuna GP | 0 of 1 | 1 of 1 |" in text
+    assert "**> 0.03**" in text
