@@ -169,7 +169,8 @@ NETWORKS = {  # name: (builder, batch size)
     "VGG-16 x0.125": (lambda: vgg(16, 0.125), 128),
     "VGG-16 x0.25": (lambda: vgg(16, 0.25), 128),
 }
-GPU_NETWORKS = {"VGG-16": (lambda: vgg(16, 1.0), 128)}
+GPU_NETWORKS = {"VGG-16": (lambda: vgg(16, 1.0), 128)}  # timed on a GPU only
+ALL_NETWORKS = {**NETWORKS, **GPU_NETWORKS}
 
 
 def variants(device: torch.device) -> dict[str, Precision]:
@@ -189,7 +190,7 @@ def random_images(n: int, seed: int = 0) -> datasets.Dataset:
 
 def train_rate(network: str, precision: Precision, images: int) -> float:
     """Training images per second of one epoch of ``train`` (its 64-image validation pass included)."""
-    build, batch = {**NETWORKS, **GPU_NETWORKS}[network]
+    build, batch = ALL_NETWORKS[network]
     torch.manual_seed(0)
     result = train(build(), random_images(images), 1, lr=0.01, momentum=0.9, batch_size=batch,
                    precision=precision, device=precision.device)
@@ -200,7 +201,7 @@ def step_flops(network: str) -> float:
     """Floating-point operations of one training step (forward and backward) per image."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    build, batch = {**NETWORKS, **GPU_NETWORKS}[network]
+    build, batch = ALL_NETWORKS[network]
     model, x, y = build(), torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
     with FlopCounterMode(display=False) as counter:
         F.cross_entropy(model(x), y).backward()
@@ -231,7 +232,7 @@ def precision_and_layout(args) -> list[dict]:
     peaks = {"float32": peak_flops(torch.float32, device), "bfloat16": peak_flops(torch.bfloat16, device)}
     print(f"peak (torch.mm): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
           f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s; native bfloat16: {native_bfloat16(device)}")
-    networks = {**NETWORKS, **GPU_NETWORKS} if device.type == "cuda" else NETWORKS
+    networks = ALL_NETWORKS if device.type == "cuda" else NETWORKS
     rows = []
     for network in networks:
         images = args.precision_images // (4 if network.startswith("VGG") and device.type == "cpu" else 1)
