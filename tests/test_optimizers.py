@@ -238,6 +238,38 @@ def test_gp_gradients_match_finite_differences():
         assert d_sigma[j] == pytest.approx((s1 - s0)[0] / (2 * eps), rel=1e-3, abs=1e-6)
 
 
+def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others():
+    from scipy.stats import norm
+
+    from hpolib.optimizers.gaussian_process import GaussianProcess
+
+    rng = np.random.default_rng(2)
+    x = rng.random((15, 2))
+    y = 10 * np.sin(4 * x[:, 0]) + x[:, 1] ** 2 + 3
+    model = GaussianProcess().fit(x, y)
+    z = (y - model.mean) / model.scale
+    cov = model._kernel(x, x) + model.noise * np.eye(len(y))
+    total = 0.0
+    for i in range(len(y)):  # the conditional of z_i given the rest, with the fit's hyperparameters
+        rest = np.arange(len(y)) != i
+        weights = np.linalg.solve(cov[np.ix_(rest, rest)], cov[rest, i])
+        mean, var = weights @ z[rest], cov[i, i] - weights @ cov[rest, i]
+        total += norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var))
+    assert model.leave_one_out_log_density() == pytest.approx(total, rel=1e-8)
+
+
+def test_gp_auto_targets_choose_the_transform_that_predicts_better():
+    # a valley whose walls are far above its floor: the power transform predicts it better; a plane: standardising
+    def choices(f):
+        space = Space({"a": Float(0, 1), "b": Float(0, 1)})
+        gp = GPOptimizer(space, n_startup=8, n_candidates=100, n_polish=0, seed=0)
+        optimise(gp, lambda c: f(np.array([c["a"], c["b"]])), 12)
+        return gp.chosen
+
+    assert choices(lambda v: np.exp(12 * np.abs(v - 0.3).sum()))[-1] == "yeo-johnson"
+    assert choices(lambda v: v[0] + 2 * v[1])[-1] == "standardise"
+
+
 def test_log_ei_is_the_log_of_ei_where_ei_is_representable_and_finite_beyond():
     from hpolib.optimizers.gaussian_process import GaussianProcess
     from hpolib.optimizers.gp import expected_improvement, log_expected_improvement

@@ -16,8 +16,10 @@ gradient, ``d(-log p)/d theta = tr((C^-1 - alpha alpha^T) dC/d theta) / 2``
 (Rasmussen and Williams 2006, eq. 5.9), started from the previous fit's
 values when given (a model refitted after one more observation barely moves,
 which makes a refit a few iterations instead of a search from scratch) and
-from the prior's centre if that fails. One Cholesky factor per evaluation: a
-fit at 500 observations takes a fraction of a second.
+from the prior's centre if that fails. An evaluation costs one Cholesky
+factor and the inverse made from it, and the length scales' gradient is one
+matrix-vector product over the squared differences, so a fit at 500
+observations takes a fraction of a second.
 
 >>> rng = np.random.default_rng(0)
 >>> x = rng.uniform(size=(30, 2))
@@ -32,13 +34,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve, solve_triangular
+from scipy.linalg import cho_factor, cho_solve, lapack, solve_triangular
 from scipy.optimize import minimize
 
 __all__ = ["GaussianProcess"]
 
 MIN_NOISE = 1e-6
 _SQRT5 = math.sqrt(5.0)
+
+
+def _inverse(lower: np.ndarray) -> np.ndarray:
+    """``C^-1`` from the lower Cholesky factor of ``C`` (LAPACK ``potri``: a third of the work of solving
+    against the identity)."""
+    inverse, info = lapack.dpotri(lower, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed ({info})")
+    return np.tril(inverse) + np.tril(inverse, -1).T
 
 
 class GaussianProcess:
@@ -64,24 +75,24 @@ class GaussianProcess:
         return np.exp(theta[:d]), float(np.exp(theta[d])), MIN_NOISE + float(np.exp(theta[d + 1]))
 
     def _objective(self, theta: np.ndarray, diff2: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
-        """Negative log posterior of ``theta`` and its gradient."""
+        """Negative log posterior of ``theta`` and its gradient; ``diff2[i, j, d] = (x_id - x_jd)^2``."""
         lengths, amplitude, noise = self._unpack(theta)
-        scaled = diff2 / lengths**2  # (n, n, d)
-        r = np.sqrt(np.sum(scaled, axis=2))
+        n, d = len(z), len(lengths)
+        pairs = diff2.reshape(n * n, d)
+        r = np.sqrt(pairs @ lengths**-2).reshape(n, n)
         decay = np.exp(-_SQRT5 * r)
         kernel = amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * decay
-        cov = kernel + noise * np.eye(len(z))
+        cov = kernel + noise * np.eye(n)
         try:
             factor = cho_factor(cov, lower=True)
         except np.linalg.LinAlgError:
             return math.inf, np.zeros_like(theta)
         alpha = cho_solve(factor, z)
-        nll = 0.5 * z @ alpha + np.sum(np.log(np.diag(factor[0]))) + 0.5 * len(z) * math.log(2 * math.pi)
-        w = cho_solve(factor, np.eye(len(z))) - np.outer(alpha, alpha)
-        slope = amplitude * 5 / 3 * (1 + _SQRT5 * r) * decay  # d kernel / d log l_d = slope * scaled_d
+        nll = 0.5 * z @ alpha + np.sum(np.log(np.diag(factor[0]))) + 0.5 * n * math.log(2 * math.pi)
+        w = _inverse(factor[0]) - np.outer(alpha, alpha)
+        slope = amplitude * 5 / 3 * (1 + _SQRT5 * r) * decay  # d kernel / d log l_d = slope * diff2_d / l_d^2
         grad = np.empty_like(theta)
-        d = len(lengths)
-        grad[:d] = 0.5 * np.einsum("ij,ijk->k", w * slope, scaled)
+        grad[:d] = 0.5 * ((w * slope).ravel() @ pairs) * lengths**-2
         grad[d] = 0.5 * np.sum(w * kernel)
         grad[d + 1] = 0.5 * np.trace(w) * (noise - MIN_NOISE)
         centre, spread = math.log(self.length_scale_prior[0]), self.length_scale_prior[1]
@@ -129,6 +140,16 @@ class GaussianProcess:
         self._alpha = cho_solve((self._chol, True), z)
         self.log_marginal_likelihood = float(-0.5 * z @ self._alpha - np.sum(np.log(np.diag(self._chol)))
                                              - 0.5 * len(z) * math.log(2 * math.pi))
+
+    def leave_one_out_log_density(self) -> float:
+        """``sum_i log p(y_i | y_-i)``: each value's density under the model's prediction from the others, with
+        the hyperparameters held (Rasmussen and Williams 2006, eqs. 5.10-5.12: the predictive mean misses
+        ``y_i`` by ``[C^-1 z]_i / [C^-1]_ii`` and its variance is ``1 / [C^-1]_ii``), in ``y``'s units."""
+        inverse_diagonal = np.diag(_inverse(self._chol))
+        variance = 1.0 / inverse_diagonal
+        miss = self._alpha * variance
+        return float(np.sum(-0.5 * np.log(2 * math.pi * variance) - 0.5 * miss**2 / variance)
+                     - len(miss) * math.log(self.scale))
 
     # ----------------------------------------------------------------------------------------- prediction
 

@@ -9,18 +9,23 @@ category).
 
 The targets the GP models are chosen by the data (``targets="auto"``): the
 observations standardised, or first Yeo-Johnson power-transformed (Yeo and
-Johnson 2000; as HEBO does, Cowen-Rivers et al. 2022), whichever explains
-them better, both measured as densities of the original values: a fit's
-marginal likelihood plus the log Jacobian of its transform. Both are fitted
+Johnson 2000; as HEBO does, Cowen-Rivers et al. 2022), whichever predicts
+them better: each fit's leave-one-out log density of the original values
+(every observation predicted from the others, Rasmussen and Williams 2006,
+sec. 5.4.2, plus the log Jacobian of the transform). The leave-one-out
+score is used rather than the marginal likelihood because it judges what
+the acquisition relies on, the prediction at a point not yet seen, where
+the marginal likelihood judges how well the hyperparameters explain all
+values at once. Both are fitted
 at every fit until 16 observations, then to the first ``16 k`` observations
 each time ``k`` grows (the fits every later fit starts from, see
-:attr:`GPOptimizer.ANCHOR_EVERY`), and the one chosen there is modelled until
-the next, so a proposal costs one fit. A heavy-tailed objective, such as a valley whose
-walls are orders of magnitude above its floor, is then modelled on a scale
-where the floor is visible; a smooth bowl keeps its shape, where a fixed
-power transform would flatten its walls and send proposals to the corners of
-the box. Both transforms are monotone, so the best observation stays the
-best.
+:attr:`GPOptimizer.ANCHOR_EVERY`), and the one chosen there is modelled
+until the next, so a proposal costs one fit. A heavy-tailed objective, such
+as a valley whose walls are orders of magnitude above its floor, is then
+modelled on a scale where the floor is visible; a smooth bowl keeps its
+shape, where a fixed power transform would flatten its walls and send
+proposals to the corners of the box. Both transforms are monotone, so the
+best observation stays the best.
 
 Acquisition functions, for minimisation:
 
@@ -174,10 +179,11 @@ def lower_confidence_bound(mu: np.ndarray, sigma: np.ndarray, kappa: float) -> n
     return mu - kappa * sigma
 
 
-def _evidence(model: GaussianProcess, targets: np.ndarray, log_jacobian: float) -> float:
-    """How well a fit explains the original values: its log marginal likelihood of the ``targets`` (rescaled to
-    the transformed values' scale) plus the log Jacobian of the transform that made them."""
-    return float(model.log_marginal_likelihood - len(targets) * np.log(model.scale) + log_jacobian)
+def _predictive_score(model: GaussianProcess, log_jacobian: float) -> float:
+    """How well a fit predicts the original values: the leave-one-out log density of the values it modelled
+    plus the log Jacobian of the transform that made them (a density of the untransformed observations, so
+    fits of different transforms compare)."""
+    return model.leave_one_out_log_density() + log_jacobian
 
 
 class GPOptimizer(Optimizer):
@@ -241,7 +247,7 @@ class GPOptimizer(Optimizer):
         self.losses: list[float] = []
         self.chosen: list[str] = []  # the targets each fit modelled
         self._pending: dict[bytes, np.ndarray] = {}
-        self._anchors: dict[str, tuple[int, np.ndarray, float]] = {}  # per transform: (observations, theta, evidence)
+        self._anchors: dict[str, tuple[int, np.ndarray, float]] = {}  # per transform: (observations, theta, score)
         self._design = qmc.LatinHypercube(d=len(space), seed=self.seed).random(n_startup)
 
     def ask(self) -> dict:
@@ -263,31 +269,32 @@ class GPOptimizer(Optimizer):
     observations alone, so a resumed search makes the same fits as an uninterrupted one."""
 
     def _anchor(self, how: str) -> tuple[np.ndarray, float] | None:
-        """The anchor fit of transform ``how``: its hyperparameters and its evidence (``None`` before 16)."""
+        """The anchor fit of transform ``how``: its hyperparameters and its predictive score (``None`` before
+        16 observations)."""
         size = len(self.losses) // self.ANCHOR_EVERY * self.ANCHOR_EVERY
         if size < 2:
             return None
         if self._anchors.get(how, (None,))[0] != size:
             t, log_jacobian = transform_targets(np.array(self.losses[:size]), how)
             model = GaussianProcess(self.length_scale_prior).fit(np.array(self.encoded[:size]), t)
-            self._anchors[how] = (size, cast(np.ndarray, model.theta), _evidence(model, t, log_jacobian))
+            self._anchors[how] = (size, cast(np.ndarray, model.theta), _predictive_score(model, log_jacobian))
         return self._anchors[how][1:]
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> tuple[GaussianProcess, np.ndarray]:
         """The surrogate of ``(x, y)`` and the targets it models, as ``targets`` chooses them."""
         options = ("standardise", "yeo-johnson") if self.targets == "auto" else (self.targets,)
         anchors = {how: self._anchor(how) for how in options}
-        evidence_at_anchor = {how: a[1] for how, a in anchors.items() if a is not None}
-        if len(options) > 1 and len(evidence_at_anchor) == len(options):  # chosen at the anchor
-            options = (max(options, key=evidence_at_anchor.__getitem__),)
+        score_at_anchor = {how: a[1] for how, a in anchors.items() if a is not None}
+        if len(options) > 1 and len(score_at_anchor) == len(options):  # chosen at the anchor
+            options = (max(options, key=score_at_anchor.__getitem__),)
         best = None
         for how in options:
             t, log_jacobian = transform_targets(y, how)
             anchor = anchors[how]
             model = GaussianProcess(self.length_scale_prior).fit(x, t, start=None if anchor is None else anchor[0])
-            evidence = _evidence(model, t, log_jacobian)
-            if best is None or evidence > best[0]:
-                best = (evidence, model, t, how)
+            score = _predictive_score(model, log_jacobian) if len(options) > 1 else 0.0
+            if best is None or score > best[0]:
+                best = (score, model, t, how)
         assert best is not None  # options is never empty
         self.chosen.append(best[3])
         return best[1], best[2]
