@@ -166,3 +166,13 @@ def test_the_lenet_claims_rest_on_paired_tests_and_confirmed_accuracy(tmp_path):
     assert rows["lenet.pso_bohb_vs_random"]["verdict"] == "partly"  # only "no clear winner" holds
     rows = _verdicts(tmp_path, lenet_hpo=_lenet_results(smallest=0.125))  # three seeds: no test can decide
     assert rows["lenet.pso_bohb_vs_random"]["verdict"] == "not comparable at this scale"
+
+
+def test_a_chapter_shows_the_ledgers_own_rows(tmp_path):
+    results = _lenet_results(p_early=0.2, val=(0.60, 0.61, 0.62))
+    rows = _verdicts(tmp_path, lenet_hpo=results)
+    shown = claims.chapter_verdicts("lenet_hpo", results)
+    assert [r["id"] for r in shown] == [c.id for c in CLAIMS if c.chapter == "lenet_hpo"]
+    assert all(r == rows[r["id"]] for r in shown)
+    with pytest.raises(ValueError, match="chapter must be one of"):
+        claims.chapter_verdicts("lenet", results)

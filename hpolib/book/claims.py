@@ -39,7 +39,8 @@ from ..analysis.stats import ALPHA
 
 from .runner import ROOT
 
-__all__ = ["VERDICTS", "Claim", "CLAIMS", "level", "direction", "ledger", "write"]
+__all__ = ["VERDICTS", "Claim", "CLAIMS", "LENET_REPORT_VAL", "level", "direction", "ledger", "chapter_verdicts",
+           "write"]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "not comparable at this scale")
 NOT_COMPARABLE = VERDICTS[3]
@@ -128,9 +129,10 @@ def _lenet_best(r: dict) -> dict:
     if not shown or s["dataset"] != "cifar10" or s["final_epochs"] < 40:
         return _not_comparable(shown or None, _lenet_scale(s), seeds,
                                "accuracy depends on data and epochs: the source trained on all of CIFAR-10 for 40")
-    best = max(shown.values())
-    return _row(shown, _lenet_scale(s), seeds, level(best, min(LENET_REPORT_VAL.values()), 0.01,
-                                                     higher_is_better=True))
+    best, lowest = max(shown.values()), min(LENET_REPORT_VAL.values())
+    verdict, reason = level(best, lowest, 0.01, higher_is_better=True)
+    return _row(shown, _lenet_scale(s), seeds, (verdict, f"the best of random search, PSO and BOHB, {best:.3f}, "
+                                                         f"against the report's lowest, {lowest:.3f}: {reason}"))
 
 
 def _lenet_epochs(r: dict) -> dict:
@@ -452,15 +454,25 @@ def ledger(folder: str | Path, benchmarks: str | Path | None = None) -> list[dic
     """One row per claim of :data:`CLAIMS`, measured from the results in ``folder`` (and ``benchmarks``)."""
     benchmarks = Path(benchmarks) if benchmarks else ROOT / "benchmarks" / "results"
     results = _results(Path(folder), benchmarks)
-    rows = []
-    for claim in CLAIMS:
-        head = {k: v for k, v in asdict(claim).items() if k not in ("measure", "chapter")}
-        if claim.chapter in results:
-            measured = claim.measure(results[claim.chapter])
-        else:
-            measured = _not_comparable(None, "not run at this profile", 0, f"no {claim.chapter} results here")
-        rows.append({**head, **measured})
+    return [_measured(claim, results.get(claim.chapter)) for claim in CLAIMS]
+
+
+def chapter_verdicts(chapter: str, results: dict) -> list[dict]:
+    """The ledger's rows of one chapter's claims, measured from its ``results`` (as the notebook writes them):
+    what a chapter shows of the ledger, so the page and ``claims.json`` say the same."""
+    rows = [_measured(claim, results) for claim in CLAIMS if claim.chapter == chapter]
+    if not rows:
+        raise ValueError(f"chapter must be one of {sorted({c.chapter for c in CLAIMS})}, got {chapter!r}")
     return rows
+
+
+def _measured(claim: Claim, results: dict | None) -> dict:
+    head = {k: v for k, v in asdict(claim).items() if k not in ("measure", "chapter")}
+    if results is None:
+        measured = _not_comparable(None, "not run at this profile", 0, f"no {claim.chapter} results here")
+    else:
+        measured = claim.measure(results)
+    return {**head, **measured}
 
 
 def write(folder: str | Path, benchmarks: str | Path | None = None) -> Path:

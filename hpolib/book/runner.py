@@ -1,4 +1,4 @@
-"""Run study notebooks with papermill: ``python -m hpolib run lenet_hpo --profile quick -p seeds=[3]``.
+"""Run study notebooks with papermill: ``python -m hpolib run lenet_hpo --profile quick -p 'seeds=[3]'``.
 
 Each run writes the executed notebook, and whatever results it saves, to
 ``<output>/<profile>/`` (default ``runs/book/<profile>/``): profiles never
