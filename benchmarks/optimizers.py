@@ -359,10 +359,10 @@ def main() -> None:
         seeds = range(first_seed, first_seed + (args.gp_seeds if gp else args.seeds))
         jobs += [(method, problem, seed, args.gp_evals if gp else args.evals) for problem in problems for seed in seeds]
     jobs.sort(key=lambda j: j[0] not in GP_METHODS)  # the slow ones first, for balance
-    started = time.perf_counter()
+    started, load = time.perf_counter(), [os.getloadavg()[0]]
     with ProcessPoolExecutor(args.workers) as pool:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
-    elapsed = time.perf_counter() - started
+    elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
 
     tag = args.set + ("" if args.methods is None else "_" + "_".join(methods))
     RESULTS.mkdir(exist_ok=True)
@@ -387,6 +387,7 @@ def main() -> None:
     verdicts.to_csv(RESULTS / f"optimizers_vs_peers_{tag}.csv", index=False)
     (RESULTS / f"optimizers_{tag}.json").write_text(json.dumps(
         {"python": platform.python_version(), "seconds": elapsed, "args": vars(args), "first_seed": first_seed,
+         "cpus": os.cpu_count(), "load": load,  # 1-minute load averages before and after the runs
          "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
          "proposal_time": timing}, indent=1, default=float) + "\n")
     plot(runs, RESULTS / f"optimizers_regret_{tag}.png")

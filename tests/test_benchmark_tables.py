@@ -7,7 +7,7 @@ import pandas as pd
 from hpolib.book.benchmark_tables import optimizer_tables
 
 
-def _results(folder, first_seed):
+def _results(folder, first_seed, **meta):
     pd.DataFrame({"problem": ["branin", "branin"], "method": ["hpolib-gp", "optuna-gp"],
                   "median": [0.006, 0.0001]}).to_csv(folder / "optimizers_summary_held-out.csv", index=False)
     pd.DataFrame({"hpolib": ["hpolib-gp"], "peer": ["optuna-gp"], "problem": ["branin"], "evals": [40],
@@ -15,7 +15,7 @@ def _results(folder, first_seed):
                   "verdict": ["clearly worse"]}).to_csv(folder / "optimizers_vs_peers_held-out.csv", index=False)
     args = {"seeds": 20, "evals": 100, "gp_seeds": 6, "gp_evals": 40, "workers": 2}
     (folder / "optimizers_held-out.json").write_text(json.dumps({"seconds": 1920.0, "args": args,
-                                                                  "first_seed": first_seed}))
+                                                                  "first_seed": first_seed, **meta}))
 
 
 def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_path):
@@ -26,3 +26,13 @@ def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_
     assert "6 seeds and 40 evaluations, seeds from 1000; 32 minutes on 2 workers" in text
     assert "| GP vs Optuna GP | 0 of 1 | 1 of 1 |" in text
     assert "**> 0.03**" in text
+
+
+def test_the_optimizer_tables_say_under_what_load_the_wall_times_were_measured(tmp_path):
+    _results(tmp_path, 1000)
+    assert "the machine's load was not recorded" in optimizer_tables(tmp_path, "held-out")
+    _results(tmp_path, 1000, cpus=2, load=[0.1, 2.3])
+    text = optimizer_tables(tmp_path, "held-out")
+    assert "2 cores, load average 0.1 before and 2.3 after)" in text and "inflated" not in text
+    _results(tmp_path, 1000, cpus=2, load=[4.1, 3.9])
+    assert "other jobs shared the machine, so wall times are inflated" in optimizer_tables(tmp_path, "held-out")

@@ -230,3 +230,19 @@ def test_printed_output_names_project_files_relative_to_the_project(tmp_path):
     text = _without_local_paths(nbformat.writes(book), ROOT / "notebooks" / "x.ipynb", tmp_path / "x.ipynb")
     assert json.loads(text)["cells"][0]["outputs"][0]["text"] == [warning.replace(f"{ROOT}/", "")]
     assert str(ROOT) not in text
+
+
+def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution(tmp_path):
+    import json
+
+    from hpolib import Float, Space, Study
+    from hpolib.book.build import _runs_table
+
+    Study(Space({"x": Float(0.0, 1.0)}), direction="minimize", storage=tmp_path / "lenet_hpo.db", seed=0,
+          name="s").optimize(lambda config: config["x"], n_trials=3, progress=False)
+    for name in ("lenet_hpo", "autolrs"):
+        record = {"duration": 17.0, "start_time": "2026-12-05T07:40:00", "parameters": {"profile": "full"}}
+        (tmp_path / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": {"papermill": record}}))
+    rows = _runs_table(tmp_path, ["lenet_hpo.ipynb", "autolrs.ipynb"], stores=tmp_path).splitlines()
+    assert rows[2].startswith("| {doc}`../notebooks/lenet_hpo` | full | float32 | 2026-12-05 07:40 | 17 s | 3 trials, ")
+    assert rows[3].endswith("| 17 s | – |")  # a chapter without a store

@@ -51,6 +51,15 @@ _LEGEND = ("each cell: hpolib's median regret ≤ or > the peer's, and the p-val
            "signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
 
 
+def _load(meta: dict) -> str:
+    """What the run's wall times were measured under: the machine's load, when the benchmark recorded it."""
+    if "load" not in meta:
+        return " (the machine's load was not recorded: these wall times may include other jobs)"
+    busy = max(meta["load"]) > meta["cpus"] + 0.5
+    return (f" ({meta['cpus']} cores, load average {meta['load'][0]:.1f} before and {meta['load'][1]:.1f} after"
+            + ("; other jobs shared the machine, so wall times are inflated)" if busy else ")"))
+
+
 def optimizer_tables(results: Path, name: str) -> str:
     """Regret, verdicts against the peers and seconds per proposal of the optimiser benchmark's set ``name``."""
     summary_path = results / f"optimizers_summary_{name}.csv"
@@ -63,7 +72,7 @@ def optimizer_tables(results: Path, name: str) -> str:
     lines = [f"Median final simple regret over seeds (validation error on the SVM and boosting tasks); "
              f"{args['seeds']} seeds and {args['evals']} evaluations, the GP methods {args['gp_seeds']} seeds "
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
-             f"{args['workers']} workers.", ""]
+             f"{args['workers']} workers{_load(meta)}.", ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
     for family, methods in _OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
         shown = [m for m in methods if m in regret.columns]
@@ -85,7 +94,7 @@ def optimizer_tables(results: Path, name: str) -> str:
         timing.index.name = "method"
         timing.columns = ["s per proposal, 100 observations", "s per proposal, 500 observations"]
         lines += ["Seconds to ask for a proposal and tell its result after 100 and 500 observations on "
-                  "Hartmann-6 (wall time on 2 cores, measured in the same run):", ""]
+                  "Hartmann-6 (wall times, measured in the same run, under the load stated above):", ""]
         lines += _markdown(timing.map(_number)) + [""]
     if (results / f"optimizers_regret_{name}.png").exists():
         lines += [f"```{{figure}} optimizers_regret_{name}.png", ":width: 100%", "",

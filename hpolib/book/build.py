@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..storage import SQLiteStorage
 from . import benchmark_tables, claims
 from .runner import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
@@ -57,7 +58,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     for name in wanted:
         (stage / "notebooks" / name).write_text(_presented(executed / name, NOTEBOOKS / name))
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
-    (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies)
+    (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies, stores=executed)
                                                     + "\n" + _provenance_table(executed, studies))
     results = ROOT / "benchmarks" / "results"
     (stage / "book" / "_throughput.md").write_text(_throughput_tables(results))
@@ -98,18 +99,39 @@ def _presented(executed: Path, source: Path) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def _runs_table(folder: Path, names: list[str]) -> str:
-    """A Markdown table of how each notebook of the book was executed, from papermill's record in it."""
-    rows = ["| chapter | profile | precision | executed (UTC) | time |", "|---|---|---|---|---|"]
+def _runs_table(folder: Path, names: list[str], stores: Path) -> str:
+    """A Markdown table of how each notebook in ``folder`` was executed, from papermill's record in it, and the
+    training time its SQLite store in ``stores`` recorded (a chapter resumed from its store re-reads finished
+    trials, so its last execution can take seconds after hours of training)."""
+    rows = ["| chapter | profile | precision | executed (UTC) | last execution | trials in its store |",
+            "|---|---|---|---|---|---|"]
     for name in names:
         notebook = json.loads((folder / name).read_text())
         record = notebook["metadata"].get("papermill", {})
-        seconds = record.get("duration") or 0.0
-        time = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
         profile = record.get("parameters", {}).get("profile", "?")
         rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {_precision(notebook)} "
-                    f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} | {time} |")
+                    f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} "
+                    f"| {_duration(record.get('duration') or 0.0)} | {_trial_time(stores / name)} |")
     return "\n".join(rows) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min" if seconds < 7200 \
+        else f"{seconds / 3600:.1f} h"
+
+
+def _trial_time(notebook: Path) -> str:
+    """The trials of the chapter's SQLite store (``<chapter>.db`` beside it): how many, and their summed time
+    from start to finish; a dash for a chapter that keeps no store."""
+    db = notebook.with_suffix(".db")
+    if not db.exists():
+        return "–"
+    storage = SQLiteStorage(db)
+    try:
+        trials = [t for name in storage.study_names() for t in storage.trials(name) if t.duration is not None]
+    finally:
+        storage.close()
+    return f"{len(trials):,} trials, {_duration(sum(t.duration or 0.0 for t in trials))}"
 
 
 def _summary(rows: list[dict], profile: str) -> str:
