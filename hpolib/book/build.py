@@ -128,10 +128,11 @@ def _trial_time(notebook: Path) -> str:
         return "–"
     storage = SQLiteStorage(db)
     try:
-        trials = [t for name in storage.study_names() for t in storage.trials(name) if t.duration is not None]
+        durations = [t.duration for name in storage.study_names() for t in storage.trials(name)
+                     if t.duration is not None]
     finally:
         storage.close()
-    return f"{len(trials):,} trials, {_duration(sum(t.duration or 0.0 for t in trials))}"
+    return f"{len(durations):,} trials, {_duration(sum(durations))}"
 
 
 def _summary(rows: list[dict], profile: str) -> str:
