@@ -214,6 +214,28 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
     assert len(gaps) >= 10 and min(gaps) > 0.025
 
 
+def test_tpe_scores_an_integer_by_the_mass_of_its_slice():
+    """A point's likelihood is the mixture's truncated-normal density, an interval's its mass (scipy's
+    truncnorm as reference), finite even for a slice many kernel widths away."""
+    from scipy.special import log_ndtr
+    from scipy.stats import truncnorm
+
+    from hpolib.optimizers.tpe import ParzenEstimator, _log_mass
+
+    no_choices = np.zeros((3, 0), dtype=int)
+    est = ParzenEstimator(np.array([[0.0], [0.3], [0.35]]), no_choices, [], np.ones(3))
+    kernels = [truncnorm(-m / s, (1 - m) / s, loc=m, scale=s) for m, s in zip(est.mus[:, 0], est.sigmas[:, 0])]
+    weights = np.exp(est.log_weights)
+    mixture = lambda f: np.log(sum(w * f(k) for w, k in zip(weights, kernels)))  # noqa: E731
+    expected = [mixture(lambda k: k.cdf(0.25) - k.cdf(0.2)), mixture(lambda k: k.cdf(1.0) - k.cdf(0.95)),
+                mixture(lambda k: k.pdf(0.6))]
+    got = est.log_pdf(np.array([[0.2], [0.95], [0.6]]), np.array([[0.25], [1.0], [0.6]]), no_choices)
+    assert np.allclose(got, expected)
+    # a slice far in either tail, where Phi(b) - Phi(a) is 0 in floating point: the nearer edge's tail
+    tails = _log_mass(np.array([40.0, -41.0]), np.array([41.0, -40.0]))
+    assert np.allclose(tails, log_ndtr(-40.0))
+
+
 def test_gp_gradients_match_finite_differences():
     from scipy.optimize import approx_fprime
 

@@ -15,10 +15,13 @@ its algorithm components and their roles for better empirical performance"
 - observation weights flat for the newest 25 of a group, a linear ramp from
   ``1/n`` below that; a prior kernel of weight 1;
 - numeric kernels are Gaussians truncated to the unit interval (log scales
-  and integers live in it already; integers are rounded when decoded), each
-  as wide as the larger gap to its neighbouring observations, clipped to
-  ``[1/min(100, n+2), 1]`` (hyperopt's "magic clip"); the prior kernel is
-  centred with width 1;
+  and integers live in it already), each as wide as the larger gap to its
+  neighbouring observations, clipped to ``[1/min(100, n+2), 1]`` (hyperopt's
+  "magic clip"); the prior kernel is centred with width 1;
+- an integer candidate is rounded before it is scored, and scored by the
+  kernels' mass on its integer's slice of the unit interval rather than by
+  a density at the unrounded draw: the score is that of the configuration
+  proposed, and two draws that round alike score alike;
 - a categorical kernel puts mass ``1 + w/(n+1)`` on its observed choice and
   ``w/(n+1)`` on every choice (``w`` the prior weight, ``n`` observations),
   normalised: an unordered kernel that sharpens as data accumulate;
@@ -36,11 +39,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp, ndtr
+from scipy.special import log_ndtr, logsumexp
 from scipy.stats import truncnorm
 
 from .._checks import check_positive, check_whole
-from ..space import Space
+from ..space import Categorical, Int, Space
 from .base import Optimizer, config_key
 from .encoding import Ordinal
 
@@ -99,15 +102,31 @@ class ParzenEstimator:
         ) if self.probs else np.zeros((size, 0), dtype=int)
         return numbers.reshape(size, -1), np.minimum(choices, np.array(self.n_choices) - 1)
 
-    def log_pdf(self, numbers: np.ndarray, choices: np.ndarray) -> np.ndarray:
-        """Log density at ``m`` points, shape (m,)."""
-        x = numbers[:, None, :]  # (m, 1, d) against kernels (1, K, d)
-        z = (x - self.mus) / self.sigmas
-        mass = ndtr((1 - self.mus) / self.sigmas) - ndtr(-self.mus / self.sigmas)
-        per_kernel = np.sum(-0.5 * z**2 - np.log(self.sigmas * math.sqrt(2 * math.pi) * mass), axis=2)
+    def log_pdf(self, lower: np.ndarray, upper: np.ndarray, choices: np.ndarray) -> np.ndarray:
+        """Log likelihood of ``m`` points, shape (m,).
+
+        A numeric coordinate is an interval ``[lower, upper]``: a point (``lower == upper``) contributes a
+        kernel's density there, an integer's slice of the unit interval the kernel's mass on it.
+        """
+        lo, hi = lower[:, None, :], upper[:, None, :]  # (m, 1, d) against kernels (1, K, d)
+        a, b = (lo - self.mus) / self.sigmas, (hi - self.mus) / self.sigmas
+        density = -0.5 * a**2 - np.log(self.sigmas * math.sqrt(2 * math.pi))
+        with np.errstate(divide="ignore"):  # log 0 for a point, whose density is taken instead
+            mass = _log_mass(a, b)
+        per_coordinate = np.where(lo == hi, density, mass) \
+            - _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
+        per_kernel = per_coordinate.sum(axis=2)
         for j, p in enumerate(self.probs):
             per_kernel = per_kernel + np.log(p[:, choices[:, j]]).T
         return logsumexp(per_kernel + self.log_weights, axis=1)
+
+
+def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``log(Phi(b) - Phi(a))`` for ``a <= b``, accurate in either tail (taken on the side nearer zero)."""
+    flip = a > 0  # both in the upper tail: Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
+    low, high = np.where(flip, -b, a), np.where(flip, -a, b)
+    log_high = log_ndtr(high)
+    return log_high + np.log1p(-np.exp(np.minimum(log_ndtr(low) - log_high, 0.0)))
 
 
 def _neighbour_bandwidths(values: np.ndarray) -> np.ndarray:
@@ -175,6 +194,8 @@ class TPE(Optimizer):
         self.encoding = Ordinal(space)
         self._categorical = self.encoding.categorical
         self._n_choices = [n for n in self.encoding.n_choices if n is not None]
+        numeric = [p for p in space.values() if not isinstance(p, Categorical)]
+        self._integers = [p if isinstance(p, Int) else None for p in numeric]
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
         self.losses: list[float] = []
@@ -220,30 +241,41 @@ class TPE(Optimizer):
             bad_choices = np.vstack([bad_choices, np.array(pending_choices).reshape(len(pending_choices), -1)])
         groups = ((numbers[good], choices[good]), (bad_numbers, bad_choices))
         if self.multivariate:
-            return self._join(*self._best_candidate(rng, groups, self._n_choices))
+            return self._join(*self._best_candidate(rng, groups, self._n_choices, self._integers))
         # Univariate: every parameter on its own, with its own pair of estimators.
         best_numbers, best_choices = [], []
         j_num = j_cat = 0
         for categorical in self._categorical:
             if categorical:
                 part = [(g[0][:, :0], g[1][:, j_cat:j_cat + 1]) for g in groups]
-                _, c = self._best_candidate(rng, part, self._n_choices[j_cat:j_cat + 1])
+                _, c = self._best_candidate(rng, part, self._n_choices[j_cat:j_cat + 1], [])
                 best_choices.append(c[0])
                 j_cat += 1
             else:
                 part = [(g[0][:, j_num:j_num + 1], g[1][:, :0]) for g in groups]
-                x, _ = self._best_candidate(rng, part, [])
+                x, _ = self._best_candidate(rng, part, [], self._integers[j_num:j_num + 1])
                 best_numbers.append(x[0])
                 j_num += 1
         return self._join(np.array(best_numbers), np.array(best_choices, dtype=int))
 
-    def _best_candidate(self, rng, groups, n_choices):
-        """Draw candidates from l(x), return the one with the largest log l(x) - log g(x)."""
+    def _best_candidate(self, rng, groups, n_choices, integers):
+        """Draw candidates from l(x), return the one with the largest log l(x) - log g(x).
+
+        ``integers`` holds, per numeric coordinate, its :class:`Int` or ``None``: an integer candidate is
+        rounded first and scored by the mass of its slice, so the score is that of what is proposed.
+        """
         (good_n, good_c), (bad_n, bad_c) = groups
         below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight)
         above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight)
         numbers, choices = below.sample(rng, self.n_candidates)
-        score = below.log_pdf(numbers, choices) - above.log_pdf(numbers, choices)
+        lower, upper = numbers.copy(), numbers.copy()
+        for j, param in enumerate(integers):
+            if param is not None:
+                values = [param.from_unit(u) for u in numbers[:, j]]
+                numbers[:, j] = [param.to_unit(v) for v in values]
+                lower[:, j] = [param.to_unit(v - 0.5) for v in values]
+                upper[:, j] = [param.to_unit(v + 0.5) for v in values]
+        score = below.log_pdf(lower, upper, choices) - above.log_pdf(lower, upper, choices)
         best = int(np.argmax(score))
         return numbers[best], choices[best]
 
