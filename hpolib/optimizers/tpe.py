@@ -43,7 +43,7 @@ from scipy.special import log_ndtr, logsumexp
 from scipy.stats import truncnorm
 
 from .._checks import check_positive, check_whole
-from ..space import Categorical, Int, Space
+from ..space import Int, Space
 from .base import Optimizer, config_key
 from .encoding import Ordinal
 
@@ -194,8 +194,8 @@ class TPE(Optimizer):
         self.encoding = Ordinal(space)
         self._categorical = self.encoding.categorical
         self._n_choices = [n for n in self.encoding.n_choices if n is not None]
-        numeric = [p for p in space.values() if not isinstance(p, Categorical)]
-        self._integers = [p if isinstance(p, Int) else None for p in numeric]
+        self._integers = [p if isinstance(p, Int) else None
+                          for p, categorical in zip(space.values(), self._categorical) if not categorical]
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
         self.losses: list[float] = []
