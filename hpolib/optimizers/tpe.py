@@ -86,6 +86,7 @@ class ParzenEstimator:
         self.mus = np.vstack([numbers, np.full((1, d_num), 0.5)])
         self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j]) for j in range(d_num)]) \
             if d_num else np.ones((n + 1, 0))
+        self.log_truncation = _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
         self.probs = []
         for j, c in enumerate(self.n_choices):
             table = np.full((n + 1, c), prior_weight / (n + 1))
@@ -113,8 +114,7 @@ class ParzenEstimator:
         density = -0.5 * a**2 - np.log(self.sigmas * math.sqrt(2 * math.pi))
         with np.errstate(divide="ignore"):  # log 0 for a point, whose density is taken instead
             mass = _log_mass(a, b)
-        per_coordinate = np.where(lo == hi, density, mass) \
-            - _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
+        per_coordinate = np.where(lo == hi, density, mass) - self.log_truncation
         per_kernel = per_coordinate.sum(axis=2)
         for j, p in enumerate(self.probs):
             per_kernel = per_kernel + np.log(p[:, choices[:, j]]).T
