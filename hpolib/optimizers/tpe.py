@@ -87,6 +87,7 @@ class ParzenEstimator:
         self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j]) for j in range(d_num)]) \
             if d_num else np.ones((n + 1, 0))
         self.log_truncation = _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
+        self.log_density_scale = np.log(self.sigmas * math.sqrt(2 * math.pi))
         self.probs = []
         for j, c in enumerate(self.n_choices):
             table = np.full((n + 1, c), prior_weight / (n + 1))
@@ -107,15 +108,20 @@ class ParzenEstimator:
         """Log likelihood of ``m`` points, shape (m,).
 
         A numeric coordinate is an interval ``[lower, upper]``: a point (``lower == upper``) contributes a
-        kernel's density there, an integer's slice of the unit interval the kernel's mass on it.
+        kernel's density there, an integer's slice of the unit interval the kernel's mass on it. The mass is
+        computed only in the coordinates that hold an interval.
         """
-        lo, hi = lower[:, None, :], upper[:, None, :]  # (m, 1, d) against kernels (1, K, d)
-        a, b = (lo - self.mus) / self.sigmas, (hi - self.mus) / self.sigmas
-        density = -0.5 * a**2 - np.log(self.sigmas * math.sqrt(2 * math.pi))
-        with np.errstate(divide="ignore"):  # log 0 for a point, whose density is taken instead
-            mass = _log_mass(a, b)
-        per_coordinate = np.where(lo == hi, density, mass) - self.log_truncation
-        per_kernel = per_coordinate.sum(axis=2)
+        lo = lower[:, None, :]  # (m, 1, d) against kernels (1, K, d)
+        a = (lo - self.mus) / self.sigmas
+        per_coordinate = -0.5 * a**2 - self.log_density_scale
+        sliced = np.flatnonzero((lower != upper).any(axis=0))
+        if sliced.size:
+            b = (upper[:, None, sliced] - self.mus[:, sliced]) / self.sigmas[:, sliced]
+            with np.errstate(divide="ignore"):  # log 0 for a point, whose density is kept instead
+                mass = _log_mass(a[..., sliced], b)
+            per_coordinate[..., sliced] = np.where(lo[..., sliced] == upper[:, None, sliced],
+                                                   per_coordinate[..., sliced], mass)
+        per_kernel = (per_coordinate - self.log_truncation).sum(axis=2)
         for j, p in enumerate(self.probs):
             per_kernel = per_kernel + np.log(p[:, choices[:, j]]).T
         return logsumexp(per_kernel + self.log_weights, axis=1)
