@@ -24,6 +24,10 @@ _OPTIMIZER_COLUMNS = {"hpolib-tpe": "TPE", "optuna-tpe": "Optuna TPE", "hpolib-g
 _OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                        "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-random",
                                                        "optuna-random"]}  # the GP ablation is left out
+_PROBLEM_NAMES = {"branin": "Branin", "hartmann3": "Hartmann-3", "hartmann6": "Hartmann-6",
+                  "rosenbrock4": "Rosenbrock-4D", "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D",
+                  "levy4": "Levy-4D", "levy10": "Levy-10D", "mixed": "mixed space", "svm_digits": "SVM on digits",
+                  "boosting": "gradient boosting (CV)", "mlp_digits": "MLP on digits"}  # ids unknown here stay ids
 _SCHEDULER_COLUMNS = {"hpolib-random": "random", "hpolib-hyperband": "Hyperband", "hpolib-bohb": "BOHB",
                       "hpolib-asha": "ASHA", "hpolib-lcm": "LCM", "hpbandster-bohb": "HpBandSter BOHB",
                       "dehb": "DEHB"}
@@ -74,6 +78,7 @@ def optimizer_tables(results: Path, name: str) -> str:
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
              f"{args['workers']} workers{_load(meta)}.", ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
+    regret = regret.rename(index=_PROBLEM_NAMES)
     for family, methods in _OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
         shown = [m for m in methods if m in regret.columns]
         if shown:
@@ -86,7 +91,7 @@ def optimizer_tables(results: Path, name: str) -> str:
            "clearly worse": lambda v: f"{(v == 'clearly worse').sum()} of {len(v)}"})
     lines += [f"Against the peer, per problem ({_LEGEND}):", ""]
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
-        index="problem", columns="pair", values="cell", aggfunc="first", sort=False)
+        index="problem", columns="pair", values="cell", aggfunc="first", sort=False).rename(index=_PROBLEM_NAMES)
     lines += _markdown(counts) + [""] + _markdown(table.fillna("")) + [""]
     timing = pd.DataFrame(meta.get("proposal_time", []))
     if len(timing):
@@ -111,12 +116,13 @@ def scheduler_tables(results: Path) -> str:
         return "Not measured yet: run `python benchmarks/schedulers.py`.\n"
     summary = pd.read_csv(path)
     regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
+    regret = regret.rename(index=_PROBLEM_NAMES)
     regret = regret[[m for m in _SCHEDULER_COLUMNS if m in regret.columns]].rename(columns=_SCHEDULER_COLUMNS)
     lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
     lines += _markdown(regret.T.rename_axis("method").map(_number)) + [""]
     verdicts = pd.read_csv(results / "schedulers_vs_peers_seeds0.csv")
     verdicts["pair"] = verdicts.hpolib.map(_SCHEDULER_COLUMNS) + " vs " + verdicts.peer.map(_SCHEDULER_COLUMNS)
-    verdicts["column"] = verdicts.problem + " at " + verdicts.budget
+    verdicts["column"] = verdicts.problem.replace(_PROBLEM_NAMES) + " at " + verdicts.budget
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
         index="pair", columns="column", values="cell", aggfunc="first", sort=False)
     lines += [f"Against the peer at 25, 50 and 100 % of the budget ({_LEGEND}):", ""]
