@@ -114,13 +114,13 @@ class ParzenEstimator:
         lo = lower[:, None, :]  # (m, 1, d) against kernels (1, K, d)
         a = (lo - self.mus) / self.sigmas
         per_coordinate = -0.5 * a**2 - self.log_density_scale
-        sliced = np.flatnonzero((lower != upper).any(axis=0))
+        interval = lower != upper
+        sliced = np.flatnonzero(interval.any(axis=0))
         if sliced.size:
             b = (upper[:, None, sliced] - self.mus[:, sliced]) / self.sigmas[:, sliced]
             with np.errstate(divide="ignore"):  # log 0 for a point, whose density is kept instead
                 mass = _log_mass(a[..., sliced], b)
-            per_coordinate[..., sliced] = np.where(lo[..., sliced] == upper[:, None, sliced],
-                                                   per_coordinate[..., sliced], mass)
+            per_coordinate[..., sliced] = np.where(interval[:, None, sliced], mass, per_coordinate[..., sliced])
         per_kernel = (per_coordinate - self.log_truncation).sum(axis=2)
         for j, p in enumerate(self.probs):
             per_kernel = per_kernel + np.log(p[:, choices[:, j]]).T
