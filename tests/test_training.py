@@ -8,7 +8,7 @@ from hpolib.dl import data
 from hpolib.dl.models import lenet5, mlp
 from hpolib.dl.objectives import image_classifier
 from hpolib.dl.population import train_population
-from hpolib.dl.training import Diverged, evaluate, lr_factor, train
+from hpolib.dl.training import Diverged, crop_flip, evaluate, lr_factor, train
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +146,36 @@ def test_early_stopping_after_patience_epochs_without_a_better_validation_loss(d
     assert objective({}, 12)["epochs"] == expected
     with pytest.raises(ValueError, match="patience must be a whole number >= 1"):
         train(digits_mlp(), digits, 2, patience=0)
+
+
+def test_crop_flip_moves_each_image_within_its_padding_and_flips_about_half():
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).reshape(2, 3, 8, 8).repeat(200, 1, 1, 1)
+    out = crop_flip(x, torch.Generator().manual_seed(0), padding=2)
+    assert out.shape == x.shape
+    again = crop_flip(x, torch.Generator().manual_seed(0), padding=2)
+    assert torch.equal(out, again)  # the generator alone decides the crops
+    padded = torch.nn.functional.pad(x, (2,) * 4)
+    flipped = 0
+    for image, source in zip(out[:40], padded[:40]):  # every output is some crop of its padded image, or its mirror
+        crops = [source[:, r:r + 8, c:c + 8] for r in range(5) for c in range(5)]
+        plain, mirror = (any(torch.equal(image, crop) for crop in crops),
+                         any(torch.equal(image, crop.flip(-1)) for crop in crops))
+        assert plain or mirror
+        flipped += mirror and not plain
+    assert 8 <= flipped <= 32
+
+
+def test_augmented_training_is_seeded_and_validated(digits):
+    grey = data.Dataset("digits", *(data.Split(s.x.repeat(1, 1, 4, 4), s.y) for s in (digits.train, digits.val,
+                                                                                       digits.test)), digits.classes)
+
+    def small():
+        torch.manual_seed(0)
+        return lenet5(c1=4, c3=4, c5=8, f6=16, input_size=32)
+
+    runs = [train(small(), grey, 1, seed=2, augment="crop-flip") for _ in range(2)]
+    assert runs[0].final["val_loss"] == runs[1].final["val_loss"]
+    plain = train(small(), grey, 1, seed=2)
+    assert plain.final["train_loss"] != runs[0].final["train_loss"]
+    with pytest.raises(ValueError, match="augment must be one of none, crop-flip, got 'mixup'"):
+        train(lenet5(), grey, 1, augment="mixup")

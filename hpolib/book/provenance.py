@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .runner import ROOT
 
-__all__ = ["record", "command", "cpu_name"]
+__all__ = ["record", "command", "cpu_name", "commit"]
 
 _ABOUT = {
     "mnist": "MNIST, torchvision's IDX files",
@@ -57,13 +57,13 @@ def record(name: str, profile: str, parameters: dict, datasets: list[str]) -> di
     from ..dl.precision import native_bfloat16
 
     return {"notebook": name, "profile": profile, "command": command(name, profile, parameters),
-            "commit": _commit(), "python": platform.python_version(), "torch": torch.__version__,
+            "commit": commit(), "python": platform.python_version(), "torch": torch.__version__,
             "numpy": numpy.__version__, "cpu": cpu_name(), "threads": torch.get_num_threads(),
             "native_bfloat16": native_bfloat16("cpu"),
             "data": {d: _data(d, data_root()) for d in dict.fromkeys(datasets)}}
 
 
-def _commit() -> str | None:
+def commit() -> str | None:
     """The checked-out commit, ``+`` marking uncommitted changes to tracked files; None outside a git checkout."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -33,7 +33,8 @@ from .training import StepDecay, evaluate, train
 __all__ = ["image_classifier", "ImageClassifier", "cnn_layers_space"]
 
 CHECKPOINT = "checkpoint.pt"  # file name inside a trial's checkpoint folder
-_TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule", "patience"}
+_TRAIN_KEYS = {"optimizer", "lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "lr_schedule", "patience",
+               "augment"}
 _DECAY_KEYS = {"lr_decay", "lr_decay_every"}  # a StepDecay schedule (PBT's decay ratio and pace)
 
 

@@ -29,9 +29,10 @@ from .data import Dataset, Split
 from .precision import Precision, resolve_precision
 
 __all__ = ["train", "evaluate", "TrainResult", "Diverged", "resolve_device", "lr_factor", "StepDecay", "MultiStep",
-           "SCHEDULES"]
+           "SCHEDULES", "AUGMENTATIONS", "crop_flip"]
 
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
+AUGMENTATIONS = ("none", "crop-flip")
 
 
 class Diverged(RuntimeError):
@@ -158,6 +159,25 @@ class TrainResult:
         return self.history[-1] if self.history else {}
 
 
+def crop_flip(x: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
+    """A batch of random crops of the zero-padded images, each flipped left to right with probability 1/2.
+
+    The standard CIFAR augmentation (He, Zhang, Ren and Sun, CVPR 2016, sec. 4.2: 4-px padding, random
+    32 x 32 crops, horizontal flips), drawn from ``generator`` on the CPU so a seed gives the same crops on
+    every device.
+    """
+    n, _, h, w = x.shape
+    shifts = torch.randint(0, 2 * padding + 1, (2, n), generator=generator).to(x.device)
+    flips = (torch.rand(n, generator=generator) < 0.5).to(x.device)
+    padded = F.pad(x, (padding,) * 4)
+    rows = (shifts[0, :, None] + torch.arange(h, device=x.device))[:, None, :, None]
+    cols = (shifts[1, :, None] + torch.arange(w, device=x.device))[:, None, None, :]
+    cols = torch.where(flips[:, None, None, None], cols.flip(-1), cols)
+    images = torch.arange(n, device=x.device)[:, None, None, None]
+    channels = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+    return padded[images, channels, rows, cols]
+
+
 def _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedule, rates: dict) -> int:
     """The last epoch to train (``until``, by default ``epochs``), once every setting of :func:`train` is checked."""
     for label, count in (("epochs", epochs), ("batch_size", batch_size)):
@@ -210,7 +230,7 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
           lr_schedule: str | Callable[[float], float] = "constant", seed: int = 0, device: str | torch.device = "auto",
           data_fraction: float = 1.0, checkpoint: dict | None = None, until: int | None = None,
           patience: int | None = None, report: Callable[[int, dict], None] | None = None,
-          eval_batch_size: int = 1024, precision: str | Precision = "float32") -> TrainResult:
+          eval_batch_size: int = 1024, precision: str | Precision = "float32", augment: str = "none") -> TrainResult:
     """Train ``model`` on ``data.train`` for ``epochs`` epochs, evaluating on ``data.val`` after each.
 
     Parameters
@@ -251,6 +271,9 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     precision : {"float32", "float64", "bfloat16", "auto"}
         The arithmetic (see :mod:`hpolib.dl.precision`); the model's weights are
         converted to its dtype. ``float32`` is unchanged PyTorch.
+    augment : {"none", "crop-flip"}
+        ``"crop-flip"`` trains on :func:`crop_flip` of each batch, drawn from a
+        generator seeded by ``(seed, epoch)`` as the data order is.
 
     Raises
     ------
@@ -259,6 +282,8 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
     """
     until = _checked_until(epochs, batch_size, until, data_fraction, patience, lr_schedule,
                            dict(lr=lr, momentum=momentum, weight_decay=weight_decay, l1=l1, l2=l2))
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, got {augment!r}")
     device = resolve_device(device)
     precision = resolve_precision(precision, device)
     precision.model(model)
@@ -281,14 +306,16 @@ def train(model: nn.Module, data: Dataset, epochs: int, *, optimizer: str = "sgd
         started = time.perf_counter()
         order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))[:n]
         order = order.to(device)
+        crops = torch.Generator().manual_seed(seed * 100_003 + epoch + 1_000_000_007)
         running, seen = 0.0, 0
         for step, begin in enumerate(range(0, n, batch_size)):
             factor = lr_factor(lr_schedule, (epoch * steps_per_epoch + step) / total_steps)
             for group in opt.param_groups:
                 group["lr"] = lr * factor
             index = order[begin:begin + batch_size]
+            x = x_all[index] if augment == "none" else crop_flip(x_all[index], crops)
             with precision.context():
-                loss = F.cross_entropy(model(x_all[index]), y_all[index])
+                loss = F.cross_entropy(model(x), y_all[index])
             if not torch.isfinite(loss):
                 raise Diverged(f"training loss became {loss.item()} at epoch {epoch + 1}, step {step + 1} "
                                f"(lr={lr * factor:.4g})")

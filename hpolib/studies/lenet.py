@@ -1,0 +1,195 @@
+"""The LeNet-5 chapter: the report's own configurations retrained under declared recipes and protocols.
+
+The report (Goulas and Hocquette) gives its three methods' best widths and their validation accuracies
+after 40 epochs at batch 64, but not how it trained: activation, optimiser, learning rate and augmentation
+are left open. :data:`RECIPES` declares, before any run, the choices a course project training LeNet-5 on
+CIFAR-10 in PyTorch would most likely have made, each with where it comes from; :data:`PROTOCOLS` the two
+readings of "validation accuracy" (the report's 50,000 / 10,000 train / test split read after every epoch,
+and this project's 45,000 / 5,000 train / validation split). :func:`retrain_all` trains every
+(configuration, recipe, protocol, seed) once and keeps each run's per-epoch record in a file, so a stopped
+sequence resumes where it stopped:
+
+    python -m hpolib.studies.lenet --folder runs/book/full/lenet_retrained --protocol report --seeds 0 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+__all__ = ["REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all", "runs_of"]
+
+WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
+REPORT_CONFIGS = {  # the report's best configuration of each method (its table of results)
+    "random": {"f6": 224, "c1": 27, "c3": 30, "c5": 40},
+    "pso": {"f6": 324, "c1": 26, "c3": 19, "c5": 40},
+    "bohb": {"f6": 318, "c1": 30, "c3": 15, "c5": 44},
+}
+EPOCHS, BATCH_SIZE = 40, 64  # the report's training of each configuration
+RECORD_VERSION = 1  # part of every stored run's key: raise it when a change to the training changes the numbers
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a configuration is trained, where the report is silent; ``reference`` says where each choice comes
+    from."""
+
+    name: str
+    activation: str
+    optimizer: str
+    lr: float
+    augment: str
+    reference: str
+    momentum: float = 0.9
+
+
+RECIPES = {r.name: r for r in (
+    Recipe("hpolib", "tanh", "sgd", 0.01, "none",
+           "this chapter's search and confirmations: LeNet-5's tanh (LeCun et al. 1998), SGD at 0.01 with "
+           "momentum 0.9, no augmentation"),
+    Recipe("pytorch-tutorial", "relu", "sgd", 0.001, "none",
+           "PyTorch's CIFAR-10 tutorial 'Training a classifier' (a ReLU LeNet, SGD at 0.001 with momentum 0.9, "
+           "no augmentation), the usual starting point of a course project"),
+    Recipe("relu-crop-flip", "relu", "sgd", 0.01, "crop-flip",
+           "ReLU, SGD at 0.01 with momentum 0.9, and the standard CIFAR augmentation: random crops of 4-px "
+           "padded images and horizontal flips (He et al. 2016, sec. 4.2)"),
+    Recipe("adam-crop-flip", "relu", "adam", 0.001, "crop-flip",
+           "ReLU, Adam at its default 0.001 (Kingma and Ba 2015), random crops and flips"),
+)}
+"""The declared recipes, fixed before the first run; every one tried is reported."""
+
+PROTOCOLS = {
+    "report": "trained on all 50,000 training images, accuracy on the 10,000 test images after every epoch",
+    "hpolib": "trained on 45,000 training images, accuracy on the other 5,000 (validation) and on the 10,000 "
+              "test images after every epoch",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run: a configuration (by the method that found it), a recipe, a protocol and a seed."""
+
+    config: str
+    recipe: str
+    protocol: str
+    seed: int
+
+    def __post_init__(self):
+        for name, value, known in (("config", self.config, REPORT_CONFIGS), ("recipe", self.recipe, RECIPES),
+                                   ("protocol", self.protocol, PROTOCOLS)):
+            if value not in known:
+                raise ValueError(f"{name} must be one of {', '.join(known)}, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+
+def _splits(protocol: str, data):
+    """The dataset a protocol trains and reads: the report's protocol trains on train + validation."""
+    from ..dl.data import Dataset, Split
+
+    if protocol == "hpolib":
+        return data
+    train = Split(torch.cat([data.train.x, data.val.x]), torch.cat([data.train.y, data.val.y]))
+    return Dataset(data.name, train, data.test, data.test, data.classes, data.mean, data.std)
+
+
+def retrain(run: Run, data, epochs: int = EPOCHS) -> dict:
+    """Train ``run`` on ``data`` (CIFAR-10 as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in
+    float32; the record holds each epoch's train loss, validation and test accuracy and loss, and seconds."""
+    from ..book.provenance import commit, cpu_name
+    from ..dl.models import lenet5
+    from ..dl.training import Diverged, evaluate, train
+
+    recipe, split = RECIPES[run.recipe], _splits(run.protocol, data)
+    torch.manual_seed(run.seed)
+    widths = REPORT_CONFIGS[run.config]
+    model = lenet5(widths["c1"], widths["c3"], widths["c5"], widths["f6"], in_channels=split.shape[0],
+                   num_classes=split.num_classes, input_size=split.shape[1], activation=recipe.activation)
+    epochs_seen: list[dict] = []
+
+    def record(epoch: int, metrics: dict) -> None:
+        test_loss, test_accuracy = evaluate(model, split.test)
+        held_out = run.protocol == "hpolib"
+        epochs_seen.append({"epoch": epoch, "train_loss": metrics["train_loss"],
+                            "val_accuracy": metrics["val_accuracy"] if held_out else None,
+                            "val_loss": metrics["val_loss"] if held_out else None,
+                            "test_accuracy": test_accuracy, "test_loss": test_loss, "seconds": metrics["seconds"]})
+
+    failure = None
+    try:
+        train(model, split, epochs, optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
+              batch_size=BATCH_SIZE, seed=run.seed, augment=recipe.augment, report=record, precision="float32")
+    except Diverged as error:
+        failure = str(error)
+    return {"epochs": epochs_seen, "failure": failure, "commit": commit(), "cpu": cpu_name(),
+            "threads": torch.get_num_threads(), "capability": torch.backends.cpu.get_cpu_capability(),
+            "torch": torch.__version__, "train_images": len(split.train), "read_images": len(split.val)}
+
+
+def _key(run: Run, epochs: int) -> dict:
+    return {**asdict(run), "widths": REPORT_CONFIGS[run.config], "recipe_settings": asdict(RECIPES[run.recipe]),
+            "epochs": epochs, "batch_size": BATCH_SIZE, "version": RECORD_VERSION}
+
+
+def _path(folder: Path, key: dict) -> Path:
+    return folder / (hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16] + ".json")
+
+
+def retrain_all(folder: str | Path, runs: list[Run], epochs: int = EPOCHS, progress: bool = True,
+                data=None) -> pd.DataFrame:
+    """Every run of ``runs``, trained on ``data`` (by default CIFAR-10 from the data root, loaded only if a run
+    is not stored yet) or read back from ``folder`` where an earlier call stored it, as :func:`runs_of` gives
+    them."""
+    from tqdm.auto import tqdm
+
+    from ..dl.data import load
+    from ..storage import stored
+
+    folder = Path(folder)
+    for run in tqdm(runs, desc="LeNet-5 retrained", disable=not progress):
+        key = _key(run, epochs)
+        if not _path(folder, key).exists():
+            data = load("cifar10", size=32) if data is None else data
+            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs))
+    return runs_of(folder, runs, epochs)
+
+
+def runs_of(folder: str | Path, runs: list[Run], epochs: int = EPOCHS) -> pd.DataFrame:
+    """One row per stored epoch of ``runs`` (those not stored yet are left out): the run's fields, the CPU,
+    and the epoch's metrics."""
+    rows = []
+    for run in runs:
+        path = _path(Path(folder), _key(run, epochs))
+        if not path.exists():
+            continue
+        record = json.loads(path.read_text())["record"]
+        about = {**asdict(run), "cpu": record["cpu"], "failure": record["failure"]}
+        rows += [{**about, **epoch} for epoch in record["epochs"]]
+    return pd.DataFrame(rows)
+
+
+def _main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m hpolib.studies.lenet",
+                                     description="Retrain the LeNet report's configurations (resumable).")
+    parser.add_argument("--folder", required=True, help="where each run's record is kept")
+    parser.add_argument("--protocol", choices=list(PROTOCOLS), nargs="+", default=["report"])
+    parser.add_argument("--recipe", choices=list(RECIPES), nargs="+", default=list(RECIPES))
+    parser.add_argument("--config", choices=list(REPORT_CONFIGS), nargs="+", default=list(REPORT_CONFIGS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    args = parser.parse_args(argv)
+    runs = [Run(c, r, p, s) for s in args.seeds for p in args.protocol for r in args.recipe for c in args.config]
+    frame = retrain_all(args.folder, runs, args.epochs)
+    if len(frame):
+        last = frame[frame.epoch == frame.epoch.max()]
+        print(last.groupby(["protocol", "recipe", "config"]).test_accuracy.agg(["mean", "std", "count"]))
+
+
+if __name__ == "__main__":
+    _main()
