@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import wilcoxon
 
-__all__ = ["paired", "ALPHA"]
+__all__ = ["paired", "call", "ALPHA"]
 
 ALPHA = 0.05
 """The level below which a one-sided p says "clearly"."""
@@ -31,7 +31,8 @@ def paired(a: Sequence[float], b: Sequence[float], alternative: str = "greater")
 
     Returns ``n`` (pairs), ``mean_diff`` (``a - b``), ``wins`` (pairs where ``a`` is ahead in the
     direction of ``alternative``), ``p`` (one-sided Wilcoxon that ``a - b`` is ``"greater"`` or
-    ``"less"`` than 0; NaN with fewer than two pairs or no difference) and ``smallest_p`` (``2 ** -n``).
+    ``"less"`` than 0; NaN with fewer than two pairs or no difference) and ``smallest_p`` (``2 ** -k`` for the
+    ``k`` pairs that differ: the test drops ties).
     """
     if alternative not in ("greater", "less"):
         raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
@@ -44,4 +45,16 @@ def paired(a: Sequence[float], b: Sequence[float], alternative: str = "greater")
     wins = int((diff > 0).sum() if alternative == "greater" else (diff < 0).sum())
     p = float(wilcoxon(diff, alternative=alternative).pvalue) if n >= 2 and np.any(diff != 0) else math.nan
     return {"n": n, "mean_diff": float(diff.mean()) if n else math.nan, "wins": wins, "p": p,
-            "smallest_p": 2.0 ** -n if n else math.nan}
+            "smallest_p": 2.0 ** -int((diff != 0).sum()) if n else math.nan}
+
+
+def call(row: dict) -> str:
+    """What a :func:`paired` comparison shows: ``"clearly ahead"`` (p < :data:`ALPHA`), ``"too few seeds to
+    tell"`` (no outcome on these seeds could reach it) or ``"within noise"``.
+
+    >>> call({"p": 0.03, "smallest_p": 0.03125}), call({"p": 0.5, "smallest_p": 0.125})
+    ('clearly ahead', 'too few seeds to tell')
+    """
+    if row["p"] < ALPHA:
+        return "clearly ahead"
+    return "too few seeds to tell" if not row["smallest_p"] < ALPHA else "within noise"

@@ -22,11 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 from ..storage import SQLiteStorage
 from . import benchmark_tables, claims
-from .runner import BASELINES, NOTEBOOKS, OUTPUT, ROOT
+from .sources import SOURCES
+from .verdicts import RULES, Verdict
+from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
 __all__ = ["build", "check_in_browser"]
 
@@ -136,42 +137,57 @@ def _trial_time(notebook: Path) -> str:
 
 
 def _summary(rows: list[dict], profile: str) -> str:
-    """The intro's one screen: which profile this copy is, and the ledger's claims by verdict."""
-    lines = [f"This copy of the book is the **`{profile}`** profile. Of the {len(rows)} claims in "
-             "{doc}`claims`:", "", "| verdict | claims |", "|---|---|"]
-    for verdict in claims.VERDICTS:
-        ids = [f"`{r['id']}`" for r in rows if r["verdict"] == verdict]
-        lines.append(f"| {verdict} ({len(ids)}) | {', '.join(ids) or '–'} |")
+    """The intro's one screen: which profile this copy is, and the ledger's claims by verdict, each a link."""
+    counts = claims.counts(rows)
+    lines = [f"This copy of the book is the **`{profile}`** profile. Of the {len(rows)} claims in {{doc}}`claims` "
+             "(measured verdicts first):", "", "| verdict | claims |", "|---|---|"]
+    for verdict in Verdict:
+        links = [f"{{ref}}`{r['id']} <{_claim_label(r['id'])}>`" for r in rows if r["verdict"] == verdict.value]
+        if links:
+            lines.append(f"| {verdict.value} ({counts[verdict.value]}) | {', '.join(links)} |")
     return "\n".join(lines) + "\n"
 
 
+def _claim_label(claim_id: str) -> str:
+    """The stable target of a claim's entry on the claims page."""
+    return "claim-" + claim_id.replace(".", "-").replace("_", "-")
+
+
 def _claims_tables(rows: list[dict], profile: str) -> str:
-    """The ledger as Markdown: a count of verdicts, then one table per source."""
-    counts = pd.Series([r["verdict"] for r in rows]).value_counts()
-    lines = [f"At the `{profile}` profile, of {len(rows)} claims: " + ", ".join(
-        f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS) + ".", ""]
-    for source in dict.fromkeys(r["source"] for r in rows):
-        cite = claims.CITATIONS.get(source)
-        lines += [f"## {source}", "", f"Source: {{cite:p}}`{cite}`." if cite else "", "",
-                  "| claim | source | here | verdict |", "|---|---|---|---|"]
-        for r in (r for r in rows if r["source"] == source):
-            seeds = f", {r['seeds']} seeds" if r["seeds"] > 1 else (", 1 seed" if r["seeds"] == 1 else "")
-            lines.append(f"| `{r['id']}`: {r['claim']} | {r['source_value']} ({r['source_scale']}) "
-                         f"| {_value(r['our_value'])} {r['unit'] if r['our_value'] is not None else ''} "
-                         f"({r['our_scale']}{seeds}) | **{r['verdict']}**: {r['reason']} |")
-        lines.append("")
+    """The ledger as Markdown: the rules (from :mod:`hpolib.book.verdicts`, so page and code agree), a count of
+    verdicts, then per source one entry per claim: the quote, the verdict and its reason, the per-seed
+    evidence, and a link to the chapter section that measures it."""
+    counts = claims.counts(rows)
+    lines = ["## The rules", "", *(f"- {text}" for text in RULES.values()), "",
+             f"At the `{profile}` profile, of {len(rows)} claims: "
+             + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".", ""]
+    for key in dict.fromkeys(r["source"] for r in rows):
+        source = SOURCES[key]
+        lines += [f"## {source.authors}: {source.what}", "", f"Source: {{cite:p}}`{source.cite}`.", ""]
+        for r in (r for r in rows if r["source"] == key):
+            lines += _claim_entry(r)
     return "\n".join(lines)
 
 
-def _value(value) -> str:
-    """A ledger value as a reader wants it: numbers to their precision, nested values flattened."""
-    if value is None:
-        return "not measured"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+def _claim_entry(r: dict) -> list[str]:
+    quote = (f"> “{r['source_quote']}”" if r["source_quote"] else
+             "> *(no sentence of the source is quoted here: the claim restates its figures)*")
+    chapter = r["chapter"] if r["chapter"] == "benchmarks" else f"notebooks/{r['chapter']}"
+    page = f"../{chapter}.html#{r['section']}" if r["chapter"] != "benchmarks" else f"benchmarks.html#{r['section']}"
+    evidence = [f"{e['label']}: " + (", ".join(f"{v:.4g}" for v in e["values"]) if "values" in e else
+                                     "; ".join(f"{a:.4g} vs {b:.4g}" for a, b in zip(e["first"], e["second"])))
+                for e in r["per_seed"]]
+    seeds = f"{r['seeds']} seed{'s' * (r['seeds'] != 1)}" if r["seeds"] else "no seeds"
+    lines = [f"({_claim_label(r['id'])})=", f"### `{r['id']}`", "", quote, "", f"**Claim.** {r['claim']} "
+             f"The source: {r['source_value']} ({r['source_scale']}).", "",
+             f"**Measured by** {r['measure']}. Here: {r['our_scale'] or 'not run'} ({seeds}).", "",
+             f"**Verdict: {r['verdict']}.** {r['reason']}.", ""]
+    if evidence:
+        lines += ["Per seed: " + " — ".join(evidence) + ".", ""]
+    if r["resolution"]:
+        lines += [f"Resolution: {r['resolution']}." + (f" CPU: {r['cpu']}." if r["cpu"] else ""), ""]
+    lines += [f'<a href="{page}">Where this is measured →</a>', ""]
+    return lines
 
 
 def _provenance_table(folder: Path, names: list[str]) -> str:

@@ -16,7 +16,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from .runner import ROOT
+from .paths import ROOT
 
 __all__ = ["record", "command", "cpu_name", "commit"]
 

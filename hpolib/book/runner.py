@@ -13,24 +13,10 @@ import os
 import textwrap
 from pathlib import Path
 
+from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 
 __all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters"]
-
-
-def _checkout() -> Path:
-    """The project's checkout: the folder above the package (an editable install), else the working directory
-    (a regular install run from the checkout's root)."""
-    for folder in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (folder / "notebooks").is_dir() and (folder / "_toc.yml").is_file():
-            return folder
-    return Path.cwd()
-
-
-ROOT = _checkout()
-NOTEBOOKS = ROOT / "notebooks"
-BASELINES = ROOT / "tests" / "notebooks"
-OUTPUT = Path("runs") / "book"
 
 
 def check_checkout() -> None:

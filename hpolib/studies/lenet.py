@@ -23,14 +23,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from ..book.sources import LENET_REPORT
+
 __all__ = ["REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all", "runs_of"]
 
 WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
-REPORT_CONFIGS = {  # the report's best configuration of each method (its table of results)
-    "random": {"f6": 224, "c1": 27, "c3": 30, "c5": 40},
-    "pso": {"f6": 324, "c1": 26, "c3": 19, "c5": 40},
-    "bohb": {"f6": 318, "c1": 30, "c3": 15, "c5": 44},
-}
+REPORT_CONFIGS = {method: {k: int(row[k]) for k in WIDTHS} for method, row in LENET_REPORT.items()}
+"""The report's best configuration of each method (its table of results)."""
 EPOCHS, BATCH_SIZE = 40, 64  # the report's training of each configuration
 RECORD_VERSION = 1  # part of every stored run's key: raise it when a change to the training changes the numbers
 
