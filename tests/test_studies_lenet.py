@@ -10,7 +10,7 @@ from hpolib.studies import lenet
 def _tiny_cifar(n=96):
     g = torch.Generator().manual_seed(0)
     split = lambda k: Split(torch.randn(k, 3, 32, 32, generator=g), torch.arange(k) % 10)  # noqa: E731
-    return Dataset("cifar10", split(n), split(n // 2), split(n // 4), list(range(10)))
+    return Dataset("tiny", split(n), split(n // 2), split(n // 4), list(range(10)))
 
 
 def test_a_run_names_a_known_configuration_recipe_protocol_and_seed():
@@ -20,6 +20,12 @@ def test_a_run_names_a_known_configuration_recipe_protocol_and_seed():
         lenet.Run("random", "hpolib", "test", 0)
     with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -1"):
         lenet.Run("pso", "hpolib", "report", -1)
+    with pytest.raises(ValueError, match="config must be one of random, pso, bohb, or come with its widths"):
+        lenet.Run("grid seed 0", "hpolib", "hpolib", 0)
+    with pytest.raises(ValueError, match=r"widths must be four whole numbers >= 1 \(F6, C1, C3, C5\), got \(1, 2\)"):
+        lenet.Run("grid seed 0", "hpolib", "hpolib", 0, widths=(1, 2))
+    assert lenet.Run("grid seed 0", "hpolib", "hpolib", 0, (325, 32, 32, 130)).layers == {
+        "f6": 325, "c1": 32, "c3": 32, "c5": 130}
 
 
 def test_the_report_protocol_trains_on_train_and_validation_and_reads_the_test_set():
@@ -35,9 +41,25 @@ def test_the_report_protocol_trains_on_train_and_validation_and_reads_the_test_s
 
 def test_stored_runs_are_read_back_not_retrained(tmp_path, monkeypatch):
     data, runs = _tiny_cifar(), [lenet.Run("pso", "pytorch-tutorial", "report", s) for s in (0, 1)]
-    first = lenet.retrain_all(tmp_path, runs, epochs=1, progress=False, data=data)
-    assert len(first) == 2 and set(first.seed) == {0, 1}
+    first = lenet.retrain_all(tmp_path, runs, data, epochs=1, progress=False)
+    assert len(first) == 2 and set(first.seed) == {0, 1} and set(first.widths) == {"324-26-19-40"}
     monkeypatch.setattr(lenet, "retrain", lambda *a, **k: pytest.fail("a stored run was trained again"))
-    again = lenet.retrain_all(tmp_path, runs, epochs=1, progress=False, data=data)
+    again = lenet.retrain_all(tmp_path, runs, data, epochs=1, progress=False)
     assert again.equals(first)
-    assert len(lenet.runs_of(tmp_path, [*runs, lenet.Run("pso", "hpolib", "report", 0)], epochs=1)) == 2
+    assert len(lenet.runs_of(tmp_path, [*runs, lenet.Run("pso", "hpolib", "report", 0)], data, epochs=1)) == 2
+    assert lenet.runs_of(tmp_path, runs, "cifar10", epochs=1).empty  # another data set's runs are not these
+
+
+def test_the_summary_reads_the_test_set_under_the_report_protocol_and_validation_under_ours():
+    import pandas as pd
+
+    curve = ((1, 0.5), (2, 0.6), (3, 0.55))
+    epochs = [(p, s, e, acc) for p in ("report", "hpolib") for s in (0, 1) for e, acc in curve]
+    frame = pd.DataFrame([{"protocol": p, "recipe": "hpolib", "config": "pso", "widths": "324-26-19-40", "seed": s,
+                           "epoch": e, "cpu": "x", "test_accuracy": acc if p == "report" else 0.1,
+                           "val_accuracy": None if p == "report" else acc + 0.01 * s} for p, s, e, acc in epochs])
+    table = lenet.summary(frame).set_index("protocol")
+    assert table.loc["report", "last_mean"] == pytest.approx(55)
+    assert table.loc["report", "best_mean"] == pytest.approx(60)
+    assert table.loc["hpolib", "best_mean"] == pytest.approx(60.5) and table.loc["hpolib", "best_epoch"] == 2
+    assert table.loc["report", "seeds"] == 2

@@ -25,7 +25,7 @@ import torch
 
 from ..book.sources import LENET_REPORT
 
-__all__ = ["REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all", "runs_of"]
+__all__ = ["REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all", "runs_of", "summary"]
 
 WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
 REPORT_CONFIGS = {method: {k: int(row[k]) for k in WIDTHS} for method, row in LENET_REPORT.items()}
@@ -72,20 +72,35 @@ PROTOCOLS = {
 
 @dataclass(frozen=True)
 class Run:
-    """One training run: a configuration (by the method that found it), a recipe, a protocol and a seed."""
+    """One training run: a configuration, a recipe, a protocol and a seed.
+
+    ``config`` names one of the report's configurations (:data:`REPORT_CONFIGS`), or, with ``widths``
+    (F6, C1, C3, C5), any other, e.g. the best one a search here confirmed.
+    """
 
     config: str
     recipe: str
     protocol: str
     seed: int
+    widths: tuple[int, int, int, int] | None = None
 
     def __post_init__(self):
-        for name, value, known in (("config", self.config, REPORT_CONFIGS), ("recipe", self.recipe, RECIPES),
-                                   ("protocol", self.protocol, PROTOCOLS)):
+        if self.widths is None and self.config not in REPORT_CONFIGS:
+            raise ValueError(f"config must be one of {', '.join(REPORT_CONFIGS)}, or come with its widths, got "
+                             f"{self.config!r}")
+        if self.widths is not None and not (len(self.widths) == 4 and all(
+                isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in self.widths)):
+            raise ValueError(f"widths must be four whole numbers >= 1 (F6, C1, C3, C5), got {self.widths!r}")
+        for name, value, known in (("recipe", self.recipe, RECIPES), ("protocol", self.protocol, PROTOCOLS)):
             if value not in known:
                 raise ValueError(f"{name} must be one of {', '.join(known)}, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    @property
+    def layers(self) -> dict[str, int]:
+        """The widths by name."""
+        return REPORT_CONFIGS[self.config] if self.widths is None else dict(zip(WIDTHS, self.widths))
 
 
 def _splits(protocol: str, data):
@@ -98,21 +113,25 @@ def _splits(protocol: str, data):
     return Dataset(data.name, train, data.test, data.test, data.classes, data.mean, data.std)
 
 
-def retrain(run: Run, data, epochs: int = EPOCHS) -> dict:
-    """Train ``run`` on ``data`` (CIFAR-10 as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in
-    float32; the record holds each epoch's train loss, validation and test accuracy and loss, and seconds."""
+def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False) -> dict:
+    """Train ``run`` on ``data`` (as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in float32; the
+    record holds each epoch's train loss, validation and test accuracy and loss, and seconds."""
+    from tqdm.auto import tqdm
+
     from ..book.provenance import commit, cpu_name
     from ..dl.models import lenet5
     from ..dl.training import Diverged, evaluate, train
 
     recipe, split = RECIPES[run.recipe], _splits(run.protocol, data)
     torch.manual_seed(run.seed)
-    widths = REPORT_CONFIGS[run.config]
+    widths = run.layers
     model = lenet5(widths["c1"], widths["c3"], widths["c5"], widths["f6"], in_channels=split.shape[0],
                    num_classes=split.num_classes, input_size=split.shape[1], activation=recipe.activation)
     epochs_seen: list[dict] = []
+    bar = tqdm(total=epochs, desc=f"{run.config}, {run.recipe}, seed {run.seed}", leave=False, disable=not progress)
 
     def record(epoch: int, metrics: dict) -> None:
+        bar.update()
         test_loss, test_accuracy = evaluate(model, split.test)
         held_out = run.protocol == "hpolib"
         epochs_seen.append({"epoch": epoch, "train_loss": metrics["train_loss"],
@@ -126,51 +145,78 @@ def retrain(run: Run, data, epochs: int = EPOCHS) -> dict:
               batch_size=BATCH_SIZE, seed=run.seed, augment=recipe.augment, report=record, precision="float32")
     except Diverged as error:
         failure = str(error)
+    bar.close()
     return {"epochs": epochs_seen, "failure": failure, "commit": commit(), "cpu": cpu_name(),
             "threads": torch.get_num_threads(), "capability": torch.backends.cpu.get_cpu_capability(),
             "torch": torch.__version__, "train_images": len(split.train), "read_images": len(split.val)}
 
 
-def _key(run: Run, epochs: int) -> dict:
-    return {**asdict(run), "widths": REPORT_CONFIGS[run.config], "recipe_settings": asdict(RECIPES[run.recipe]),
-            "epochs": epochs, "batch_size": BATCH_SIZE, "version": RECORD_VERSION}
+def _key(run: Run, epochs: int, data: dict) -> dict:
+    return {**asdict(run), "widths": run.layers, "recipe_settings": asdict(RECIPES[run.recipe]), "epochs": epochs,
+            "batch_size": BATCH_SIZE, "data": data, "version": RECORD_VERSION}
 
 
 def _path(folder: Path, key: dict) -> Path:
     return folder / (hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16] + ".json")
 
 
-def retrain_all(folder: str | Path, runs: list[Run], epochs: int = EPOCHS, progress: bool = True,
-                data=None) -> pd.DataFrame:
-    """Every run of ``runs``, trained on ``data`` (by default CIFAR-10 from the data root, loaded only if a run
-    is not stored yet) or read back from ``folder`` where an earlier call stored it, as :func:`runs_of` gives
-    them."""
+def retrain_all(folder: str | Path, runs: list[Run], dataset="cifar10", data_options: dict | None = None,
+                epochs: int = EPOCHS, progress: bool = True) -> pd.DataFrame:
+    """Every run of ``runs`` on ``dataset`` (a name for :func:`hpolib.dl.data.load` with ``data_options``,
+    loaded only if a run is not stored yet; or a loaded dataset), trained, or read back from ``folder`` where an
+    earlier call stored it, as :func:`runs_of` gives them."""
     from tqdm.auto import tqdm
 
     from ..dl.data import load
     from ..storage import stored
 
-    folder = Path(folder)
+    folder, about = Path(folder), _data_key(dataset, data_options)
+    data = None if isinstance(dataset, str) else dataset
     for run in tqdm(runs, desc="LeNet-5 retrained", disable=not progress):
-        key = _key(run, epochs)
+        key = _key(run, epochs, about)
         if not _path(folder, key).exists():
-            data = load("cifar10", size=32) if data is None else data
-            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs))
-    return runs_of(folder, runs, epochs)
+            data = load(dataset, **(data_options or {})) if data is None else data
+            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs, progress))
+    return runs_of(folder, runs, dataset, data_options, epochs)
 
 
-def runs_of(folder: str | Path, runs: list[Run], epochs: int = EPOCHS) -> pd.DataFrame:
-    """One row per stored epoch of ``runs`` (those not stored yet are left out): the run's fields, the CPU,
-    and the epoch's metrics."""
-    rows = []
+def _data_key(dataset, data_options: dict | None) -> dict:
+    return {"dataset": dataset if isinstance(dataset, str) else dataset.name, **(data_options or {})}
+
+
+def runs_of(folder: str | Path, runs: list[Run], dataset="cifar10", data_options: dict | None = None,
+            epochs: int = EPOCHS) -> pd.DataFrame:
+    """One row per stored epoch of ``runs`` (those not stored yet are left out): the run's fields, its widths,
+    the CPU, and the epoch's metrics."""
+    rows, about = [], _data_key(dataset, data_options)
     for run in runs:
-        path = _path(Path(folder), _key(run, epochs))
+        path = _path(Path(folder), _key(run, epochs, about))
         if not path.exists():
             continue
         record = json.loads(path.read_text())["record"]
-        about = {**asdict(run), "cpu": record["cpu"], "failure": record["failure"]}
-        rows += [{**about, **epoch} for epoch in record["epochs"]]
+        fields = {"config": run.config, "recipe": run.recipe, "protocol": run.protocol, "seed": run.seed,
+                  "widths": "-".join(str(run.layers[k]) for k in WIDTHS), "cpu": record["cpu"],
+                  "failure": record["failure"]}
+        rows += [{**fields, **epoch} for epoch in record["epochs"]]
     return pd.DataFrame(rows)
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration, recipe and protocol: seeds, the accuracy read after the last epoch and at the best
+    epoch (mean and standard deviation over seeds, in %), the median best epoch, and the CPUs. The accuracy read
+    is the test set's under the report's protocol and the validation set's under this chapter's."""
+    if not len(frame):
+        return pd.DataFrame()
+    read = frame.test_accuracy.where(frame.protocol == "report", frame.val_accuracy) * 100
+    frame = frame.assign(read=read)
+    keys = ["protocol", "recipe", "config", "widths"]
+    per_run = frame.groupby([*keys, "seed"], sort=False).agg(
+        last=("read", "last"), best=("read", "max"), best_epoch=("read", lambda r: int(r.values.argmax()) + 1),
+        cpu=("cpu", "first"))
+    return per_run.groupby(keys, sort=False).agg(
+        seeds=("last", "size"), last_mean=("last", "mean"), last_sd=("last", "std"), best_mean=("best", "mean"),
+        best_sd=("best", "std"), best_epoch=("best_epoch", "median"),
+        cpu=("cpu", lambda c: ", ".join(sorted(set(c))))).reset_index()
 
 
 def _main(argv: list[str] | None = None) -> None:
@@ -184,10 +230,8 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args(argv)
     runs = [Run(c, r, p, s) for s in args.seeds for p in args.protocol for r in args.recipe for c in args.config]
-    frame = retrain_all(args.folder, runs, args.epochs)
-    if len(frame):
-        last = frame[frame.epoch == frame.epoch.max()]
-        print(last.groupby(["protocol", "recipe", "config"]).test_accuracy.agg(["mean", "std", "count"]))
+    frame = retrain_all(args.folder, runs, data_options={"size": 32}, epochs=args.epochs)
+    print(summary(frame).to_string(index=False))
 
 
 if __name__ == "__main__":
