@@ -20,7 +20,8 @@ def _lenet(random=(67.9, 67.5, 68.1, 67.7, 67.6), pso=(66.9, 66.7, 67.2, 66.8, 6
                 "seeds": [0, 1], "headline_seeds": [0, 1, 2, 3, 4]}
     confirmed = [{"method": m, "seed": k, "val_accuracy": v / 100}
                  for m, values in (("random", random), ("pso", pso), ("bohb", bohb)) for k, v in enumerate(values)]
-    return {"settings": settings, "grid_size": 18_729_984, "confirmed": confirmed,
+    return {"profile": "full", "settings": settings, "grid_size": 18_729_984, "full_data_share": 0.2,
+            "confirmed": confirmed,
             "search_epochs": [{"method": "random", "seed": 0, "full_data_epochs": 60.0}]}
 
 
@@ -176,3 +177,18 @@ def test_source_numbers_live_once():
     from hpolib.studies.lenet import REPORT_CONFIGS
 
     assert all(REPORT_CONFIGS[m] == {k: LENET_REPORT[m][k] for k in ("f6", "c1", "c3", "c5")} for m in LENET_REPORT)
+
+
+def test_the_report_configurations_are_judged_under_the_recipe_chosen_by_the_declared_rule(tmp_path):
+    def runs(recipe, shift):
+        return [{"protocol": "report", "recipe": recipe, "config": m, "widths": "", "seed": k, "cpu": "x",
+                 "last": LENET_REPORT[m]["accuracy"] + shift + 0.1 * k,
+                 "best": LENET_REPORT[m]["accuracy"] + 1 + shift + 0.1 * k,
+                 "best_epoch": 8} for m in LENET_REPORT for k in range(3)]
+    results = _lenet()
+    assert _verdict(_rows(tmp_path, lenet_hpo=results), "lenet.report_configs") == "not measured"
+    results["retrained"] = runs("hpolib", -6.0) + runs("relu-crop-flip", 0.0)
+    row = _rows(tmp_path, lenet_hpo=results)["lenet.report_configs"]
+    assert row["verdict"] == "reproduced" and "relu-crop-flip (the chosen one)" in row["our_scale"]
+    results["retrained"] = runs("hpolib", -6.0)
+    assert _verdict(_rows(tmp_path, lenet_hpo=results), "lenet.report_configs") == "not reproduced"

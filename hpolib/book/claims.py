@@ -18,11 +18,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..studies.lenet import Results as LenetResults
+from ..studies.lenet import chosen_recipe
 from .paths import ROOT
 from .sources import AUTOLRS, IIS_TIME_REDUCTION, LCM, LENET_GRID_EPOCHS, LENET_REPORT, SOURCES
 from .verdicts import Arithmetic, Effect, Level, Part, Unmeasured, Verdict, judge
@@ -57,10 +60,10 @@ class Claim:
     measure: str  # what measures it here, and why that measure is the source's (or the closest honest one)
     chapter: str  # the results it reads: a notebook name, or "benchmarks"
     section: str  # the anchor of the section that measures it, in that chapter's page
-    evaluate: Callable[[dict], Measured] = field(repr=False)
+    evaluate: Callable[[Any], Measured] = field(repr=False)  # the chapter's results (typed, or a dict)
 
 
-def _not_measured(reason: str) -> Callable[[dict], Measured]:
+def _not_measured(reason: str) -> Callable[[Any], Measured]:
     return lambda results: Measured((Unmeasured(f"not measured yet: {reason}"),))
 
 
@@ -96,14 +99,14 @@ def _lenet_scale(s: dict) -> str:
             f"best of each run retrained {s['final_epochs']} epochs on all of it")
 
 
-def _lenet_confirmed(r: dict) -> pd.DataFrame:
+def _lenet_confirmed(r: LenetResults) -> pd.DataFrame:
     """Validation accuracy (%) of each search's best configuration after confirmation: seeds x methods."""
-    confirmed = pd.DataFrame(r.get("confirmed", [])).reindex(columns=["method", "seed", "val_accuracy"])
+    confirmed = pd.DataFrame(r.confirmed).reindex(columns=["method", "seed", "val_accuracy"])
     return 100 * confirmed.pivot_table(index="seed", columns="method", values="val_accuracy")
 
 
-def _lenet_best(r: dict) -> Measured:
-    s, table = r["settings"], _lenet_confirmed(r)
+def _lenet_best(r: LenetResults) -> Measured:
+    s, table = r.settings, _lenet_confirmed(r)
     step, words = _resolution(_val_images(s["dataset"], None))
     methods = [m for m in LENET_REPORT if m in table]
     ours = {m: [round(v, 2) for v in table[m].dropna()] for m in methods}
@@ -116,9 +119,9 @@ def _lenet_best(r: dict) -> Measured:
     return Measured(parts, ours, _lenet_scale(s), seeds, words, "not recorded (confirmations before this ledger)")
 
 
-def _lenet_epochs(r: dict) -> Measured:
-    s = r["settings"]
-    spent = pd.DataFrame(r.get("search_epochs", []))
+def _lenet_epochs(r: LenetResults) -> Measured:
+    s = r.settings
+    spent = pd.DataFrame(r.search_epochs)
     ours = round(float(spent.full_data_epochs.median()), 1) if len(spent) else None
     share = f"{ours / 4000:.1%}" if ours else "a small share"
     return Measured((Unmeasured(f"a budget, not a finding: each run here spends {ours} full-data epochs, {share} of "
@@ -126,7 +129,7 @@ def _lenet_epochs(r: dict) -> Measured:
                                 comparable=False),), ours, _lenet_scale(s), len(spent))
 
 
-def _lenet_pair(r: dict, first: str, second: str) -> list[float]:
+def _lenet_pair(r: LenetResults, first: str, second: str) -> list[float]:
     table = _lenet_confirmed(r)
     if first not in table or second not in table:
         return []
@@ -134,8 +137,8 @@ def _lenet_pair(r: dict, first: str, second: str) -> list[float]:
     return (both[first] - both[second]).tolist()
 
 
-def _lenet_pso_bohb(r: dict) -> Measured:
-    s = r["settings"]
+def _lenet_pso_bohb(r: LenetResults) -> Measured:
+    s = r.settings
     step, words = _resolution(_val_images(s["dataset"], None))
     diff = _lenet_pair(r, "pso", "bohb")
     if not diff:
@@ -144,8 +147,8 @@ def _lenet_pso_bohb(r: dict) -> Measured:
     return Measured((part,), {"PSO − BOHB (pp)": [round(d, 2) for d in diff]}, _lenet_scale(s), len(diff), words)
 
 
-def _lenet_random_equal_epochs(r: dict) -> Measured:
-    s = r["settings"]
+def _lenet_random_equal_epochs(r: LenetResults) -> Measured:
+    s = r.settings
     step, words = _resolution(_val_images(s["dataset"], None))
     diffs = {m: _lenet_pair(r, "random", m) for m in ("pso", "bohb")}
     if not all(diffs.values()):
@@ -158,10 +161,36 @@ def _lenet_random_equal_epochs(r: dict) -> Measured:
                     min(map(len, diffs.values())), words)
 
 
-def _lenet_grid(r: dict) -> Measured:
-    epochs = 40 * r["grid_size"]
+def _lenet_report_configs(r: LenetResults) -> Measured:
+    """The report's configurations retrained under the recipe the chapter chose (by the rule declared before the
+    runs, :func:`hpolib.studies.lenet.chosen_recipe`), read on the test set after every epoch: after the last
+    epoch and at the best one, each at least the report's number less 1 pp."""
+    s = r.settings
+    runs = pd.DataFrame(r.retrained)
+    recipe = chosen_recipe(runs) if len(runs) else None
+    if recipe is None:
+        return Measured((Unmeasured("no recipe has retrained all three of the report's configurations yet"),))
+    mine = runs[(runs.protocol == "report") & (runs.recipe == recipe)]
+    step, words = _resolution(10_000 if s["dataset"] == "cifar10" else None, "test")
+    parts: list[Part] = []
+    for reading in ("last", "best"):
+        for method, row in LENET_REPORT.items():
+            values = mine[mine.config == method].sort_values("seed")[reading].tolist()
+            parts.append(Level(values, row["accuracy"], 1.0, step, at_least=True,
+                               label=f"{method}'s configuration, {reading} epoch (%)"))
+    if s["dataset"] != "cifar10" or s["final_epochs"] < 40:
+        parts = [Unmeasured("the report trained on all of CIFAR-10 for 40 epochs", comparable=False)]
+    ours = {f"{m}, {reading}": [round(v, 2) for v in mine[mine.config == m].sort_values("seed")[reading]]
+            for reading in ("last", "best") for m in LENET_REPORT}
+    scale = f"recipe {recipe} (the chosen one), 50,000 training images, 40 epochs, batch 64, float32"
+    return Measured(tuple(parts), ours, scale, int(mine.groupby("config").seed.count().min()), words,
+                    ", ".join(sorted(set(mine.cpu))))
+
+
+def _lenet_grid(r: LenetResults) -> Measured:
+    epochs = 40 * r.grid_size
     return Measured((Arithmetic(epochs, LENET_GRID_EPOCHS, 0.05, label="40 epochs x the full grid"),), epochs,
-                    f"the full grid of the report's ranges ({r['grid_size']:,} points) x 40 epochs")
+                    f"the full grid of the report's ranges ({r.grid_size:,} points) x 40 epochs")
 
 
 # ------------------------------------------------------------------------------------------ AutoLRS (001)
@@ -391,7 +420,7 @@ CLAIMS: tuple[Claim, ...] = (
           "the report's own configurations retrained over 3 seeds under declared recipes and both protocols "
           "(the report's train/test split and this chapter's train/validation split)", "lenet_hpo",
           "the-report-s-configurations-retrained",
-          _not_measured("the retraining runs are in progress (hpolib.studies.lenet)")),
+          _lenet_report_configs),
     Claim("lenet.search_epochs", "000", None, "Each optimiser spends about 4,000 epochs (BOHB 1,600).",
           "4,000 epochs (BOHB 1,600)", "epochs per run", "CIFAR-10, 40-epoch trials",
           "the epochs each search spends, in full-data epochs", "lenet_hpo", "every-method-on-the-same-budget",
@@ -556,9 +585,9 @@ def ledger(folder: str | Path, benchmarks: str | Path | None = None) -> list[dic
     return [_row(claim, results.get(claim.chapter)) for claim in CLAIMS]
 
 
-def chapter_verdicts(chapter: str, results: dict) -> list[dict]:
-    """The ledger's rows of one chapter's claims, measured from its ``results`` (as the notebook writes them):
-    what a chapter shows of the ledger, so the page and ``claims.json`` say the same."""
+def chapter_verdicts(chapter: str, results) -> list[dict]:
+    """The ledger's rows of one chapter's claims, measured from its ``results`` (as the notebook writes them, or
+    its typed results): what a chapter shows of the ledger, so the page and ``claims.json`` say the same."""
     rows = [_row(claim, results) for claim in CLAIMS if claim.chapter == chapter]
     if not rows:
         raise ValueError(f"chapter must be one of {sorted({c.chapter for c in CLAIMS})}, got {chapter!r}")
@@ -570,7 +599,13 @@ def counts(rows: list[dict]) -> dict[str, int]:
     return {v.value: sum(row["verdict"] == v.value for row in rows) for v in Verdict}
 
 
-def _row(claim: Claim, results: dict | None) -> dict:
+READERS: dict[str, Callable] = {"lenet_hpo": LenetResults.read}
+"""How a chapter's results file is read, where the chapter has a typed results class."""
+
+
+def _row(claim: Claim, results) -> dict:
+    if isinstance(results, dict) and claim.chapter in READERS:
+        results = READERS[claim.chapter](results)
     measured = claim.evaluate(results) if results is not None else \
         Measured((Unmeasured(f"no {claim.chapter} results at this profile"),), None, "not run at this profile")
     judged = judge(*measured.parts)

@@ -1,4 +1,8 @@
-"""The LeNet-5 chapter: the report's own configurations retrained under declared recipes and protocols.
+"""The LeNet-5 chapter: its searches' analysis, and the report's own configurations retrained.
+
+The searches (:func:`search_runs`, :func:`best_per_run`, :func:`confirm`, :func:`comparisons`) are analysed
+here, where tests reach them; the notebook holds the narrative, parameters, figures and calls, and writes
+:class:`Results`, which the claims ledger reads.
 
 The report (Goulas and Hocquette) gives its three methods' best widths and their validation accuracies
 after 40 epochs at batch 64, but not how it trained: activation, optimiser, learning rate and augmentation
@@ -17,20 +21,26 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+import numpy as np
 
 import pandas as pd
 import torch
 
 from ..book.sources import LENET_REPORT
 
-__all__ = ["REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all", "runs_of", "summary"]
+__all__ = ["Results", "search_runs", "per_method", "best_per_run", "confirm", "curve_of", "comparisons",
+           "beside_report", "REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all",
+           "runs_of", "per_run", "summary", "chosen_recipe"]
 
 WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
 REPORT_CONFIGS = {method: {k: int(row[k]) for k in WIDTHS} for method, row in LENET_REPORT.items()}
 """The report's best configuration of each method (its table of results)."""
 EPOCHS, BATCH_SIZE = 40, 64  # the report's training of each configuration
+DATA_OPTIONS = {"size": 32, "grayscale": False}  # CIFAR-10 as the chapter's full profile loads it
 RECORD_VERSION = 1  # part of every stored run's key: raise it when a change to the training changes the numbers
 
 
@@ -201,22 +211,171 @@ def runs_of(folder: str | Path, runs: list[Run], dataset="cifar10", data_options
     return pd.DataFrame(rows)
 
 
-def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration, recipe and protocol: seeds, the accuracy read after the last epoch and at the best
-    epoch (mean and standard deviation over seeds, in %), the median best epoch, and the CPUs. The accuracy read
-    is the test set's under the report's protocol and the validation set's under this chapter's."""
+KEYS = ["protocol", "recipe", "config", "widths"]
+
+
+def per_run(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per run (a row of :func:`runs_of` per epoch in ``frame``): the accuracy (%) read after the last epoch and
+    at the best epoch, that epoch, and the CPU. The accuracy read is the test set's under the report's protocol
+    and the validation set's under this chapter's."""
     if not len(frame):
-        return pd.DataFrame()
+        return pd.DataFrame(columns=[*KEYS, "seed", "last", "best", "best_epoch", "cpu"])
     read = frame.test_accuracy.where(frame.protocol == "report", frame.val_accuracy) * 100
-    frame = frame.assign(read=read)
-    keys = ["protocol", "recipe", "config", "widths"]
-    per_run = frame.groupby([*keys, "seed"], sort=False).agg(
+    return frame.assign(read=read).groupby([*KEYS, "seed"], sort=False).agg(
         last=("read", "last"), best=("read", "max"), best_epoch=("read", lambda r: int(r.values.argmax()) + 1),
-        cpu=("cpu", "first"))
-    return per_run.groupby(keys, sort=False).agg(
+        cpu=("cpu", "first")).reset_index()
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration, recipe and protocol: seeds, the last- and best-epoch accuracy (mean and standard
+    deviation over seeds, in %), the median best epoch, and the CPUs (see :func:`per_run`)."""
+    runs = per_run(frame)
+    return runs.groupby(KEYS, sort=False).agg(
         seeds=("last", "size"), last_mean=("last", "mean"), last_sd=("last", "std"), best_mean=("best", "mean"),
         best_sd=("best", "std"), best_epoch=("best_epoch", "median"),
         cpu=("cpu", lambda c: ", ".join(sorted(set(c))))).reset_index()
+
+
+def chosen_recipe(runs: pd.DataFrame) -> str | None:
+    """The recipe the chapter goes on with, by the rule declared before the runs: the highest mean last-epoch
+    accuracy over the report's three configurations under the report's protocol, among the recipes with every
+    configuration on at least one seed."""
+    report = runs[(runs.protocol == "report") & runs.config.isin(list(REPORT_CONFIGS))]
+    complete = report.groupby("recipe").filter(lambda r: r.config.nunique() == len(REPORT_CONFIGS))
+    if not len(complete):
+        return None
+    return str(complete.groupby(["recipe", "config"])["last"].mean().groupby("recipe").mean().idxmax())
+
+
+# ------------------------------------------------------------------------------------- the searches
+
+HEADLINE = ("random", "pso", "bohb")  # the report's three methods
+COMPARED = [("pso", "random"), ("bohb", "random"), ("pso", "bohb"), ("bohb", "pso"), ("tpe", "random"),
+            ("gp", "random"), ("ga", "random"), ("hyperband", "random")]  # each: the first ahead of the second?
+
+
+@dataclass
+class Results:
+    """What the chapter's notebook writes (``lenet_hpo_results.json``) and the claims ledger reads."""
+
+    profile: str
+    settings: dict
+    grid_size: int
+    full_data_share: float
+    summary: list[dict] = field(default_factory=list)
+    search_epochs: list[dict] = field(default_factory=list)
+    confirmed: list[dict] = field(default_factory=list)
+    tests: list[dict] = field(default_factory=list)
+    retrained: list[dict] = field(default_factory=list)
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
+
+    @classmethod
+    def read(cls, source: str | Path | dict) -> Results:
+        """From a results file or its parsed content; results written before a field existed leave it empty."""
+        data = source if isinstance(source, dict) else json.loads(Path(source).read_text())
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+def search_runs(trials: pd.DataFrame, epochs: float, share: float) -> pd.DataFrame:
+    """Per method and seed: trials, failed trials, trials at the full budget, epochs spent on the search's subset
+    and in full-data epochs (``share``: one subset epoch in full-data epochs)."""
+    runs = trials.groupby(["method", "seed"], sort=False).agg(
+        trials=("number", "count"), failed=("state", lambda x: int((x == "failed").sum())),
+        top_budget=("budget", lambda b: int((b == epochs).sum())), epochs=("cost", "sum"))
+    return runs.assign(full_data_epochs=runs.epochs * share).reset_index()
+
+
+def per_method(runs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`search_runs` per method: seeds, and the median over them."""
+    return runs.groupby("method", sort=False).agg(seeds=("trials", "size"), trials=("trials", "median"),
+                                                  at_full_budget=("top_budget", "median"), failed=("failed", "sum"),
+                                                  full_data_epochs=("full_data_epochs", "median"))
+
+
+def best_per_run(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per method and seed, the incumbent (the best at the largest budget evaluated, :class:`hpolib.Incumbent`):
+    its widths (C1, C3, C5, F6) and its validation accuracy in the search."""
+    from ..direction import Incumbent
+
+    rows = []
+    for (method, seed), group in trials[trials.state == "complete"].groupby(["method", "seed"], sort=False):
+        best = Incumbent("maximize")
+        for row in group.itertuples():
+            best.offer(row, row.value, row.budget)
+        rows.append({"method": method, "seed": seed, **{k.upper(): int(getattr(best.item, k)) for k in
+                                                        ("c1", "c3", "c5", "f6")}, "search_val_accuracy": best.value})
+    return pd.DataFrame(rows)
+
+
+def _kept(folder: Path, key: dict, make: Callable[[], dict]) -> dict:
+    """``make()``'s record, stored under ``folder`` in a file named by a hash of ``key``."""
+    from ..storage import stored
+
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return stored(folder / f"{name}.json", key, make)
+
+
+def _config(row) -> dict:
+    return {k: int(row[k.upper()]) for k in ("c1", "c3", "c5", "f6")}
+
+
+def confirm(best: pd.DataFrame, train: Callable, folder: str | Path, key: dict) -> pd.DataFrame:
+    """``best`` (:func:`best_per_run`) with each configuration's validation and test accuracy after ``train``
+    (an objective, ``train(config)`` -> metrics), each kept in ``folder`` under ``key`` and its configuration."""
+    def metrics(config: dict) -> dict:
+        return _kept(Path(folder), key | {"config": config}, lambda: {k: float(v) for k, v in train(config).items()})
+
+    found = [metrics(_config(row)) for _, row in best.iterrows()]
+    return best.assign(val_accuracy=[m.get("val_accuracy", np.nan) for m in found],
+                       test_accuracy=[m.get("test_accuracy", np.nan) for m in found])
+
+
+def curve_of(config: dict, train: Callable, folder: str | Path, key: dict) -> pd.Series:
+    """The validation accuracy after each epoch of ``train(config, report=...)``, kept in ``folder``."""
+    def recording() -> dict:
+        seen: list[float] = []
+        train(config, report=lambda epoch, value: seen.append(float(value)))
+        return {"val_accuracy": seen}
+
+    seen = _kept(Path(folder), key | {"config": config, "per_epoch": "val_accuracy"}, recording)["val_accuracy"]
+    return pd.Series(seen, index=range(1, len(seen) + 1), name="val_accuracy")
+
+
+def comparisons(at_budget: dict[str, pd.DataFrame], confirmed: pd.DataFrame) -> pd.DataFrame:
+    """Each pair of :data:`COMPARED` both run, at each budget (``at_budget``: a label and a seeds x methods frame
+    of the incumbent's accuracy) and after confirmation: :func:`hpolib.analysis.stats.paired` and its
+    :func:`~hpolib.analysis.stats.call`."""
+    from ..analysis.stats import call, paired
+
+    values = {**at_budget, "confirmed": confirmed.pivot_table(index="seed", columns="method",
+                                                              values="val_accuracy")}
+    rows = []
+    for first, second in COMPARED:
+        for measure, frame in values.items():
+            if first in frame and second in frame:
+                row = paired(frame[first], frame[second], alternative="greater")
+                rows.append({"comparison": f"{first} > {second}", "measure": measure, **row,
+                             "mean_diff_pp": 100 * row["mean_diff"], "verdict": call(row)})
+    return pd.DataFrame(rows)
+
+
+def beside_report(confirmed: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+    """The report's widths and accuracy per method beside the best confirmed configuration of each here."""
+    def widths(row) -> str:
+        return "-".join(str(int(row[k])) for k in ("f6", "c1", "c3", "c5")) if "f6" in row else \
+            "-".join(str(int(row[k.upper()])) for k in ("f6", "c1", "c3", "c5"))
+
+    paper = pd.DataFrame([{"method": m, "report: F6-C1-C3-C5": widths(r), "report: validation accuracy":
+                           r["accuracy"] / 100} for m, r in LENET_REPORT.items()])
+    best = confirmed.loc[confirmed.groupby("method", sort=False).val_accuracy.idxmax().dropna()]
+    ours = pd.DataFrame({"method": best.method, "here: F6-C1-C3-C5": [widths(r) for _, r in best.iterrows()],
+                         "here: best validation accuracy": best.val_accuracy,
+                         "here: its test accuracy": best.test_accuracy})
+    order = {name: k for k, name in enumerate(dict.fromkeys([*HEADLINE, *methods]))}
+    return paper.merge(ours, on="method", how="outer").sort_values("method", key=lambda m: m.map(order),
+                                                                   kind="stable").reset_index(drop=True)
 
 
 def _main(argv: list[str] | None = None) -> None:
@@ -230,7 +389,7 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args(argv)
     runs = [Run(c, r, p, s) for s in args.seeds for p in args.protocol for r in args.recipe for c in args.config]
-    frame = retrain_all(args.folder, runs, data_options={"size": 32}, epochs=args.epochs)
+    frame = retrain_all(args.folder, runs, data_options=DATA_OPTIONS, epochs=args.epochs)
     print(summary(frame).to_string(index=False))
 
 
