@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["check_whole", "check_positive", "check_number", "check_in"]
+__all__ = ["check_whole", "check_positive", "check_budget", "check_number", "check_in"]
 
 
 def check_whole(name: str, value, low: int = 1) -> int:
@@ -25,6 +25,17 @@ def check_positive(name: str, value) -> float:
     if not ok:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
+
+
+def check_budget(name: str, value) -> float:
+    """``value`` as a budget: an int stays an int (whole epochs stay whole), any other number becomes a float; a
+    ValueError naming ``name`` unless it is a finite number > 0.
+
+    >>> check_budget("max_budget", 27), check_budget("max_budget", 0.5)
+    (27, 0.5)
+    """
+    number = check_positive(name, value)
+    return int(value) if isinstance(value, (int, np.integer)) else number
 
 
 def check_number(name: str, value, finite: bool = True) -> float:

@@ -151,13 +151,15 @@ def _copy(trial: Trial) -> Trial:
                     "steps": list(trial.steps), "info": dict(trial.info)})
 
 
+# The budget column has no type, so that SQLite gives a budget back as it was written: an int as an int (a REAL
+# column would turn an int budget into a float, and a resumed trial's objective would get 3.0 epochs, not 3).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY, direction TEXT NOT NULL, metric TEXT NOT NULL,
     space TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
     study TEXT NOT NULL REFERENCES studies(name), number INTEGER NOT NULL,
-    config TEXT NOT NULL, state TEXT NOT NULL, budget REAL, value REAL,
+    config TEXT NOT NULL, state TEXT NOT NULL, budget, value REAL,
     metrics TEXT NOT NULL DEFAULT '{}', budget_used REAL NOT NULL DEFAULT 0,
     started REAL, finished REAL, worker TEXT, error TEXT, source TEXT NOT NULL,
     parent INTEGER, start_step REAL NOT NULL DEFAULT 0, info TEXT NOT NULL DEFAULT '{}',

@@ -74,7 +74,7 @@ def objective(kill_at: int | None = None):
         start = 0
         if report.restore_dir is not None:
             start = json.loads((report.restore_dir / "state.json").read_text())["step"]
-        steps = 1 if budget is None else int(budget)
+        steps = 1 if budget is None else budget  # an int: a float budget fails the trial
         for step in range(start + 1, steps + 1):
             try:
                 report(step, loss(config) + 1.0 / step)

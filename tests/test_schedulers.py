@@ -35,13 +35,45 @@ def resumable(config, budget, report):
 
 def test_hyperband_brackets_match_the_table_for_r81_eta3():
     table = Hyperband(1, 81, eta=3).table()
-    assert [(s, n, [int(r) for r in b]) for s, n, b in table] == [
+    assert [(s, n, b) for s, n, b in table] == [
         (4, [81, 27, 9, 3, 1], [1, 3, 9, 27, 81]),
         (3, [34, 11, 3, 1], [3, 9, 27, 81]),
         (2, [15, 5, 1], [9, 27, 81]),
         (1, [8, 2], [27, 81]),
         (0, [5], [81]),
     ]
+
+
+INT_BUDGETS = {
+    "successive halving": lambda: SuccessiveHalving(1, 9, eta=3),
+    "hyperband": lambda: Hyperband(1, 9, eta=3),
+    "asha": lambda: ASHA(1, 9, eta=3),
+    "median stopping": lambda: MedianStopping(n_startup=2, budget=4),
+    "learning-curve matching": lambda: LearningCurveMatching([2], n_trials=12, budget=4),
+    "pbt": lambda: PBT(SPACE, population_size=3, ready=2, max_steps=6, seed=0),
+}
+
+
+@pytest.mark.parametrize("scheduler", INT_BUDGETS)
+def test_a_scheduler_built_from_ints_hands_out_int_budgets(scheduler):
+    budgets = []
+
+    def epochs(config, budget, report):
+        budgets.append(budget)
+        for epoch in range(1, budget + 1):  # a TypeError for a float budget
+            report(epoch, config["x"] / epoch)
+        return config["x"] / budget
+
+    trials = Study(SPACE, seed=0, scheduler=INT_BUDGETS[scheduler]()).optimize(epochs, n_trials=12,
+                                                                               progress=False).trials
+    assert {type(b) for b in budgets} == {int}
+    assert all(t.state in (TrialState.COMPLETE, TrialState.STOPPED) for t in trials)
+
+
+def test_a_scheduler_built_from_floats_hands_out_floats():
+    assert SuccessiveHalving(0.5, 4.5, eta=3).budgets == [0.5, 1.5, 4.5]
+    assert {type(b) for b in ASHA(1.0, 9, eta=3).budgets} == {float}
+    assert type(MedianStopping(budget=4.0).budget) is float and type(PBT(SPACE, ready=2.0).ready) is float
 
 
 def test_successive_halving_promotes_the_best_of_each_rung_in_order():

@@ -315,6 +315,15 @@ def test_a_read_only_folder(tmp_path):
         folder.chmod(0o755)
 
 
+def test_a_budget_reads_back_as_it_was_written(tmp_path):
+    with closing(SQLiteStorage(tmp_path / "s.db")) as storage:
+        storage.open_study("s", "minimize", "value", "{}")
+        for budget in (3, 3.0, 0.5, None):
+            storage.create_trial("s", {}, budget, "optimizer")
+        assert [(t.budget, type(t.budget)) for t in storage.trials("s")] == [
+            (3, int), (3.0, float), (0.5, float), (None, type(None))]
+
+
 def test_a_stored_record_is_made_once_per_key_and_replaced_for_another(tmp_path):
     from hpolib.storage import stored
 

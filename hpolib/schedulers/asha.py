@@ -24,8 +24,8 @@ class ASHA(Scheduler):
 
     Parameters
     ----------
-    min_budget, max_budget : float
-        Budget of rung 0 and the largest a trial gets.
+    min_budget, max_budget : int or float
+        Budget of rung 0 and the largest a trial gets (with an int ``min_budget`` every budget is an int).
     eta : int
         Reduction factor (>= 2).
 
