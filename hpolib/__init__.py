@@ -9,7 +9,7 @@ executor and keeps every event in durable storage.
 """
 
 from .direction import Direction, Incumbent
-from .executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from .executors import DaskExecutor, Executor, ProcessExecutor, Reporter, SerialExecutor
 from .optimizers import (BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch,
                          SpaceExhausted)
 from .schedulers import ASHA, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
@@ -25,7 +25,7 @@ __all__ = [
     "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "BOHB",
     "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
     "LearningCurveMatching", "PBT",
-    "Study", "Trial", "TrialState", "TrialStopped", "Direction", "Incumbent",
+    "Study", "Trial", "TrialState", "TrialStopped", "Reporter", "Direction", "Incumbent",
     "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
     "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
 ]

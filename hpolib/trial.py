@@ -26,7 +26,7 @@ class TrialState(str, enum.Enum):
 
 
 class TrialStopped(Exception):
-    """Raised inside ``report(step, value)`` when the study stops the trial early.
+    """Raised inside ``report(step, value)`` when the study stops the trial early (Optuna's ``TrialPruned``).
 
     Objectives need not catch it: the study records the trial as ``stopped``
     with its reports so far. An objective that wants to clean up can catch it,

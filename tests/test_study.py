@@ -4,7 +4,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from hpolib import TPE, Categorical, Float, GridSearch, Int, RandomSearch, Space, SQLiteStorage, Study, TrialState
+from hpolib import (TPE, Categorical, Float, GridSearch, Int, MedianStopping, RandomSearch, Reporter, Space,
+                    SQLiteStorage, Study, TrialState, TrialStopped)
+from hpolib.executors import Job
 from hpolib.problems import Branin
 
 SPACE = Space({"x": Float(-2.0, 2.0), "n": Int(1, 5), "mode": Categorical(["a", "b"])})
@@ -101,6 +103,34 @@ def test_reports_that_are_not_numbers_fail_the_trial(step, value):
     study = run(3, objective)
     assert all(t.state is TrialState.FAILED and "report(step, value) needs two numbers" in t.error
                for t in study.trials)
+
+
+def test_an_objective_that_asks_should_stop_ends_as_one_that_lets_report_raise():
+    def raising(config, budget, report):
+        for step in range(1, 6):
+            report(step, config["x"] + 1 / step)
+        return config["x"]
+
+    def asking(config, budget, report):
+        for step in range(1, 6):
+            report.send(step, config["x"] + 1 / step)
+            if report.should_stop():
+                return "ignored"  # the trial is stopped at its last report
+        return config["x"]
+
+    first, second = (run(15, objective, scheduler=MedianStopping(n_startup=3)) for objective in (raising, asking))
+    assert [(t.state, t.value, t.steps) for t in first.trials] == [(t.state, t.value, t.steps) for t in second.trials]
+    assert TrialState.STOPPED in {t.state for t in first.trials}
+
+
+def test_a_stopped_trial_takes_no_more_reports():
+    report = Reporter(lambda step, value: step < 2, Job(7, {}))
+    report.send(1, 0.5)
+    assert not report.should_stop()
+    report.send(2, 0.4)
+    assert report.should_stop()
+    with pytest.raises(TrialStopped, match="trial 7 was stopped at step 2: it takes no more reports"):
+        report.send(3, 0.3)
 
 
 def test_the_optimizer_must_be_an_instance_and_seeded_itself():
