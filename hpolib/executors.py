@@ -34,7 +34,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -92,6 +92,10 @@ class Reporter:
         ``None`` to start from scratch. An objective that restores from it
         reports steps after the checkpoint's (training to ``budget`` in all),
         so the study counts only the new steps as spent.
+    user_attrs : dict
+        What the objective notes about the trial (JSON values: a model's
+        size, a seed, a path), stored with its end as the trial's
+        ``user_attrs`` (Optuna's ``trial.set_user_attr``).
     """
 
     def __init__(self, send: Callable[[float, float], bool], job: Job):
@@ -99,6 +103,7 @@ class Reporter:
         self.checkpoint_dir = Path(job.checkpoint_dir) if job.checkpoint_dir else None
         self.restore_dir = Path(job.restore_dir) if job.restore_dir else None
         self._stopped_at: float | None = None
+        self.user_attrs: dict = {}
 
     def __call__(self, step, value) -> None:
         self.send(step, value)
@@ -122,13 +127,15 @@ class Reporter:
 
 @dataclass
 class Outcome:
-    """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``."""
+    """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``;
+    and what its objective noted in ``report.user_attrs``."""
 
     number: int
     status: TrialState
     result: object = None
     error: str | None = None
     worker: str | None = None
+    user_attrs: dict = field(default_factory=dict)
 
 
 def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str) -> Outcome:
@@ -140,13 +147,13 @@ def run_objective(objective, job: Job, send: Callable[[float, float], bool], wor
     try:
         result = objective(dict(job.config), job.budget, report)
     except TrialStopped:
-        return Outcome(number, TrialState.STOPPED, worker=worker)
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
         error = "".join(traceback.format_exception(exc)).strip()
-        return Outcome(number, TrialState.FAILED, error=error, worker=worker)
+        return Outcome(number, TrialState.FAILED, error=error, worker=worker, user_attrs=report.user_attrs)
     if report.should_stop():  # it returned when asked to stop: stopped at its last report, whatever it returned
-        return Outcome(number, TrialState.STOPPED, worker=worker)
-    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker)
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
+    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker, user_attrs=report.user_attrs)
 
 
 class Executor(abc.ABC):

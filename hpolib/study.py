@@ -31,6 +31,7 @@ import time
 import uuid
 import warnings
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -161,12 +162,12 @@ class Study:
 
     @property
     def trials(self) -> list[Trial]:
-        """Every trial so far, by number."""
-        return list(self._trials)
+        """Every trial so far, by number (copies: changing one changes nothing in the study)."""
+        return [trial.copy() for trial in self._trials]
 
     @property
     def best(self) -> Trial:
-        """The complete trial with the best value at the largest budget any complete trial reached.
+        """The complete trial with the best value at the largest budget any complete trial reached (a copy).
 
         (Without a scheduler every trial has the same budget, so this is the
         best complete trial; with Hyperband it is the incumbent of the
@@ -174,7 +175,19 @@ class Study:
         """
         if self._incumbent.item is None:
             raise ValueError(f"study {self.name!r} has no complete trial yet")
-        return self._incumbent.item
+        return self._incumbent.item.copy()
+
+    @property
+    def best_params(self) -> dict:
+        """The configuration of :attr:`best`."""
+        return self.best.config
+
+    @property
+    def best_value(self) -> float:
+        """The value of :attr:`best`."""
+        value = self.best.value
+        assert value is not None  # a complete trial has a value
+        return value
 
     def _update_best(self, trial: Trial) -> None:
         if trial.state is TrialState.COMPLETE:
@@ -182,7 +195,7 @@ class Study:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per trial: number, state, value, budgets, cost, times, worker, error, parent, the
-        scheduler's notes (bracket, rung, member...), then the config and metrics."""
+        scheduler's notes (bracket, rung, member...), then the config, metrics and user attributes."""
         return pd.DataFrame([_row(t, self.metric) for t in self._trials])
 
     def enqueue(self, config: dict) -> None:
@@ -202,7 +215,8 @@ class Study:
 
     def optimize(self, objective, n_trials: int | None = None, *, total_budget: float | None = None,
                  timeout: float | None = None, trial_budget: float | None = None,
-                 progress: bool | None = None, max_budget: float | None = None) -> Study:
+                 callbacks: Sequence[Callable[[Study, Trial], object]] = (), progress: bool | None = None,
+                 max_budget: float | None = None) -> Study:
         """Run trials until a stop criterion holds, then return the study.
 
         Parameters
@@ -220,9 +234,13 @@ class Study:
         timeout : float or None
             Stop launching after this many seconds of this call; running
             trials are allowed to finish.
-        trial_budget : float or None
+        trial_budget : int, float or None
             The budget handed to every objective call (without a scheduler;
             a scheduler sets each trial's budget itself).
+        callbacks : sequence of callables
+            Each is called as ``callback(study, trial)`` after every trial
+            that ends, in order, with a copy of the trial; one that raises
+            stops ``optimize`` (after closing the executor).
         progress : bool or None
             Show a progress bar (default: when stderr is a terminal).
         max_budget : float or None
@@ -235,7 +253,7 @@ class Study:
             warnings.warn("optimize(max_budget=...) is renamed total_budget", DeprecationWarning, stacklevel=2)
             total_budget = max_budget
         stop = _optimize.StopRule(self._trials, n_trials, total_budget, timeout)
-        _optimize.optimize(self, objective, stop, trial_budget, progress)
+        _optimize.optimize(self, objective, stop, trial_budget, list(callbacks), progress)
         return self
 
     def _fresh(self, exhausted: bool) -> tuple[dict, str]:
@@ -382,4 +400,5 @@ def _row(trial: Trial, metric: str) -> dict:
     row.update(trial.info)
     row.update(trial.config)
     row.update({f"metric_{k}": v for k, v in trial.metrics.items() if k != metric})
+    row.update({f"user_attrs_{k}": v for k, v in trial.user_attrs.items()})
     return row

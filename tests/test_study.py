@@ -39,6 +39,54 @@ def test_study_records_every_trial_and_finds_the_best():
     assert {"x", "n", "mode"} <= set(frame.columns) and len(frame) == 40
 
 
+def test_trials_and_best_are_copies_and_best_params_and_value_name_the_best():
+    study = run(10)
+    best = study.best
+    assert study.best_params == best.config and study.best_value == best.value
+    study.trials[best.number].config["x"] = 99.0
+    best.steps.clear()
+    best.value = -1.0
+    assert study.best == study.trials[best.number] and study.best.config["x"] != 99.0 and study.best.steps
+    assert study.best_value == min(t.value for t in study.trials) != -1.0
+
+
+def test_callbacks_see_each_ended_trial_and_one_that_raises_stops_the_study():
+    seen = []
+
+    def stop_after_three(study, trial):
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    study = Study(SPACE, seed=0)
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(quadratic, n_trials=10, progress=False,
+                       callbacks=[lambda s, t: seen.append((s is study, t.number, t.state)), stop_after_three])
+    assert seen == [(True, n, TrialState.COMPLETE) for n in range(3)] and len(study.trials) == 3
+    with pytest.raises(ValueError, match="callbacks must be callables callback"):
+        study.optimize(quadratic, n_trials=10, callbacks=["print"])
+
+
+def test_user_attrs_are_stored_and_survive_resume(tmp_path):
+    def noting(config, budget, report):
+        report.user_attrs["layers"] = (config["n"], 8)
+        if config["mode"] == "b":
+            report.user_attrs["model"] = object()
+        return config["x"]
+
+    study = Study(SPACE, name="notes", storage=tmp_path / "s.db", seed=0).optimize(noting, n_trials=8, progress=False)
+    study.close()
+    again = Study(SPACE, name="notes", storage=tmp_path / "s.db")
+    assert [t.user_attrs for t in again.trials] == [t.user_attrs for t in study.trials]
+    assert {t.config["mode"] for t in again.trials} == {"a", "b"}
+    for t in again.trials:
+        if t.config["mode"] == "a":
+            assert t.state is TrialState.COMPLETE and t.user_attrs == {"layers": [t.config["n"], 8]}
+        else:  # a value that is not JSON fails the trial, and none is stored
+            assert t.state is TrialState.FAILED and "report.user_attrs['model'] must be JSON" in t.error
+            assert t.user_attrs == {}
+    assert "user_attrs_layers" in again.to_dataframe().columns
+
+
 def test_same_seed_same_trials():
     values = lambda s: [(t.config, t.value) for t in s.trials]  # noqa: E731
     assert values(run(15, seed=4)) == values(run(15, seed=4))
