@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
-from collections import deque
 
 from tqdm.auto import tqdm
 
+from ._checks import check_budget
 from ._results import budget_or_one
 from .optimizers import SpaceExhausted
 from .trial import Trial, TrialState, is_finite_number
@@ -64,12 +63,8 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, callb
     Trials left running by a dead driver run again first (they are not new
     trials, so only the timeout holds them back).
     """
-    _check(study, objective, stop, trial_budget, callbacks)
+    _check(study, objective, stop, callbacks)
     trials = study._trials
-    rerun = deque(t for t in trials if t.state is TrialState.RUNNING)
-    for trial in rerun:
-        warnings.warn(f"trial {trial.number} of study {study.name!r} was running when its driver stopped; "
-                      "running it again", stacklevel=3)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = tqdm(total=stop.n_trials, initial=sum(t.state.finished for t in trials), disable=not show,
                desc=study.name, unit="trial", dynamic_ncols=True)
@@ -79,12 +74,11 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, callb
     try:
         while True:
             while study.executor.idle() > 0 and not stop.timed_out():
-                if rerun:
-                    trial = study._restart(rerun.popleft())
-                elif not stop.allows(len(trials), running_cost(study)) or (
-                        exhausted and study.scheduler is None and not study._queue):
-                    break
-                else:
+                trial = study._rerun()
+                if trial is None:
+                    if not stop.allows(len(trials), running_cost(study)) or (
+                            exhausted and study.scheduler is None and not study._queue):
+                        break
                     try:
                         trial = study._launch(trial_budget, exhausted)
                     except SpaceExhausted:  # the queue may still hold some; a scheduler may still promote
@@ -113,17 +107,23 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, callb
         bar.close()
 
 
-def _check(study, objective, stop: StopRule, trial_budget: float | None, callbacks: list) -> None:
+def checked_budget(name: str, budget, scheduler) -> float | None:
+    """``budget`` for the trials of a study without a scheduler (an int stays an int); a ValueError naming ``name``
+    unless it is a positive number or None, or where a scheduler sets the budgets."""
+    if budget is None:
+        return None
+    if scheduler is not None:
+        raise ValueError(f"{name} is set by the scheduler {scheduler!r}; leave it None")
+    return check_budget(name, budget)
+
+
+def _check(study, objective, stop: StopRule, callbacks: list) -> None:
     """One clear error for arguments ``optimize`` cannot run with, before any trial."""
     if not callable(objective):
         raise ValueError(f"objective must be callable, got {objective!r}")
     for callback in callbacks:
         if not callable(callback):
             raise ValueError(f"callbacks must be callables callback(study, trial), got {callback!r}")
-    if trial_budget is not None and not (is_finite_number(trial_budget) and trial_budget > 0):
-        raise ValueError(f"trial_budget must be a positive number or None, got {trial_budget!r}")
-    if trial_budget is not None and study.scheduler is not None:
-        raise ValueError(f"trial_budget is set by the scheduler {study.scheduler!r}; leave it None")
     if not stop.bounded and study.optimizer.size is None and not (study.scheduler and study.scheduler.finite):
         raise ValueError("give n_trials, total_budget or timeout: this optimizer never runs out of proposals")
 

@@ -7,11 +7,15 @@ An objective is any callable ``objective(config, budget, report) -> float | dict
 far. It returns the metric, or a dict of metrics holding the study's
 ``metric``.
 
+``study.ask()`` and ``study.tell(trial, value)`` drive the same loop by hand,
+one trial at a time, as Optuna's ask-and-tell interface does.
+
 Resuming: a :class:`Study` opened with the name and storage of an earlier
 one takes its trials back, rebuilds the optimiser from them, and
 ``optimize`` goes on until the same stop criteria hold for the whole study.
-Trials that were running when the earlier driver died are re-run first,
-under their own numbers, from scratch (or from their parent's checkpoint).
+Trials that were running when the earlier driver died (or asked and never
+told) are re-run first, under their own numbers, from scratch (or from their
+parent's checkpoint).
 Configurations enqueued again that the study already evaluated are skipped,
 so the script that made a study resumes it by running again; on one worker
 it then makes the trials, and spends the budget, of an uninterrupted run.
@@ -38,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import _optimize
-from ._checks import check_number
+from ._checks import check_json, check_number
 from ._results import record_outcome
 from .direction import Direction, Incumbent
 from .executors import Executor, Job, Outcome, SerialExecutor
@@ -115,6 +119,8 @@ class Study:
                 self.storage.close()
             raise
         self._trials: list[Trial] = self.storage.trials(self.name)
+        self._stale = deque(t.number for t in self._trials if t.state is TrialState.RUNNING)  # its driver stopped
+        self._asked: set[int] = set()
         self._queue: deque = deque()
         self._enqueued: Counter = Counter()  # config key -> times enqueued
         self._stop_reasons: dict[int, str] = {}
@@ -252,9 +258,47 @@ class Study:
                 raise ValueError("give total_budget only (max_budget is its deprecated name)")
             warnings.warn("optimize(max_budget=...) is renamed total_budget", DeprecationWarning, stacklevel=2)
             total_budget = max_budget
+        trial_budget = _optimize.checked_budget("trial_budget", trial_budget, self.scheduler)
         stop = _optimize.StopRule(self._trials, n_trials, total_budget, timeout)
         _optimize.optimize(self, objective, stop, trial_budget, list(callbacks), progress)
         return self
+
+    def ask(self, budget: float | None = None) -> Trial:
+        """The next trial to evaluate, stored as running (a copy): evaluate its ``config`` at its ``budget``,
+        then :meth:`tell` the result. The loop of :meth:`optimize`, driven by hand.
+
+        A trial left running when the study's last driver stopped (asked and never told, or cut off in
+        ``optimize``) comes first, from scratch, under its own number; then the queue, then the optimiser.
+        ``budget`` is the trial's budget without a scheduler; a scheduler sets it (and may hand out a
+        promotion, whose ``parent`` names the trial it continues). Raises
+        :class:`~hpolib.optimizers.SpaceExhausted` when the optimiser has nothing left to propose, and a
+        RuntimeError when the scheduler has nothing to start until an asked trial is told.
+        """
+        budget = _optimize.checked_budget("budget", budget, self.scheduler)
+        trial = self._rerun() or self._launch(budget, False)
+        if trial is None:
+            waiting = f"until trials {sorted(self._asked)} are told" if self._asked else "any more"
+            raise RuntimeError(f"the scheduler {self.scheduler!r} has no trial to start {waiting}")
+        self._asked.add(trial.number)
+        return trial.copy()
+
+    def tell(self, trial: Trial | int, value=None, *, error: str | None = None) -> Trial:
+        """Record how an asked trial ended, as :meth:`optimize` records an objective's result; return it (a copy).
+
+        ``value`` is what an objective returns: a number, or a dict of metrics holding the study's ``metric``
+        (one that is not a finite number fails the trial); or ``error`` says why the trial failed. The
+        ``user_attrs`` of the asked trial given back are stored with it.
+        """
+        number = trial.number if isinstance(trial, Trial) else trial
+        if number not in self._asked:
+            raise ValueError(f"trial {number!r} is not an asked trial of study {self.name!r} that awaits its result "
+                             "(tell each trial from ask() once)")
+        if (value is None) == (error is None):
+            raise ValueError(f"tell trial {number} its value, or error=... (why it failed), not both or neither")
+        attrs = check_json("trial.user_attrs", trial.user_attrs) if isinstance(trial, Trial) else {}
+        self._asked.discard(number)
+        status = TrialState.COMPLETE if error is None else TrialState.FAILED
+        return self._finish(Outcome(number, status, result=value, error=error, user_attrs=attrs)).copy()
 
     def _fresh(self, exhausted: bool) -> tuple[dict, str]:
         """A fresh configuration and where it came from: the queue first, then the optimiser."""
@@ -284,10 +328,16 @@ class Study:
             self.scheduler.on_launch(trial)
         return trial
 
-    def _restart(self, trial: Trial) -> Trial:
-        fresh = self.storage.restart_trial(self.name, trial.number)
-        self._trials[trial.number] = fresh
-        return fresh
+    def _rerun(self) -> Trial | None:
+        """The next trial left running when the study's last driver stopped, running again from scratch; ``None``
+        when there is none left."""
+        if not self._stale:
+            return None
+        number = self._stale.popleft()
+        warnings.warn(f"trial {number} of study {self.name!r} was running when its driver stopped; running it again",
+                      stacklevel=3)
+        self._trials[number] = self.storage.restart_trial(self.name, number)
+        return self._trials[number]
 
     def _submit(self, trial: Trial) -> None:
         """Hand the trial to the executor, with a fresh checkpoint folder and its parent's, if any."""

@@ -1,11 +1,12 @@
+import copy
 import math
 import sqlite3
 
 import numpy as np
 import pytest
 
-from hpolib import (TPE, Categorical, Float, GridSearch, Int, MedianStopping, RandomSearch, Reporter, Space,
-                    SQLiteStorage, Study, TrialState, TrialStopped)
+from hpolib import (BOHB, PBT, TPE, Categorical, Float, GridSearch, Hyperband, Int, MedianStopping, RandomSearch,
+                    Reporter, Space, SQLiteStorage, Study, TrialState, TrialStopped)
 from hpolib.executors import Job
 from hpolib.problems import Branin
 
@@ -85,6 +86,73 @@ def test_user_attrs_are_stored_and_survive_resume(tmp_path):
             assert t.state is TrialState.FAILED and "report.user_attrs['model'] must be JSON" in t.error
             assert t.user_attrs == {}
     assert "user_attrs_layers" in again.to_dataframe().columns
+
+
+def by_budget(config, budget, report=None):
+    return (config["x"] - 1) ** 2 + config["n"] / (budget or 3)
+
+
+def ask_and_tell(study, n_trials):
+    for _ in range(n_trials):
+        trial = study.ask()
+        study.tell(trial, by_budget(trial.config, trial.budget))
+    return study
+
+
+@pytest.mark.parametrize("scheduler", [None, Hyperband(1, 9)], ids=["alone", "hyperband"])
+def test_ask_and_tell_make_the_trials_of_optimize(scheduler):
+    def make():
+        return Study(SPACE, BOHB(SPACE, seed=0), scheduler=copy.deepcopy(scheduler))
+
+    told, optimized = ask_and_tell(make(), 20), make().optimize(by_budget, n_trials=20, progress=False)
+    record = lambda s: [(t.config, t.budget, t.parent, t.state, t.value) for t in s.trials]  # noqa: E731
+    assert record(told) == record(optimized) and told.best.number == optimized.best.number
+    assert len({t.budget for t in told.trials}) == (3 if scheduler else 1)
+
+
+def test_a_trial_asked_and_never_told_runs_again_on_resume(tmp_path):
+    db = tmp_path / "s.db"
+    first = ask_and_tell(Study(SPACE, name="by hand", storage=db, seed=0), 3)
+    forgotten = first.ask()
+    forgotten.user_attrs["note"] = "never told"
+    first.close()
+    again = Study(SPACE, name="by hand", storage=db, seed=0)
+    assert [t.state for t in again.trials] == [TrialState.COMPLETE] * 3 + [TrialState.RUNNING]
+    with pytest.warns(UserWarning, match="trial 3 of study 'by hand' was running when its driver stopped"):
+        trial = again.ask()
+    assert (trial.number, trial.config) == (3, forgotten.config)
+    trial.user_attrs["note"] = "told"
+    again.tell(trial, by_budget(trial.config, trial.budget))
+    ask_and_tell(again, 4)
+    assert SQLiteStorage(db).trials("by hand") == again.trials and again.trials[3].user_attrs == {"note": "told"}
+    straight = ask_and_tell(Study(SPACE, seed=0), 8)
+    assert [(t.config, t.value) for t in again.trials] == [(t.config, t.value) for t in straight.trials]
+
+
+def test_tell_refuses_what_was_not_asked_or_is_told_twice_and_ask_names_a_waiting_scheduler():
+    study = Study(SPACE, seed=0)
+    trial = study.ask()
+    for wrong, message in [(dict(value=None), "its value, or error=..."),
+                           (dict(value=1.0, error="oom"), "not both or neither")]:
+        with pytest.raises(ValueError, match=message):
+            study.tell(trial, **wrong)
+    failed = study.tell(trial.number, error="CUDA out of memory")
+    assert failed.state is TrialState.FAILED and failed.error == "CUDA out of memory"
+    with pytest.raises(ValueError, match="trial 0 is not an asked trial of study .* that awaits its result"):
+        study.tell(trial, 1.0)
+    assert study.tell(study.ask(), "a string").error.endswith("'a string' (str), not a number")
+    assert study.ask(budget=2).budget == 2
+    with pytest.raises(ValueError, match="budget must be a positive number, got 0"):
+        study.ask(budget=0)
+    population = Study(SPACE, seed=0, scheduler=PBT(SPACE, population_size=2, ready=1, max_steps=2, seed=0))
+    members = [population.ask() for _ in range(2)]
+    with pytest.raises(RuntimeError, match=r"PBT\(.*\) has no trial to start until trials \[0, 1\] are told"):
+        population.ask()
+    with pytest.raises(ValueError, match="budget is set by the scheduler"):
+        population.ask(budget=3)
+    for member in members:
+        population.tell(member, by_budget(member.config, member.budget))
+    assert population.ask().parent in (0, 1)
 
 
 def test_same_seed_same_trials():
