@@ -5,8 +5,8 @@ and results back to it, and it writes each event (trial start, every report,
 trial end) as it happens. :class:`SQLiteStorage` commits every event on its
 own, so a driver killed at any moment loses no finished trial.
 
-Use ``open_storage(None)`` for memory, ``open_storage("runs/x.db")`` for a
-SQLite file (the default for :class:`hpolib.Study` is ``runs/hpolib.db``).
+Use ``open_storage(None)`` for memory (the default of :class:`hpolib.Study`),
+``open_storage("runs/x.db")`` for a SQLite file.
 
 One driver per study: :class:`SQLiteStorage` holds a lease on every study it
 opens, and another process that opens the study gets :class:`StudyLocked`
@@ -39,9 +39,7 @@ from pathlib import Path
 from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
-           "open_storage", "DEFAULT_STORAGE"]
-
-DEFAULT_STORAGE = os.path.join("runs", "hpolib.db")
+           "open_storage"]
 
 
 class StorageError(RuntimeError):

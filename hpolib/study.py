@@ -29,6 +29,7 @@ still proposes every fresh configuration.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -50,7 +51,7 @@ from .optimizers import Optimizer, RandomSearch, SpaceExhausted
 from .optimizers.base import config_key
 from .schedulers.base import Finished, Launch, Launched, Reported, Scheduler
 from .space import Space
-from .storage import DEFAULT_STORAGE, Storage, open_storage
+from .storage import Storage, open_storage
 from .trial import Trial, TrialState
 
 __all__ = ["Study"]
@@ -72,11 +73,14 @@ class Study:
         Study name; an existing study of that name in ``storage`` is resumed.
         ``None`` makes a new, unique name.
     storage : Storage, str, path or None
-        A SQLite file path (default ``runs/hpolib.db``), ``None`` or
-        ``":memory:"`` for memory only, or a :class:`Storage`. A study has
-        one driver: while this one is open (until :meth:`close`, the end of
-        a ``with`` block, or of the process), another process that opens it
-        gets :class:`~hpolib.storage.StudyLocked`; see
+        Where the trials are kept. ``None`` (the default, as in Optuna) or
+        ``":memory:"``: in this process only, nothing written to disk. A
+        SQLite file path (e.g. ``"runs/mlp.db"``) makes the study durable:
+        each event is committed as it happens, and a study opened again
+        with the same name and path resumes. Or a :class:`Storage`. A study
+        has one driver: while this one is open (until :meth:`close`, the end
+        of a ``with`` block, or of the process), another process that opens
+        it gets :class:`~hpolib.storage.StudyLocked`; see
         :class:`~hpolib.storage.SQLiteStorage` for taking over after a crash.
     executor : Executor or None
         Where trials run (default :class:`SerialExecutor`).
@@ -94,14 +98,14 @@ class Study:
     Examples
     --------
     >>> from hpolib import Study, Space, Float
-    >>> study = Study(Space({"x": Float(-2, 2)}), storage=None, seed=0)
+    >>> study = Study(Space({"x": Float(-2, 2)}), seed=0)
     >>> best = study.optimize(lambda c, b, r: (c["x"] - 1) ** 2, n_trials=30, progress=False).best
     >>> abs(best.config["x"] - 1) < 0.2
     True
     """
 
     def __init__(self, space: Space, optimizer: Optimizer | None = None, *, direction: str = "minimize",
-                 metric: str = "value", name: str | None = None, storage: Storage | str | None = DEFAULT_STORAGE,
+                 metric: str = "value", name: str | None = None, storage: Storage | str | os.PathLike | None = None,
                  executor: Executor | None = None, seed: int | None = None, scheduler: Scheduler | None = None,
                  checkpoint_dir: str | None = None):
         direction = Direction.of(direction)

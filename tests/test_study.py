@@ -348,14 +348,13 @@ def test_reopening_a_study_resumes_it(tmp_path):
         Study(Space({"x": Float(0, 1)}), name="r", storage=path)
 
 
-def test_default_storage_is_a_sqlite_file_under_runs(tmp_path, monkeypatch):
+def test_a_study_is_kept_in_memory_unless_given_a_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    study = Study(Branin().space, seed=0)
-    study.optimize(Branin(), n_trials=3, progress=False)
-    assert (tmp_path / "runs" / "hpolib.db").exists()
-    assert len(SQLiteStorage(tmp_path / "runs" / "hpolib.db").trials(study.name)) == 3
-    other = Study(Branin().space, seed=0)
-    assert other.name != study.name and other.trials == []
+    study = Study(Branin().space, name="b", seed=0).optimize(Branin(), n_trials=3, progress=False)
+    assert list(tmp_path.iterdir()) == [] and len(study.trials) == 3
+    assert Study(Branin().space, name="b", seed=0).trials == []  # nothing to resume
+    Study(Branin().space, name="b", storage="runs/b.db", seed=0).optimize(Branin(), n_trials=3, progress=False)
+    assert len(Study(Branin().space, name="b", storage="runs/b.db").trials) == 3
 
 
 def test_progress_bar_shows_best_so_far(capsys):

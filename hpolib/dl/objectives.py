@@ -158,7 +158,7 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     >>> from hpolib.dl.objectives import image_classifier
     >>> objective = image_classifier("mlp", "digits", fixed={"batch_size": 32}, max_epochs=3)
     >>> space = Space({"lr": Float(1e-3, 1.0, log=True), "width": Int(16, 128)})
-    >>> study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
+    >>> study = Study(space, direction="maximize", metric="val_accuracy", seed=0)
     >>> study.optimize(objective, n_trials=2, progress=False).best.value > 0.5
     True
     """

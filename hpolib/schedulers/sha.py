@@ -135,7 +135,7 @@ class SuccessiveHalving(Scheduler):
     >>> from hpolib import Study, Space, Float
     >>> from hpolib.problems import Branin
     >>> f = Branin(max_budget=9)
-    >>> study = Study(f.space, storage=None, seed=0, scheduler=SuccessiveHalving(1, 9, eta=3))
+    >>> study = Study(f.space, seed=0, scheduler=SuccessiveHalving(1, 9, eta=3))
     >>> trials = study.optimize(f, n_trials=13, progress=False).trials
     >>> [(t.info["rung"], t.budget) for t in trials][8:]
     [(0, 1), (1, 3), (1, 3), (1, 3), (2, 9)]
