@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-from tqdm.auto import tqdm
-
 from ._checks import check_budget
 from ._results import budget_or_one
 from .optimizers import SpaceExhausted
@@ -63,6 +61,8 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, callb
     Trials left running by a dead driver run again first (they are not new
     trials, so only the timeout holds them back).
     """
+    from tqdm.auto import tqdm
+
     _check(study, objective, stop, callbacks)
     trials = study._trials
     show = sys.stderr.isatty() if progress is None else bool(progress)

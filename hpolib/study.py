@@ -39,8 +39,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import _optimize
 from ._checks import check_json, check_number
@@ -53,6 +52,9 @@ from .schedulers.base import Finished, Launch, Launched, Reported, Scheduler
 from .space import Space
 from .storage import Storage, open_storage
 from .trial import Trial, TrialState
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Study"]
 
@@ -206,6 +208,8 @@ class Study:
     def to_dataframe(self) -> pd.DataFrame:
         """One row per trial: number, state, value, budgets, cost, times, worker, error, parent, the
         scheduler's notes (bracket, rung, member...), then the config, metrics and user attributes."""
+        import pandas as pd
+
         return pd.DataFrame([_row(t, self.metric) for t in self._trials])
 
     def enqueue(self, config: dict) -> None:

@@ -31,14 +31,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pandas as pd
 
 from .._checks import check_budget, check_in, check_positive, check_whole
 from ..space import Categorical, Int, Space
 from .base import Launch, Scheduler
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PBT", "Member"]
 
@@ -185,6 +187,8 @@ class PBT(Scheduler):
 
         ``trials`` is a study's trial list (``study.trials``).
         """
+        import pandas as pd
+
         rows = []
         for t in trials:
             if "member" not in t.info:
