@@ -3,12 +3,13 @@ import math
 import pytest
 import torch
 
-from hpolib import Float, Int, Study, TrialState
+from hpolib import Float, Int, Reporter, Study, TrialState
 from hpolib.dl import data
 from hpolib.dl.models import lenet5, mlp
 from hpolib.dl.objectives import image_classifier
 from hpolib.dl.population import train_population
 from hpolib.dl.training import Diverged, crop_flip, evaluate, lr_factor, train
+from hpolib.executors import Job
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,20 @@ def test_image_classifier_objective_reports_every_epoch(digits):
     assert half["epochs"] == 1
     with pytest.raises(ValueError, match=r"configuration keys \['dropout'\]"):
         objective({"dropout": 0.1})
+
+
+def test_a_checkpoint_holding_other_objects_is_refused_and_its_code_never_runs(digits, tmp_path, plant):
+    objective = image_classifier("mlp", digits, fixed={"batch_size": 32, "width": 16, "lr": 0.1}, max_epochs=2)
+    parent, child = tmp_path / "0", tmp_path / "1"
+    parent.mkdir(), child.mkdir()
+    objective({}, 1, Reporter(lambda step, value: True, Job(0, {}, 1, str(parent))))
+    steps = []
+    objective({}, 2, Reporter(lambda step, value: steps.append(step) or True, Job(1, {}, 2, str(child), str(parent))))
+    assert steps == [2]  # continued from the checkpoint that the first call saved
+    ran = plant(parent / "checkpoint.pt")
+    with pytest.raises(ValueError, match=r"refused to load .*0/checkpoint.pt: it holds objects other than tensors"):
+        objective({}, 2, Reporter(lambda step, value: True, Job(1, {}, 2, str(child), str(parent))))
+    assert not ran.exists()
 
 
 def test_image_classifier_in_a_study(digits):
