@@ -221,11 +221,13 @@ class SQLiteStorage(Storage):
     Examples
     --------
     >>> import os, tempfile
-    >>> storage = SQLiteStorage(os.path.join(tempfile.mkdtemp(), "s.db"))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> storage = SQLiteStorage(os.path.join(folder.name, "s.db"))
     >>> storage.open_study("demo", "minimize", "value", "{}")  # this storage drives study "demo" now
     >>> storage.create_trial("demo", {"x": 0.5}, None, "optimizer").number
     0
     >>> storage.close()  # another process may drive it now
+    >>> folder.cleanup()
     """
 
     heartbeat = 10.0  # seconds between renewals of a held lease
