@@ -1,6 +1,7 @@
 """The same study on every executor: asynchronous hand-out, remote reports, a worker killed mid-trial; workers
 that die with their driver, and a trial retried after its worker died."""
 
+import functools
 import os
 import signal
 import subprocess
@@ -19,22 +20,28 @@ SPACE = Space({"x": Float(-1.0, 1.0)})
 SLOW, KILL, DIVERGE = 0.1, -0.3, 0.9
 
 
-def objective(config, budget, report):
-    """SLOW sleeps 3 s, KILL SIGKILLs its own process, DIVERGE reports NaN at step 2."""
+def objective(config, budget, report, finished: Path | None = None):
+    """KILL SIGKILLs its own process, DIVERGE reports NaN at step 2; with a ``finished`` folder, where every other
+    trial leaves a file as it ends, SLOW waits for four of them."""
     x = config["x"]
     if x == KILL:
         os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(3.0 if x == SLOW else 0.02)
+    if x == SLOW and finished is not None:
+        deadline = time.monotonic() + 60
+        while len(list(finished.iterdir())) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
     for step in (1, 2, 3):
         report(step, float("nan") if x == DIVERGE and step == 2 else x * step)
+    if finished is not None:
+        (finished / str(x)).touch()
     return x**2
 
 
-def run_study(executor, queue):
-    study = Study(SPACE, storage=None, executor=executor, seed=0)
+def run_study(executor, queue, finished=None):
+    study = Study(SPACE, executor=executor, seed=0)
     for x in queue:
         study.enqueue({"x": x})
-    return study.optimize(objective, n_trials=len(queue) + 12, progress=False)
+    return study.optimize(functools.partial(objective, finished=finished), n_trials=len(queue) + 12, progress=False)
 
 
 EXECUTORS = [
@@ -45,8 +52,8 @@ EXECUTORS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("make", EXECUTORS)
-def test_async_hand_out_and_remote_reports(make):
-    study = run_study(make(), [SLOW, DIVERGE])
+def test_async_hand_out_and_remote_reports(make, tmp_path):
+    study = run_study(make(), [SLOW, DIVERGE], finished=tmp_path)
     slow, diverged, *normal = study.trials
     assert len(study.trials) == 14
     assert slow.state is TrialState.COMPLETE and slow.value == pytest.approx(0.01)
