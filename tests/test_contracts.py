@@ -135,7 +135,7 @@ def test_every_optimizer_and_scheduler_is_checked():
 
 @pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
 def test_same_seed_same_trials(optimizer):
-    runs = [Study(SPACE, OPTIMIZERS[optimizer](seed), storage=None).optimize(objective(), n_trials=10,
+    runs = [Study(SPACE, OPTIMIZERS[optimizer](seed)).optimize(objective(), n_trials=10,
                                                                              progress=False)
             for seed in (3, 3, 4)]
     first, again, other = ([(t.config, t.value) for t in study.trials] for study in runs)

@@ -88,7 +88,7 @@ def test_serial_executor_gives_the_same_trials_as_processes():
 
 def test_process_executor_with_a_notebook_style_closure():
     offset = 0.25
-    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2), seed=1)
+    study = Study(SPACE, executor=ProcessExecutor(n_workers=2), seed=1)
     study.optimize(lambda c, b, r: (c["x"] - offset) ** 2, n_trials=6, progress=False)
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
     assert study.trials[0].value == pytest.approx((study.trials[0].config["x"] - 0.25) ** 2)
@@ -113,7 +113,7 @@ def count_threads(config, budget, report):
 
 @pytest.mark.slow
 def test_process_workers_do_not_oversubscribe_the_cores():
-    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
+    study = Study(SPACE, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
     study.optimize(count_threads, n_trials=2, progress=False)
     assert [(t.metrics["torch"], t.metrics["blas"]) for t in study.trials] == [(1.0, 1.0), (1.0, 1.0)]
     with pytest.raises(ValueError, match="threads_per_worker"):
@@ -131,7 +131,7 @@ ORPHANED = textwrap.dedent(
         return 0.0
 
     if __name__ == "__main__":
-        Study(Space({"x": Float(0, 1)}), storage=None, executor=ProcessExecutor(n_workers=2), seed=0).optimize(
+        Study(Space({"x": Float(0, 1)}), executor=ProcessExecutor(n_workers=2), seed=0).optimize(
             objective, n_trials=2, progress=False)
     """
 )

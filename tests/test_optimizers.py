@@ -207,7 +207,7 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
             return config
 
     optimizer = Recording(f.space, constant_liar=True, seed=0)
-    study = Study(f.space, optimizer, storage=None, executor=ProcessExecutor(n_workers=2))
+    study = Study(f.space, optimizer, executor=ProcessExecutor(n_workers=2))
     study.optimize(f, n_trials=30, progress=False)
     assert len(study.trials) == 30 and not optimizer._pending  # every proposal was told back
     # distinct and spread (over orderings the liar's closest is 0.05; how it compares with no liar is

@@ -85,7 +85,7 @@ def test_sigkill_then_resume(tmp_path, workers):
         spec = importlib.util.spec_from_file_location("driver", script)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        straight = Study(module.SPACE, name="straight", storage=None, seed=0).optimize(
+        straight = Study(module.SPACE, name="straight", seed=0).optimize(
             module.objective, n_trials=30, progress=False)
         assert [(t.config, t.value) for t in after] == [(t.config, t.value) for t in straight.trials]
 

@@ -113,7 +113,7 @@ def test_a_study_is_a_context_manager_that_releases_its_lease_and_file(tmp_path)
     with pytest.raises(StorageError, match="closed"):
         study.optimize(quadratic, n_trials=3, progress=False)
     assert len(study.trials) == 2  # what it read stays readable
-    with Study(SPACE, name="m", storage=None, seed=0) as memory:  # in memory: nothing to lock
+    with Study(SPACE, name="m", seed=0) as memory:  # in memory: nothing to lock
         memory.optimize(quadratic, n_trials=1, progress=False)
         Study(SPACE, name="m", storage=memory.storage)
 

@@ -20,7 +20,6 @@ def quadratic(config, budget, report):
 
 
 def run(n_trials=20, objective=quadratic, **kwargs):
-    kwargs.setdefault("storage", None)
     kwargs.setdefault("seed", 0)
     return Study(SPACE, **kwargs).optimize(objective, n_trials=n_trials, progress=False)
 
@@ -252,9 +251,9 @@ def test_a_stopped_trial_takes_no_more_reports():
 def test_the_optimizer_must_be_an_instance_and_seeded_itself():
     for given in (TPE, "tpe"):
         with pytest.raises(TypeError, match=r"optimizer must be an Optimizer instance, e.g. TPE\(space, seed=0\)"):
-            Study(SPACE, given, storage=None)
+            Study(SPACE, given)
     with pytest.raises(ValueError, match=r"seed=3 only seeds the default optimizer; seed TPE itself"):
-        Study(SPACE, TPE(SPACE, seed=0), seed=3, storage=None)
+        Study(SPACE, TPE(SPACE, seed=0), seed=3)
 
 
 def test_exceptions_and_diverging_reports_fail_the_trial():
@@ -279,9 +278,9 @@ def test_exceptions_and_diverging_reports_fail_the_trial():
 
 
 def test_stop_on_total_budget_and_timeout():
-    study = Study(SPACE, storage=None, seed=0).optimize(quadratic, total_budget=30, progress=False)
+    study = Study(SPACE, seed=0).optimize(quadratic, total_budget=30, progress=False)
     assert len(study.trials) == 10 and sum(t.budget_used for t in study.trials) == 30
-    study = Study(SPACE, storage=None, seed=0).optimize(lambda c, b, r: c["x"], total_budget=7, trial_budget=2,
+    study = Study(SPACE, seed=0).optimize(lambda c, b, r: c["x"], total_budget=7, trial_budget=2,
                                                         progress=False)
     assert [t.budget for t in study.trials] == [2] * 4 and study.trials[0].budget_used == 2
 
@@ -295,7 +294,7 @@ def test_stop_on_total_budget_and_timeout():
 
 def test_grid_search_stops_when_exhausted_and_enqueue_goes_first():
     space = Space({"a": Int(1, 3), "b": Categorical(["x", "y"])})
-    study = Study(space, GridSearch(space), storage=None)
+    study = Study(space, GridSearch(space))
     study.enqueue({"a": 2, "b": "y"})
     study.optimize(lambda c, b, r: c["a"], progress=False)
     assert len(study.trials) == 7
@@ -305,10 +304,10 @@ def test_grid_search_stops_when_exhausted_and_enqueue_goes_first():
 
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="direction"):
-        Study(SPACE, direction="up", storage=None)
+        Study(SPACE, direction="up")
     with pytest.raises(ValueError, match="another search space"):
-        Study(SPACE, RandomSearch(Space({"y": Float(0, 1)})), storage=None)
-    study = Study(SPACE, storage=None)
+        Study(SPACE, RandomSearch(Space({"y": Float(0, 1)})))
+    study = Study(SPACE)
     with pytest.raises(ValueError, match="n_trials must be a positive number"):
         study.optimize(quadratic, n_trials=0)
     with pytest.raises(ValueError, match="give n_trials, total_budget or timeout"):
@@ -362,15 +361,15 @@ def test_a_study_is_kept_in_memory_unless_given_a_path(tmp_path, monkeypatch):
 
 
 def test_progress_bar_shows_best_so_far(capsys):
-    Study(SPACE, storage=None, seed=0).optimize(quadratic, n_trials=5, progress=True)
+    Study(SPACE, seed=0).optimize(quadratic, n_trials=5, progress=True)
     err = capsys.readouterr().err
     assert "5/5" in err and "best=" in err and "failed=0" in err
 
 
 def test_max_budget_is_the_deprecated_name_of_total_budget():
     with pytest.warns(DeprecationWarning, match="renamed total_budget"):
-        old = Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=30, progress=False)
-    new = Study(SPACE, storage=None, seed=0).optimize(quadratic, total_budget=30, progress=False)
+        old = Study(SPACE, seed=0).optimize(quadratic, max_budget=30, progress=False)
+    new = Study(SPACE, seed=0).optimize(quadratic, total_budget=30, progress=False)
     assert [t.config for t in old.trials] == [t.config for t in new.trials]
     with pytest.raises(ValueError, match="give total_budget only"):
-        Study(SPACE, storage=None, seed=0).optimize(quadratic, max_budget=3, total_budget=3)
+        Study(SPACE, seed=0).optimize(quadratic, max_budget=3, total_budget=3)

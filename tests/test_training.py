@@ -44,7 +44,7 @@ def test_a_diverging_run_raises_and_fails_its_trial(digits):
     with pytest.raises(Diverged, match="training loss became (nan|inf) at epoch"):
         train(digits_mlp(), digits, 3, lr=1e6, momentum=0.99, batch_size=16)
     objective = image_classifier("mlp", digits, max_epochs=2)
-    study = Study(__import__("hpolib").Space({"lr": Float(1e5, 1e7, log=True)}), storage=None, seed=0,
+    study = Study(__import__("hpolib").Space({"lr": Float(1e5, 1e7, log=True)}), seed=0,
                   direction="maximize", metric="val_accuracy")
     study.optimize(objective, n_trials=1, progress=False)
     assert study.trials[0].state is TrialState.FAILED and "Diverged: training loss became" in study.trials[0].error
@@ -100,7 +100,7 @@ def test_a_checkpoint_holding_other_objects_is_refused_and_its_code_never_runs(d
 def test_image_classifier_in_a_study(digits):
     space = __import__("hpolib").Space({"lr": Float(1e-2, 0.5, log=True), "width": Int(16, 64)})
     objective = image_classifier("mlp", digits, fixed={"batch_size": 32}, max_epochs=3)
-    study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
+    study = Study(space, direction="maximize", metric="val_accuracy", seed=0)
     study.optimize(objective, n_trials=3, trial_budget=3, progress=False)
     assert study.best.value > 0.85 and len(study.best.steps) == 3
 
