@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 
-__all__ = ["check_whole", "check_positive", "check_number", "check_in"]
+__all__ = ["check_whole", "check_positive", "check_budget", "check_number", "check_in", "check_json"]
 
 
 def check_whole(name: str, value, low: int = 1) -> int:
@@ -25,6 +26,17 @@ def check_positive(name: str, value) -> float:
     if not ok:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
+
+
+def check_budget(name: str, value) -> float:
+    """``value`` as a budget: an int stays an int (whole epochs stay whole), any other number becomes a float; a
+    ValueError naming ``name`` unless it is a finite number > 0.
+
+    >>> check_budget("max_budget", 27), check_budget("max_budget", 0.5)
+    (27, 0.5)
+    """
+    number = check_positive(name, value)
+    return int(value) if isinstance(value, (int, np.integer)) else number
 
 
 def check_number(name: str, value, finite: bool = True) -> float:
@@ -67,3 +79,25 @@ def check_in(name: str, value, interval: str) -> float:
     if not (above and below):
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
     return number
+
+
+def check_json(name: str, value) -> dict:
+    """``value``, a dict of JSON values, as storage gives it back (a tuple as a list, keys as strings); a
+    ValueError naming ``name`` or the entry that is not JSON.
+
+    >>> check_json("user_attrs", {"layers": (64, 32)})
+    {'layers': [64, 32]}
+    >>> check_json("user_attrs", {"model": object})
+    Traceback (most recent call last):
+    ...
+    ValueError: user_attrs['model'] must be JSON (numbers, strings, lists, dicts), got <class 'object'>
+    """
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a dict, got {value!r}")
+    plain = {}
+    for key, item in value.items():
+        try:
+            plain[str(key)] = json.loads(json.dumps(item))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}[{key!r}] must be JSON (numbers, strings, lists, dicts), got {item!r}") from None
+    return plain

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
-from collections import deque
 
-from tqdm.auto import tqdm
-
+from ._checks import check_budget
 from ._results import budget_or_one
 from .optimizers import SpaceExhausted
 from .trial import Trial, TrialState, is_finite_number
@@ -56,32 +53,32 @@ class StopRule:
         return self.total_budget is None or self.spent + running_cost < self.total_budget
 
 
-def optimize(study, objective, stop: StopRule, trial_budget: float | None, progress: bool | None) -> None:
-    """Run ``study``'s trials of ``objective`` until ``stop`` holds and none is running.
+def optimize(study, objective, stop: StopRule, trial_budget: float | None, callbacks: list,
+             progress: bool | None) -> None:
+    """Run ``study``'s trials of ``objective`` until ``stop`` holds and none is running, calling each callback
+    with the study and a copy of each trial that ends.
 
     Trials left running by a dead driver run again first (they are not new
     trials, so only the timeout holds them back).
     """
-    _check(study, objective, stop, trial_budget)
-    rerun = deque(t for t in study.trials if t.state is TrialState.RUNNING)
-    for trial in rerun:
-        warnings.warn(f"trial {trial.number} of study {study.name!r} was running when its driver stopped; "
-                      "running it again", stacklevel=3)
+    from tqdm.auto import tqdm
+
+    _check(study, objective, stop, callbacks)
+    trials = study._trials
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = tqdm(total=stop.n_trials, initial=sum(t.state.finished for t in study.trials), disable=not show,
+    bar = tqdm(total=stop.n_trials, initial=sum(t.state.finished for t in trials), disable=not show,
                desc=study.name, unit="trial", dynamic_ncols=True)
-    failed = sum(t.state is TrialState.FAILED for t in study.trials)
+    failed = sum(t.state is TrialState.FAILED for t in trials)
     exhausted = False
     study.executor.start(objective, study._on_report)
     try:
         while True:
             while study.executor.idle() > 0 and not stop.timed_out():
-                if rerun:
-                    trial = study._restart(rerun.popleft())
-                elif not stop.allows(len(study.trials), running_cost(study)) or (
-                        exhausted and study.scheduler is None and not study._queue):
-                    break
-                else:
+                trial = study._rerun()
+                if trial is None:
+                    if not stop.allows(len(trials), running_cost(study)) or (
+                            exhausted and study.scheduler is None and not study._queue):
+                        break
                     try:
                         trial = study._launch(trial_budget, exhausted)
                     except SpaceExhausted:  # the queue may still hold some; a scheduler may still promote
@@ -102,20 +99,31 @@ def optimize(study, objective, stop: StopRule, trial_budget: float | None, progr
                 if show:
                     best = f"{study._incumbent.value:.5g}" if study._incumbent.value is not None else "-"
                     bar.set_postfix_str(f"best={best}, failed={failed}", refresh=False)
+                for callback in callbacks:
+                    callback(study, trial.copy())
     finally:
         study._in_flight.clear()
         study.executor.close()
         bar.close()
 
 
-def _check(study, objective, stop: StopRule, trial_budget: float | None) -> None:
+def checked_budget(name: str, budget, scheduler) -> float | None:
+    """``budget`` for the trials of a study without a scheduler (an int stays an int); a ValueError naming ``name``
+    unless it is a positive number or None, or where a scheduler sets the budgets."""
+    if budget is None:
+        return None
+    if scheduler is not None:
+        raise ValueError(f"{name} is set by the scheduler {scheduler!r}; leave it None")
+    return check_budget(name, budget)
+
+
+def _check(study, objective, stop: StopRule, callbacks: list) -> None:
     """One clear error for arguments ``optimize`` cannot run with, before any trial."""
     if not callable(objective):
         raise ValueError(f"objective must be callable, got {objective!r}")
-    if trial_budget is not None and not (is_finite_number(trial_budget) and trial_budget > 0):
-        raise ValueError(f"trial_budget must be a positive number or None, got {trial_budget!r}")
-    if trial_budget is not None and study.scheduler is not None:
-        raise ValueError(f"trial_budget is set by the scheduler {study.scheduler!r}; leave it None")
+    for callback in callbacks:
+        if not callable(callback):
+            raise ValueError(f"callbacks must be callables callback(study, trial), got {callback!r}")
     if not stop.bounded and study.optimizer.size is None and not (study.scheduler and study.scheduler.finite):
         raise ValueError("give n_trials, total_budget or timeout: this optimizer never runs out of proposals")
 
@@ -123,7 +131,7 @@ def _check(study, objective, stop: StopRule, trial_budget: float | None) -> None
 def running_cost(study) -> float:
     """What ``study``'s running trials will cost at most (each one's ``cost`` once finished): its budget less
     the step it continues from, its parent's last, when it restores the parent's checkpoint."""
-    trials, total = study.trials, 0.0
+    trials, total = study._trials, 0.0
     for trial in (trials[n] for n in study._in_flight):
         start = trials[trial.parent].budget_used if trial.parent is not None and study.checkpoint_dir else 0
         total += max(budget_or_one(trial.budget) - start, 0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._checks import check_number
+from ._checks import check_json, check_number
 from .executors import Outcome
 from .trial import Trial, TrialState
 
@@ -34,11 +34,15 @@ def parse_result(result, metric: str) -> tuple[float | None, dict, str | None]:
 
 def record_outcome(trial: Trial, outcome: Outcome, metric: str, stop_reason: str | None,
                    parent_step: float | None) -> None:
-    """Set ``trial``'s end state, value, metrics, error and budget used from its ``outcome``.
+    """Set ``trial``'s end state, value, metrics, user attributes, error and budget used from its ``outcome``.
 
     ``stop_reason`` is why the study refused one of its reports (it then
     failed); ``parent_step`` the last step of the trial it continued from, if any.
     """
+    try:
+        trial.user_attrs = check_json("report.user_attrs", outcome.user_attrs)
+    except ValueError as exc:
+        stop_reason = stop_reason or str(exc)
     if stop_reason is not None:
         trial.state, trial.error = TrialState.FAILED, stop_reason
     elif outcome.status is TrialState.FAILED:

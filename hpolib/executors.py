@@ -12,7 +12,8 @@ An executor is driven by :class:`hpolib.Study` through five calls: ``start``,
 ``idle``, ``submit``, ``wait`` and ``close``.
 
 The objective's third argument is a :class:`Reporter`: call it as
-``report(step, value)``; it also names the trial's checkpoint folders, so an
+``report(step, value)`` (or ``report.send(step, value)`` and ask
+``report.should_stop()``); it also names the trial's checkpoint folders, so an
 objective can save its state and a promoted trial (successive halving) or a
 PBT member can continue from its parent's instead of starting again.
 Checkpoint folders are paths: on a cluster they must be on a file system
@@ -33,7 +34,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -63,10 +64,20 @@ class Job:
 
 
 class Reporter:
-    """The ``report`` argument of an objective.
+    """The ``report`` argument of an objective: it sends the study the metric of each step (epoch).
 
-    ``report(step, value)`` sends one step's metric to the study and raises
-    :class:`TrialStopped` when the study stops the trial there.
+    ``report(step, value)`` sends one step's value and raises
+    :class:`TrialStopped` when the study stops the trial there (a scheduler's
+    early stop), which ends the objective unless it catches it. To decide
+    for itself, as with Optuna's ``trial.report`` and ``trial.should_prune()``,
+    an objective sends and asks::
+
+        report.send(epoch, val_error)
+        if report.should_stop():
+            return val_error  # (after saving what it needs): the trial is recorded as stopped
+
+    A stopped trial takes no more reports: sending another raises
+    :class:`TrialStopped`.
 
     Attributes
     ----------
@@ -81,16 +92,34 @@ class Reporter:
         ``None`` to start from scratch. An objective that restores from it
         reports steps after the checkpoint's (training to ``budget`` in all),
         so the study counts only the new steps as spent.
+    user_attrs : dict
+        What the objective notes about the trial (JSON values: a model's
+        size, a seed, a path), stored with its end as the trial's
+        ``user_attrs`` (Optuna's ``trial.set_user_attr``).
     """
 
     def __init__(self, send: Callable[[float, float], bool], job: Job):
         self._send, self.trial = send, job.number
         self.checkpoint_dir = Path(job.checkpoint_dir) if job.checkpoint_dir else None
         self.restore_dir = Path(job.restore_dir) if job.restore_dir else None
+        self._stopped_at: float | None = None
+        self.user_attrs: dict = {}
 
     def __call__(self, step, value) -> None:
-        if not self._send(step, value):
+        self.send(step, value)
+        if self.should_stop():
             raise TrialStopped(f"trial {self.trial} stopped at step {step}")
+
+    def send(self, step, value) -> None:
+        """Send the metric ``value`` at ``step``; :meth:`should_stop` then says whether the trial stops here."""
+        if self._stopped_at is not None:
+            raise TrialStopped(f"trial {self.trial} was stopped at step {self._stopped_at}: it takes no more reports")
+        if not self._send(step, value):
+            self._stopped_at = step
+
+    def should_stop(self) -> bool:
+        """Whether the study has stopped this trial (at its last report): the objective should end now."""
+        return self._stopped_at is not None
 
     def __repr__(self):
         return f"Reporter(trial={self.trial}, checkpoint_dir={self.checkpoint_dir}, restore_dir={self.restore_dir})"
@@ -98,13 +127,15 @@ class Reporter:
 
 @dataclass
 class Outcome:
-    """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``."""
+    """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``;
+    and what its objective noted in ``report.user_attrs``."""
 
     number: int
     status: TrialState
     result: object = None
     error: str | None = None
     worker: str | None = None
+    user_attrs: dict = field(default_factory=dict)
 
 
 def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str) -> Outcome:
@@ -112,15 +143,17 @@ def run_objective(objective, job: Job, send: Callable[[float, float], bool], wor
 
     ``send(step, value)`` delivers a report to the study and answers whether the trial goes on.
     """
-    number = job.number
+    number, report = job.number, Reporter(send, job)
     try:
-        result = objective(dict(job.config), job.budget, Reporter(send, job))
+        result = objective(dict(job.config), job.budget, report)
     except TrialStopped:
-        return Outcome(number, TrialState.STOPPED, worker=worker)
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
         error = "".join(traceback.format_exception(exc)).strip()
-        return Outcome(number, TrialState.FAILED, error=error, worker=worker)
-    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker)
+        return Outcome(number, TrialState.FAILED, error=error, worker=worker, user_attrs=report.user_attrs)
+    if report.should_stop():  # it returned when asked to stop: stopped at its last report, whatever it returned
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
+    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker, user_attrs=report.user_attrs)
 
 
 class Executor(abc.ABC):

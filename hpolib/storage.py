@@ -5,8 +5,8 @@ and results back to it, and it writes each event (trial start, every report,
 trial end) as it happens. :class:`SQLiteStorage` commits every event on its
 own, so a driver killed at any moment loses no finished trial.
 
-Use ``open_storage(None)`` for memory, ``open_storage("runs/x.db")`` for a
-SQLite file (the default for :class:`hpolib.Study` is ``runs/hpolib.db``).
+Use ``open_storage(None)`` for memory (the default of :class:`hpolib.Study`),
+``open_storage("runs/x.db")`` for a SQLite file.
 
 One driver per study: :class:`SQLiteStorage` holds a lease on every study it
 opens, and another process that opens the study gets :class:`StudyLocked`
@@ -39,9 +39,7 @@ from pathlib import Path
 from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
-           "open_storage", "DEFAULT_STORAGE"]
-
-DEFAULT_STORAGE = os.path.join("runs", "hpolib.db")
+           "open_storage"]
 
 
 class StorageError(RuntimeError):
@@ -90,8 +88,8 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def finish_trial(self, study: str, trial: Trial) -> None:
-        """Record the end of ``trial`` (state, value, metrics, budget used, start step, info, end time,
-        worker, error)."""
+        """Record the end of ``trial`` (state, value, metrics, budget used, start step, info, user attributes,
+        end time, worker, error)."""
 
     @staticmethod
     def _check_study(name: str, stored: tuple, given: tuple) -> None:
@@ -121,20 +119,20 @@ class InMemoryStorage(Storage):
         return list(self._studies)
 
     def trials(self, study):
-        return [_copy(t) for t in self._trials[study]]
+        return [t.copy() for t in self._trials[study]]
 
     def create_trial(self, study, config, budget, source, parent=None, info=None):
         trials = self._trials[study]
         trial = Trial(len(trials), dict(config), budget=budget, started=time.time(), source=source, parent=parent,
                       info=dict(info or {}))
-        trials.append(_copy(trial))
+        trials.append(trial.copy())
         return trial
 
     def restart_trial(self, study, number):
         old = self._trials[study][number]
         trial = Trial(number, dict(old.config), budget=old.budget, started=time.time(), source=old.source,
                       parent=old.parent, info=dict(old.info))
-        self._trials[study][number] = _copy(trial)
+        self._trials[study][number] = trial.copy()
         return trial
 
     def add_report(self, study, number, step, value):
@@ -142,26 +140,23 @@ class InMemoryStorage(Storage):
 
     def finish_trial(self, study, trial):
         steps = self._trials[study][trial.number].steps
-        self._trials[study][trial.number] = _copy(trial)
+        self._trials[study][trial.number] = trial.copy()
         self._trials[study][trial.number].steps = steps
 
 
-def _copy(trial: Trial) -> Trial:
-    return Trial(**{**trial.__dict__, "config": dict(trial.config), "metrics": dict(trial.metrics),
-                    "steps": list(trial.steps), "info": dict(trial.info)})
-
-
+# The budget column has no type, so that SQLite gives a budget back as it was written: an int as an int (a REAL
+# column would turn an int budget into a float, and a resumed trial's objective would get 3.0 epochs, not 3).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY, direction TEXT NOT NULL, metric TEXT NOT NULL,
     space TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
     study TEXT NOT NULL REFERENCES studies(name), number INTEGER NOT NULL,
-    config TEXT NOT NULL, state TEXT NOT NULL, budget REAL, value REAL,
+    config TEXT NOT NULL, state TEXT NOT NULL, budget, value REAL,
     metrics TEXT NOT NULL DEFAULT '{}', budget_used REAL NOT NULL DEFAULT 0,
     started REAL, finished REAL, worker TEXT, error TEXT, source TEXT NOT NULL,
     parent INTEGER, start_step REAL NOT NULL DEFAULT 0, info TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (study, number));
+    user_attrs TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (study, number));
 CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, study TEXT NOT NULL, number INTEGER NOT NULL,
     step REAL NOT NULL, value REAL);
@@ -172,7 +167,8 @@ CREATE TABLE IF NOT EXISTS drivers (
 """
 
 _TABLES = {"studies", "trials", "reports", "drivers"}
-_ADDED_COLUMNS = {"parent": "INTEGER", "start_step": "REAL NOT NULL DEFAULT 0", "info": "TEXT NOT NULL DEFAULT '{}'"}
+_ADDED_COLUMNS = {"parent": "INTEGER", "start_step": "REAL NOT NULL DEFAULT 0", "info": "TEXT NOT NULL DEFAULT '{}'",
+                  "user_attrs": "TEXT NOT NULL DEFAULT '{}'"}
 _HOLDER = "SELECT owner, host, machine, pid, process_start, since, heartbeat FROM drivers WHERE study = ?"
 
 
@@ -225,11 +221,13 @@ class SQLiteStorage(Storage):
     Examples
     --------
     >>> import os, tempfile
-    >>> storage = SQLiteStorage(os.path.join(tempfile.mkdtemp(), "s.db"))
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> storage = SQLiteStorage(os.path.join(folder.name, "s.db"))
     >>> storage.open_study("demo", "minimize", "value", "{}")  # this storage drives study "demo" now
     >>> storage.create_trial("demo", {"x": 0.5}, None, "optimizer").number
     0
     >>> storage.close()  # another process may drive it now
+    >>> folder.cleanup()
     """
 
     heartbeat = 10.0  # seconds between renewals of a held lease
@@ -362,7 +360,7 @@ class SQLiteStorage(Storage):
             steps.setdefault(number, []).append((step, math.nan if value is None else value))
         rows = self._db.execute(
             "SELECT number, config, state, budget, value, metrics, budget_used, started, finished,"
-            " worker, error, source, parent, start_step, info FROM trials WHERE study = ? ORDER BY number",
+            " worker, error, source, parent, start_step, info, user_attrs FROM trials WHERE study = ? ORDER BY number",
             (study,),
         )
         return [
@@ -370,7 +368,7 @@ class SQLiteStorage(Storage):
                 number=r[0], config=json.loads(r[1]), state=TrialState(r[2]), budget=r[3], value=r[4],
                 metrics=json.loads(r[5]), steps=steps.get(r[0], []), budget_used=r[6], started=r[7],
                 finished=r[8], worker=r[9], error=r[10], source=r[11], parent=r[12], start_step=r[13],
-                info=json.loads(r[14]),
+                info=json.loads(r[14]), user_attrs=json.loads(r[15]),
             )
             for r in rows
         ]
@@ -398,7 +396,7 @@ class SQLiteStorage(Storage):
             self._db.execute("DELETE FROM reports WHERE study = ? AND number = ?", (study, number))
             self._db.execute(
                 "UPDATE trials SET state = ?, value = NULL, metrics = '{}', budget_used = 0, start_step = 0,"
-                " started = ?,"
+                " user_attrs = '{}', started = ?,"
                 " finished = NULL, worker = NULL, error = NULL WHERE study = ? AND number = ?",
                 (TrialState.RUNNING.value, started, study, number),
             )
@@ -417,10 +415,11 @@ class SQLiteStorage(Storage):
         with self._writing(study):
             self._db.execute(
                 "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, start_step = ?, info = ?,"
-                " finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
+                " user_attrs = ?, finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
                 (
                     trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used, trial.start_step,
-                    json.dumps(trial.info), trial.finished, trial.worker, trial.error, study, trial.number,
+                    json.dumps(trial.info), json.dumps(trial.user_attrs), trial.finished, trial.worker, trial.error,
+                    study, trial.number,
                 ),
             )
 

@@ -7,11 +7,15 @@ An objective is any callable ``objective(config, budget, report) -> float | dict
 far. It returns the metric, or a dict of metrics holding the study's
 ``metric``.
 
+``study.ask()`` and ``study.tell(trial, value)`` drive the same loop by hand,
+one trial at a time, as Optuna's ask-and-tell interface does.
+
 Resuming: a :class:`Study` opened with the name and storage of an earlier
 one takes its trials back, rebuilds the optimiser from them, and
 ``optimize`` goes on until the same stop criteria hold for the whole study.
-Trials that were running when the earlier driver died are re-run first,
-under their own numbers, from scratch (or from their parent's checkpoint).
+Trials that were running when the earlier driver died (or asked and never
+told) are re-run first, under their own numbers, from scratch (or from their
+parent's checkpoint).
 Configurations enqueued again that the study already evaluated are skipped,
 so the script that made a study resumes it by running again; on one worker
 it then makes the trials, and spends the budget, of an uninterrupted run.
@@ -25,19 +29,20 @@ still proposes every fresh configuration.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 import time
 import uuid
 import warnings
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import _optimize
-from ._checks import check_number
+from ._checks import check_json, check_number
 from ._results import record_outcome
 from .direction import Direction, Incumbent
 from .executors import Executor, Job, Outcome, SerialExecutor
@@ -45,8 +50,11 @@ from .optimizers import Optimizer, RandomSearch, SpaceExhausted
 from .optimizers.base import config_key
 from .schedulers.base import Finished, Launch, Launched, Reported, Scheduler
 from .space import Space
-from .storage import DEFAULT_STORAGE, Storage, open_storage
+from .storage import Storage, open_storage
 from .trial import Trial, TrialState
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Study"]
 
@@ -67,11 +75,14 @@ class Study:
         Study name; an existing study of that name in ``storage`` is resumed.
         ``None`` makes a new, unique name.
     storage : Storage, str, path or None
-        A SQLite file path (default ``runs/hpolib.db``), ``None`` or
-        ``":memory:"`` for memory only, or a :class:`Storage`. A study has
-        one driver: while this one is open (until :meth:`close`, the end of
-        a ``with`` block, or of the process), another process that opens it
-        gets :class:`~hpolib.storage.StudyLocked`; see
+        Where the trials are kept. ``None`` (the default, as in Optuna) or
+        ``":memory:"``: in this process only, nothing written to disk. A
+        SQLite file path (e.g. ``"runs/mlp.db"``) makes the study durable:
+        each event is committed as it happens, and a study opened again
+        with the same name and path resumes. Or a :class:`Storage`. A study
+        has one driver: while this one is open (until :meth:`close`, the end
+        of a ``with`` block, or of the process), another process that opens
+        it gets :class:`~hpolib.storage.StudyLocked`; see
         :class:`~hpolib.storage.SQLiteStorage` for taking over after a crash.
     executor : Executor or None
         Where trials run (default :class:`SerialExecutor`).
@@ -89,14 +100,14 @@ class Study:
     Examples
     --------
     >>> from hpolib import Study, Space, Float
-    >>> study = Study(Space({"x": Float(-2, 2)}), storage=None, seed=0)
+    >>> study = Study(Space({"x": Float(-2, 2)}), seed=0)
     >>> best = study.optimize(lambda c, b, r: (c["x"] - 1) ** 2, n_trials=30, progress=False).best
     >>> abs(best.config["x"] - 1) < 0.2
     True
     """
 
     def __init__(self, space: Space, optimizer: Optimizer | None = None, *, direction: str = "minimize",
-                 metric: str = "value", name: str | None = None, storage: Storage | str | None = DEFAULT_STORAGE,
+                 metric: str = "value", name: str | None = None, storage: Storage | str | os.PathLike | None = None,
                  executor: Executor | None = None, seed: int | None = None, scheduler: Scheduler | None = None,
                  checkpoint_dir: str | None = None):
         direction = Direction.of(direction)
@@ -114,6 +125,8 @@ class Study:
                 self.storage.close()
             raise
         self._trials: list[Trial] = self.storage.trials(self.name)
+        self._stale = deque(t.number for t in self._trials if t.state is TrialState.RUNNING)  # its driver stopped
+        self._asked: set[int] = set()
         self._queue: deque = deque()
         self._enqueued: Counter = Counter()  # config key -> times enqueued
         self._stop_reasons: dict[int, str] = {}
@@ -161,12 +174,12 @@ class Study:
 
     @property
     def trials(self) -> list[Trial]:
-        """Every trial so far, by number."""
-        return list(self._trials)
+        """Every trial so far, by number (copies: changing one changes nothing in the study)."""
+        return [trial.copy() for trial in self._trials]
 
     @property
     def best(self) -> Trial:
-        """The complete trial with the best value at the largest budget any complete trial reached.
+        """The complete trial with the best value at the largest budget any complete trial reached (a copy).
 
         (Without a scheduler every trial has the same budget, so this is the
         best complete trial; with Hyperband it is the incumbent of the
@@ -174,7 +187,19 @@ class Study:
         """
         if self._incumbent.item is None:
             raise ValueError(f"study {self.name!r} has no complete trial yet")
-        return self._incumbent.item
+        return self._incumbent.item.copy()
+
+    @property
+    def best_params(self) -> dict:
+        """The configuration of :attr:`best`."""
+        return self.best.config
+
+    @property
+    def best_value(self) -> float:
+        """The value of :attr:`best`."""
+        value = self.best.value
+        assert value is not None  # a complete trial has a value
+        return value
 
     def _update_best(self, trial: Trial) -> None:
         if trial.state is TrialState.COMPLETE:
@@ -182,7 +207,9 @@ class Study:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per trial: number, state, value, budgets, cost, times, worker, error, parent, the
-        scheduler's notes (bracket, rung, member...), then the config and metrics."""
+        scheduler's notes (bracket, rung, member...), then the config, metrics and user attributes."""
+        import pandas as pd
+
         return pd.DataFrame([_row(t, self.metric) for t in self._trials])
 
     def enqueue(self, config: dict) -> None:
@@ -202,7 +229,8 @@ class Study:
 
     def optimize(self, objective, n_trials: int | None = None, *, total_budget: float | None = None,
                  timeout: float | None = None, trial_budget: float | None = None,
-                 progress: bool | None = None, max_budget: float | None = None) -> Study:
+                 callbacks: Sequence[Callable[[Study, Trial], object]] = (), progress: bool | None = None,
+                 max_budget: float | None = None) -> Study:
         """Run trials until a stop criterion holds, then return the study.
 
         Parameters
@@ -220,9 +248,13 @@ class Study:
         timeout : float or None
             Stop launching after this many seconds of this call; running
             trials are allowed to finish.
-        trial_budget : float or None
+        trial_budget : int, float or None
             The budget handed to every objective call (without a scheduler;
             a scheduler sets each trial's budget itself).
+        callbacks : sequence of callables
+            Each is called as ``callback(study, trial)`` after every trial
+            that ends, in order, with a copy of the trial; one that raises
+            stops ``optimize`` (after closing the executor).
         progress : bool or None
             Show a progress bar (default: when stderr is a terminal).
         max_budget : float or None
@@ -234,9 +266,47 @@ class Study:
                 raise ValueError("give total_budget only (max_budget is its deprecated name)")
             warnings.warn("optimize(max_budget=...) is renamed total_budget", DeprecationWarning, stacklevel=2)
             total_budget = max_budget
+        trial_budget = _optimize.checked_budget("trial_budget", trial_budget, self.scheduler)
         stop = _optimize.StopRule(self._trials, n_trials, total_budget, timeout)
-        _optimize.optimize(self, objective, stop, trial_budget, progress)
+        _optimize.optimize(self, objective, stop, trial_budget, list(callbacks), progress)
         return self
+
+    def ask(self, budget: float | None = None) -> Trial:
+        """The next trial to evaluate, stored as running (a copy): evaluate its ``config`` at its ``budget``,
+        then :meth:`tell` the result. The loop of :meth:`optimize`, driven by hand.
+
+        A trial left running when the study's last driver stopped (asked and never told, or cut off in
+        ``optimize``) comes first, from scratch, under its own number; then the queue, then the optimiser.
+        ``budget`` is the trial's budget without a scheduler; a scheduler sets it (and may hand out a
+        promotion, whose ``parent`` names the trial it continues). Raises
+        :class:`~hpolib.optimizers.SpaceExhausted` when the optimiser has nothing left to propose, and a
+        RuntimeError when the scheduler has nothing to start until an asked trial is told.
+        """
+        budget = _optimize.checked_budget("budget", budget, self.scheduler)
+        trial = self._rerun() or self._launch(budget, False)
+        if trial is None:
+            waiting = f"until trials {sorted(self._asked)} are told" if self._asked else "any more"
+            raise RuntimeError(f"the scheduler {self.scheduler!r} has no trial to start {waiting}")
+        self._asked.add(trial.number)
+        return trial.copy()
+
+    def tell(self, trial: Trial | int, value=None, *, error: str | None = None) -> Trial:
+        """Record how an asked trial ended, as :meth:`optimize` records an objective's result; return it (a copy).
+
+        ``value`` is what an objective returns: a number, or a dict of metrics holding the study's ``metric``
+        (one that is not a finite number fails the trial); or ``error`` says why the trial failed. The
+        ``user_attrs`` of the asked trial given back are stored with it.
+        """
+        number = trial.number if isinstance(trial, Trial) else trial
+        if number not in self._asked:
+            raise ValueError(f"trial {number!r} is not an asked trial of study {self.name!r} that awaits its result "
+                             "(tell each trial from ask() once)")
+        if (value is None) == (error is None):
+            raise ValueError(f"tell trial {number} its value, or error=... (why it failed), not both or neither")
+        attrs = check_json("trial.user_attrs", trial.user_attrs) if isinstance(trial, Trial) else {}
+        self._asked.discard(number)
+        status = TrialState.COMPLETE if error is None else TrialState.FAILED
+        return self._finish(Outcome(number, status, result=value, error=error, user_attrs=attrs)).copy()
 
     def _fresh(self, exhausted: bool) -> tuple[dict, str]:
         """A fresh configuration and where it came from: the queue first, then the optimiser."""
@@ -266,10 +336,16 @@ class Study:
             self.scheduler.on_launch(trial)
         return trial
 
-    def _restart(self, trial: Trial) -> Trial:
-        fresh = self.storage.restart_trial(self.name, trial.number)
-        self._trials[trial.number] = fresh
-        return fresh
+    def _rerun(self) -> Trial | None:
+        """The next trial left running when the study's last driver stopped, running again from scratch; ``None``
+        when there is none left."""
+        if not self._stale:
+            return None
+        number = self._stale.popleft()
+        warnings.warn(f"trial {number} of study {self.name!r} was running when its driver stopped; running it again",
+                      stacklevel=3)
+        self._trials[number] = self.storage.restart_trial(self.name, number)
+        return self._trials[number]
 
     def _submit(self, trial: Trial) -> None:
         """Hand the trial to the executor, with a fresh checkpoint folder and its parent's, if any."""
@@ -382,4 +458,5 @@ def _row(trial: Trial, metric: str) -> dict:
     row.update(trial.info)
     row.update(trial.config)
     row.update({f"metric_{k}": v for k, v in trial.metrics.items() if k != metric})
+    row.update({f"user_attrs_{k}": v for k, v in trial.user_attrs.items()})
     return row

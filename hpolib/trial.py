@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ class TrialState(str, enum.Enum):
 
 
 class TrialStopped(Exception):
-    """Raised inside ``report(step, value)`` when the study stops the trial early.
+    """Raised inside ``report(step, value)`` when the study stops the trial early (Optuna's ``TrialPruned``).
 
     Objectives need not catch it: the study records the trial as ``stopped``
     with its reports so far. An objective that wants to clean up can catch it,
@@ -77,6 +79,10 @@ class Trial:
         came after it), else 0.
     info : dict
         What the scheduler noted about the trial (bracket, rung, member...).
+    user_attrs : dict
+        What the objective noted about the trial in ``report.user_attrs``, or
+        the caller of :meth:`~hpolib.Study.tell` in the asked trial's (JSON
+        values, stored with the trial's end).
     """
 
     number: int
@@ -95,6 +101,12 @@ class Trial:
     parent: int | None = None
     start_step: float = 0.0
     info: dict = field(default_factory=dict)
+    user_attrs: dict = field(default_factory=dict)
+
+    def copy(self) -> Trial:
+        """A copy to hand out: what is changed in it, its dicts and lists included, changes nothing in the study."""
+        return dataclasses.replace(self, config=dict(self.config), metrics=dict(self.metrics), steps=list(self.steps),
+                                   info=dict(self.info), user_attrs=copy.deepcopy(self.user_attrs))
 
     @property
     def duration(self) -> float | None:

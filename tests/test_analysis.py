@@ -206,7 +206,7 @@ def test_iis_savings_count_pixel_epochs_and_only_full_resolution_errors():
 
     run = increasing_image_sizes(space, lambda s, seed: RandomSearch(s, seed=seed), objective_at,
                                  [(8, 8), (16, 4)], carry=2, progress=False)
-    direct = Study(space, RandomSearch(space, seed=0), direction="maximize", storage=None)
+    direct = Study(space, RandomSearch(space, seed=0), direction="maximize")
     direct.optimize(objective_at(16), n_trials=12, progress=False)
     trace = run.trace()
     # 8 evaluations at 8 px cost (8/16)^2 = 1/4 pixel-epoch each, then 4 at full resolution cost 1 each

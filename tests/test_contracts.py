@@ -74,7 +74,7 @@ def objective(kill_at: int | None = None):
         start = 0
         if report.restore_dir is not None:
             start = json.loads((report.restore_dir / "state.json").read_text())["step"]
-        steps = 1 if budget is None else int(budget)
+        steps = 1 if budget is None else budget  # an int: a float budget fails the trial
         for step in range(start + 1, steps + 1):
             try:
                 report(step, loss(config) + 1.0 / step)
@@ -135,7 +135,7 @@ def test_every_optimizer_and_scheduler_is_checked():
 
 @pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
 def test_same_seed_same_trials(optimizer):
-    runs = [Study(SPACE, OPTIMIZERS[optimizer](seed), storage=None).optimize(objective(), n_trials=10,
+    runs = [Study(SPACE, OPTIMIZERS[optimizer](seed)).optimize(objective(), n_trials=10,
                                                                              progress=False)
             for seed in (3, 3, 4)]
     first, again, other = ([(t.config, t.value) for t in study.trials] for study in runs)

@@ -37,6 +37,17 @@ def test_subsets_are_stratified_and_resizing_gives_the_asked_size():
     assert counts.min() >= 45 and counts.max() <= 55
 
 
+def test_a_cache_file_holding_other_objects_is_made_again_and_its_code_never_runs(tmp_path, monkeypatch, plant):
+    monkeypatch.setenv("HPOLIB_CACHE", str(tmp_path / "cache"))
+    first = data.load("digits")
+    (cached,) = (tmp_path / "cache").glob("digits*.pt")
+    ran = plant(cached)
+    with pytest.warns(UserWarning, match="other than tensors and plain values, so hpolib did not write it: made again"):
+        again = data.load("digits")
+    assert not ran.exists() and torch.equal(again.train.x, first.train.x) and torch.equal(again.val.y, first.val.y)
+    assert torch.load(cached, weights_only=True)["train_y"].dtype == torch.int64
+
+
 def test_mnist5k_sample_is_bundled():
     d = data.load("mnist5k")
     assert d.shape == (1, 28, 28) and len(d.train) + len(d.val) == 4000 and len(d.test) == 1000

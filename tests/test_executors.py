@@ -1,6 +1,7 @@
 """The same study on every executor: asynchronous hand-out, remote reports, a worker killed mid-trial; workers
 that die with their driver, and a trial retried after its worker died."""
 
+import functools
 import os
 import signal
 import subprocess
@@ -19,22 +20,28 @@ SPACE = Space({"x": Float(-1.0, 1.0)})
 SLOW, KILL, DIVERGE = 0.1, -0.3, 0.9
 
 
-def objective(config, budget, report):
-    """SLOW sleeps 3 s, KILL SIGKILLs its own process, DIVERGE reports NaN at step 2."""
+def objective(config, budget, report, finished: Path | None = None):
+    """KILL SIGKILLs its own process, DIVERGE reports NaN at step 2; with a ``finished`` folder, where every other
+    trial leaves a file as it ends, SLOW waits for four of them."""
     x = config["x"]
     if x == KILL:
         os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(3.0 if x == SLOW else 0.02)
+    if x == SLOW and finished is not None:
+        deadline = time.monotonic() + 60
+        while len(list(finished.iterdir())) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
     for step in (1, 2, 3):
         report(step, float("nan") if x == DIVERGE and step == 2 else x * step)
+    if finished is not None:
+        (finished / str(x)).touch()
     return x**2
 
 
-def run_study(executor, queue):
-    study = Study(SPACE, storage=None, executor=executor, seed=0)
+def run_study(executor, queue, finished=None):
+    study = Study(SPACE, executor=executor, seed=0)
     for x in queue:
         study.enqueue({"x": x})
-    return study.optimize(objective, n_trials=len(queue) + 12, progress=False)
+    return study.optimize(functools.partial(objective, finished=finished), n_trials=len(queue) + 12, progress=False)
 
 
 EXECUTORS = [
@@ -45,8 +52,8 @@ EXECUTORS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("make", EXECUTORS)
-def test_async_hand_out_and_remote_reports(make):
-    study = run_study(make(), [SLOW, DIVERGE])
+def test_async_hand_out_and_remote_reports(make, tmp_path):
+    study = run_study(make(), [SLOW, DIVERGE], finished=tmp_path)
     slow, diverged, *normal = study.trials
     assert len(study.trials) == 14
     assert slow.state is TrialState.COMPLETE and slow.value == pytest.approx(0.01)
@@ -81,7 +88,7 @@ def test_serial_executor_gives_the_same_trials_as_processes():
 
 def test_process_executor_with_a_notebook_style_closure():
     offset = 0.25
-    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2), seed=1)
+    study = Study(SPACE, executor=ProcessExecutor(n_workers=2), seed=1)
     study.optimize(lambda c, b, r: (c["x"] - offset) ** 2, n_trials=6, progress=False)
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
     assert study.trials[0].value == pytest.approx((study.trials[0].config["x"] - 0.25) ** 2)
@@ -106,7 +113,7 @@ def count_threads(config, budget, report):
 
 @pytest.mark.slow
 def test_process_workers_do_not_oversubscribe_the_cores():
-    study = Study(SPACE, storage=None, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
+    study = Study(SPACE, executor=ProcessExecutor(n_workers=2, threads_per_worker=1), seed=0)
     study.optimize(count_threads, n_trials=2, progress=False)
     assert [(t.metrics["torch"], t.metrics["blas"]) for t in study.trials] == [(1.0, 1.0), (1.0, 1.0)]
     with pytest.raises(ValueError, match="threads_per_worker"):
@@ -124,7 +131,7 @@ ORPHANED = textwrap.dedent(
         return 0.0
 
     if __name__ == "__main__":
-        Study(Space({"x": Float(0, 1)}), storage=None, executor=ProcessExecutor(n_workers=2), seed=0).optimize(
+        Study(Space({"x": Float(0, 1)}), executor=ProcessExecutor(n_workers=2), seed=0).optimize(
             objective, n_trials=2, progress=False)
     """
 )

@@ -1,5 +1,6 @@
 """TPE, GP-BO, PSO and the genetic algorithm: determinism, types, convergence, parallel asks."""
 
+import copy
 import math
 
 import numpy as np
@@ -206,7 +207,7 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
             return config
 
     optimizer = Recording(f.space, constant_liar=True, seed=0)
-    study = Study(f.space, optimizer, storage=None, executor=ProcessExecutor(n_workers=2))
+    study = Study(f.space, optimizer, executor=ProcessExecutor(n_workers=2))
     study.optimize(f, n_trials=30, progress=False)
     assert len(study.trials) == 30 and not optimizer._pending  # every proposal was told back
     # distinct and spread (over orderings the liar's closest is 0.05; how it compares with no liar is
@@ -321,13 +322,38 @@ def test_gp_in_one_dimension_with_lcb_finds_the_minimum():
     assert abs(min(history, key=lambda h: h[1])[0]["log_lr"] + 2.0) < 0.05
 
 
-def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumbent():
+def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumbent(monkeypatch):
+    import hpolib.optimizers.gp as gp_module
+
     f = Branin()
     optimizer = GPOptimizer(f.space, n_polish=0, n_startup=4, n_candidates=200, seed=3)
     for _ in range(7):
         config = optimizer.ask()
         optimizer.tell(config, f(config, None, lambda *a: None))
-    assert f.space.validate(optimizer.ask()) is not None
+    seen, polished = {}, []
+    maximise, minimize = optimizer._maximise, gp_module.minimize
+
+    def spy_maximise(model, best, rng, incumbent):
+        seen.update(model=model, best=best, incumbent=incumbent, rng=copy.deepcopy(rng))
+        seen["winner"] = maximise(model, best, rng, incumbent)
+        return seen["winner"]
+
+    def spy_minimize(fun, x0, **kwargs):
+        result = minimize(fun, x0, **kwargs)
+        polished.append((x0.copy(), result.x, -result.fun))
+        return result
+
+    monkeypatch.setattr(optimizer, "_maximise", spy_maximise)
+    monkeypatch.setattr(gp_module, "minimize", spy_minimize)
+    proposal = optimizer.ask()
+    (start, end, end_score), = polished  # n_polish=0: the incumbent alone is polished
+    assert np.array_equal(start, seen["incumbent"])
+    candidates = optimizer.encoding.random(seen["rng"], 200)  # the candidates _maximise drew
+    scores = optimizer.score(seen["model"], candidates, seen["best"])
+    best_candidate = candidates[np.argmax(scores)]
+    expected = end if end_score > scores.max() else best_candidate
+    assert np.array_equal(seen["winner"], expected)
+    assert proposal == optimizer.encoding.decode(expected)
 
 
 @pytest.mark.parametrize("cls", [RandomSearch, GridSearch, TPE, GPOptimizer, PSO, GeneticAlgorithm, BOHB])

@@ -16,19 +16,29 @@ from hpolib import SQLiteStorage, Study, TrialState
 
 DRIVER = textwrap.dedent(
     """
-    import sys, time
+    import itertools, pathlib, sys, time
     from hpolib import Float, Int, ProcessExecutor, SerialExecutor, Space, Study
 
     SPACE = Space({"x": Float(-3.0, 3.0), "n": Int(1, 9)})
+    CALLS = None  # a folder, in a run to be killed: its calls from the 9th on never end
 
     def objective(config, budget, report):
-        time.sleep(0.05)
+        if CALLS is not None and call_number(CALLS) >= 8:
+            time.sleep(600)  # until the driver is killed
         report(1, config["x"])
-        time.sleep(0.05)
         return config["x"] ** 2 + config["n"]
+
+    def call_number(folder):  # this call's number, from 0, among every worker's: the first name it can create
+        for number in itertools.count():
+            try:
+                (folder / str(number)).touch(exist_ok=False)
+                return number
+            except FileExistsError:
+                pass
 
     if __name__ == "__main__":
         storage, n_trials, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        CALLS = pathlib.Path(sys.argv[4]) if len(sys.argv) > 4 else None
         executor = ProcessExecutor(workers) if workers > 1 else SerialExecutor()
         Study(SPACE, name="killed", storage=storage, executor=executor, seed=0).optimize(
             objective, n_trials=n_trials, progress=False)
@@ -51,17 +61,18 @@ def complete_trials(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_then_resume(tmp_path, workers):
-    script, db = tmp_path / "driver.py", tmp_path / "runs" / "study.db"
+    script, db, calls = tmp_path / "driver.py", tmp_path / "runs" / "study.db", tmp_path / "calls"
     script.write_text(DRIVER)
+    calls.mkdir()
     command = [sys.executable, str(script), str(db), "30", str(workers)]
-    driver = subprocess.Popen(command)
+    driver = subprocess.Popen([*command, str(calls)])  # its 9th call and all after it hang: 8 trials complete
     deadline = time.monotonic() + 60
     while len(complete_trials(db)) < 8 and time.monotonic() < deadline:
         time.sleep(0.02)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     before = complete_trials(db)
-    assert 8 <= len(before) < 30
+    assert len(before) == 8
 
     subprocess.run(command, check=True, timeout=120)
 
@@ -74,7 +85,7 @@ def test_sigkill_then_resume(tmp_path, workers):
         spec = importlib.util.spec_from_file_location("driver", script)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        straight = Study(module.SPACE, name="straight", storage=None, seed=0).optimize(
+        straight = Study(module.SPACE, name="straight", seed=0).optimize(
             module.objective, n_trials=30, progress=False)
         assert [(t.config, t.value) for t in after] == [(t.config, t.value) for t in straight.trials]
 

@@ -2,6 +2,8 @@
 
 import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -123,6 +125,23 @@ def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, m
     assert record["command"] == "python -m hpolib run tiny --profile smoke -p 'seeds=[3, 4]'"
     assert record["torch"] == torch.__version__ and record["threads"] >= 1 and record["cpu"]
     assert record["commit"] is None or len(record["commit"].rstrip("+")) == 40
+
+
+def test_a_kernel_runs_over_ipc_and_its_temporary_folders_go_with_the_run(tmp_path, monkeypatch, capfd):
+    import json
+
+    import nbformat
+
+    book = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('profile = "smoke"\noutput_dir = None', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('import tempfile\nprint(tempfile.mkdtemp(prefix="results-"))')],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(book, tmp_path / "tiny.ipynb")
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
+    executed = run("tiny", "smoke", output=tmp_path / "out", progress=False)
+    (folder,) = json.loads(executed.read_text())["cells"][-1]["outputs"][0]["text"]
+    assert folder.startswith(tempfile.gettempdir()) and not Path(folder.strip()).exists()
+    assert "without encryption" not in capfd.readouterr().err
 
 
 @pytest.fixture(scope="module")

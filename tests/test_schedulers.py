@@ -35,7 +35,7 @@ def resumable(config, budget, report):
 
 def test_hyperband_brackets_match_the_table_for_r81_eta3():
     table = Hyperband(1, 81, eta=3).table()
-    assert [(s, n, [int(r) for r in b]) for s, n, b in table] == [
+    assert [(s, n, b) for s, n, b in table] == [
         (4, [81, 27, 9, 3, 1], [1, 3, 9, 27, 81]),
         (3, [34, 11, 3, 1], [3, 9, 27, 81]),
         (2, [15, 5, 1], [9, 27, 81]),
@@ -44,8 +44,40 @@ def test_hyperband_brackets_match_the_table_for_r81_eta3():
     ]
 
 
+INT_BUDGETS = {
+    "successive halving": lambda: SuccessiveHalving(1, 9, eta=3),
+    "hyperband": lambda: Hyperband(1, 9, eta=3),
+    "asha": lambda: ASHA(1, 9, eta=3),
+    "median stopping": lambda: MedianStopping(n_startup=2, budget=4),
+    "learning-curve matching": lambda: LearningCurveMatching([2], n_trials=12, budget=4),
+    "pbt": lambda: PBT(SPACE, population_size=3, ready=2, max_steps=6, seed=0),
+}
+
+
+@pytest.mark.parametrize("scheduler", INT_BUDGETS)
+def test_a_scheduler_built_from_ints_hands_out_int_budgets(scheduler):
+    budgets = []
+
+    def epochs(config, budget, report):
+        budgets.append(budget)
+        for epoch in range(1, budget + 1):  # a TypeError for a float budget
+            report(epoch, config["x"] / epoch)
+        return config["x"] / budget
+
+    trials = Study(SPACE, seed=0, scheduler=INT_BUDGETS[scheduler]()).optimize(epochs, n_trials=12,
+                                                                               progress=False).trials
+    assert {type(b) for b in budgets} == {int}
+    assert all(t.state in (TrialState.COMPLETE, TrialState.STOPPED) for t in trials)
+
+
+def test_a_scheduler_built_from_floats_hands_out_floats():
+    assert SuccessiveHalving(0.5, 4.5, eta=3).budgets == [0.5, 1.5, 4.5]
+    assert {type(b) for b in ASHA(1.0, 9, eta=3).budgets} == {float}
+    assert type(MedianStopping(budget=4.0).budget) is float and type(PBT(SPACE, ready=2.0).ready) is float
+
+
 def test_successive_halving_promotes_the_best_of_each_rung_in_order():
-    study = Study(SPACE, storage=None, seed=1, scheduler=SuccessiveHalving(1, 9, eta=3))
+    study = Study(SPACE, seed=1, scheduler=SuccessiveHalving(1, 9, eta=3))
     trials = study.optimize(by_x, n_trials=13, progress=False).trials
     rung0, rung1, rung2 = trials[:9], trials[9:12], trials[12:]
     assert all(t.budget == 1 and t.parent is None for t in rung0)
@@ -54,11 +86,11 @@ def test_successive_halving_promotes_the_best_of_each_rung_in_order():
     assert [t.config for t in rung1] == [t.config for t in best3]
     assert all(t.budget == 3 for t in rung1)
     assert rung2[0].parent == min(rung1, key=lambda t: t.value).number and rung2[0].budget == 9
-    assert study.best is rung2[0] or study.best.number == rung2[0].number  # the incumbent is at the top rung
+    assert study.best.number == rung2[0].number  # the incumbent is at the top rung
 
 
 def test_asha_promotes_asynchronously_from_the_top_fraction_of_each_rung():
-    study = Study(SPACE, storage=None, seed=2, scheduler=ASHA(1, 27, eta=3))
+    study = Study(SPACE, seed=2, scheduler=ASHA(1, 27, eta=3))
     trials = study.optimize(by_x, n_trials=40, progress=False).trials
     parents = [t.parent for t in trials if t.parent is not None]
     assert len(parents) == len(set(parents)), "a trial was promoted twice"
@@ -111,7 +143,7 @@ def test_bohb_with_hyperband_is_deterministic_and_ends_at_the_full_budget():
     f = Branin(max_budget=9)
 
     def run():
-        study = Study(f.space, BOHB(f.space, seed=5), storage=None, scheduler=Hyperband(1, 9, eta=3))
+        study = Study(f.space, BOHB(f.space, seed=5), scheduler=Hyperband(1, 9, eta=3))
         return study.optimize(f, total_budget=150, progress=False)
 
     a, b = run(), run()
@@ -177,12 +209,12 @@ def test_lcm_in_a_study_stops_trials_and_keeps_the_best():
             report(step, final + (1 - final) * math.exp(-step / 2))
         return final
 
-    study = Study(SPACE, storage=None, seed=6, scheduler=LearningCurveMatching([2, 4], n_trials=30, split_rate=0.2))
+    study = Study(SPACE, seed=6, scheduler=LearningCurveMatching([2, 4], n_trials=30, split_rate=0.2))
     study.optimize(curve, n_trials=30, progress=False)
     states = [t.state for t in study.trials]
     assert states[:6] == [TrialState.COMPLETE] * 6  # the split: ceil(30 * 0.2) unstopped curves first
     assert states.count(TrialState.STOPPED) >= 10
-    plain = Study(SPACE, storage=None, seed=6).optimize(curve, n_trials=30, progress=False)
+    plain = Study(SPACE, seed=6).optimize(curve, n_trials=30, progress=False)
     assert study.best.value == pytest.approx(plain.best.value)  # the same configurations: the best was kept
     assert sum(t.cost for t in study.trials) < 0.7 * sum(t.cost for t in plain.trials)
 
@@ -201,7 +233,7 @@ def test_compare_stopping_counts_what_lcm_saves_on_the_same_configurations():
     assert (table.early_stopped >= 10).all() and (table.epochs_share < 0.7).all()
     assert np.allclose(table.early_epochs, table.epochs_share * 300)
     for seed, row in zip([0, 1], table.itertuples()):
-        plain = Study(SPACE, RandomSearch(SPACE, seed=seed), storage=None, direction="minimize")
+        plain = Study(SPACE, RandomSearch(SPACE, seed=seed), direction="minimize")
         plain.optimize(curve, n_trials=30, trial_budget=10, progress=False)
         values = sorted(t.value for t in plain.trials)
         assert row.full_best == pytest.approx(values[0])
@@ -277,7 +309,7 @@ def regression(config, budget, report):
 def test_pbt_exploit_copies_weights_and_explore_perturbs_within_bounds():
     space = Space({"lr": Float(1e-3, 0.5, log=True)})
     pbt = PBT(space, population_size=4, ready=2, max_steps=8, quantile=0.25, resample_probability=0.0, seed=7)
-    study = Study(space, storage=None, seed=7, scheduler=pbt)
+    study = Study(space, seed=7, scheduler=pbt)
     study.optimize(regression, progress=False)
     trials = study.trials
     assert len(trials) <= 4 * 4 and all(t.state is TrialState.COMPLETE for t in trials)
@@ -302,14 +334,14 @@ def test_pbt_is_deterministic_under_a_seed():
 
     def run():
         pbt = PBT(space, population_size=4, ready=2, max_steps=6, seed=8)
-        study = Study(space, storage=None, seed=8, scheduler=pbt).optimize(regression, progress=False)
+        study = Study(space, seed=8, scheduler=pbt).optimize(regression, progress=False)
         return [(t.config, t.parent, t.info, t.value) for t in study.trials]
 
     assert run() == run()
 
 
 def test_a_resumed_asha_study_goes_on_as_an_uninterrupted_one(tmp_path):
-    whole = Study(SPACE, storage=None, seed=9, scheduler=ASHA(1, 9, eta=3)).optimize(by_x, n_trials=30,
+    whole = Study(SPACE, seed=9, scheduler=ASHA(1, 9, eta=3)).optimize(by_x, n_trials=30,
                                                                                     progress=False)
     path = tmp_path / "asha.db"
     Study(SPACE, name="a", storage=path, seed=9, scheduler=ASHA(1, 9, eta=3)).optimize(by_x, n_trials=17,
@@ -336,9 +368,9 @@ def test_scheduler_arguments_are_checked():
     with pytest.raises(ValueError, match=r"hyperparams \['y'\] are not in the space"):
         PBT(SPACE, hyperparams=["y"])
     with pytest.raises(ValueError, match="trial_budget is set by the scheduler"):
-        Study(SPACE, storage=None, scheduler=ASHA(1, 9)).optimize(by_x, n_trials=2, trial_budget=3)
+        Study(SPACE, scheduler=ASHA(1, 9)).optimize(by_x, n_trials=2, trial_budget=3)
     with pytest.raises(ValueError, match="scheduler must be a hpolib Scheduler"):
-        Study(SPACE, storage=None, scheduler="asha")
+        Study(SPACE, scheduler="asha")
 
 
 @pytest.fixture(scope="module")
@@ -362,7 +394,7 @@ def slow_by_x(config, budget, report):
 def test_asha_and_pbt_run_asynchronously_on_a_dask_cluster(dask_client, tmp_path):
     from hpolib import DaskExecutor
 
-    asha = Study(SPACE, storage=None, seed=10, scheduler=ASHA(1, 9, eta=3), executor=DaskExecutor(dask_client))
+    asha = Study(SPACE, seed=10, scheduler=ASHA(1, 9, eta=3), executor=DaskExecutor(dask_client))
     trials = asha.optimize(slow_by_x, n_trials=16, progress=False).trials
     assert all(t.state is TrialState.COMPLETE for t in trials) and len({t.worker for t in trials}) == 2
     overlapping = sum(a.started < b.finished and b.started < a.finished
@@ -374,7 +406,7 @@ def test_asha_and_pbt_run_asynchronously_on_a_dask_cluster(dask_client, tmp_path
 
     space = Space({"lr": Float(1e-3, 0.5, log=True)})
     pbt = PBT(space, population_size=4, ready=2, max_steps=6, seed=11)
-    study = Study(space, storage=None, seed=11, scheduler=pbt, executor=DaskExecutor(dask_client),
+    study = Study(space, seed=11, scheduler=pbt, executor=DaskExecutor(dask_client),
                   checkpoint_dir=tmp_path / "ckpt")
     trials = study.optimize(regression, progress=False).trials
     assert all(t.state is TrialState.COMPLETE for t in trials) and len({t.worker for t in trials}) == 2
@@ -390,7 +422,7 @@ def test_pbt_trains_a_real_network_through_checkpoints():
     space = Space({"lr": Float(1e-3, 0.5, log=True), "lr_decay": Float(0.5, 1.0),
                    "lr_decay_every": Int(1, 2)})
     pbt = PBT(space, population_size=3, ready=1, max_steps=4, hyperparams=["lr"], seed=12)
-    study = Study(space, storage=None, seed=12, direction="maximize", metric="val_accuracy", scheduler=pbt)
+    study = Study(space, seed=12, direction="maximize", metric="val_accuracy", scheduler=pbt)
     trials = study.optimize(objective, progress=False).trials
     assert all(t.state is TrialState.COMPLETE for t in trials)
     continued = [t for t in trials if t.parent is not None]

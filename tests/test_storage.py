@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from contextlib import closing
 
@@ -114,7 +113,7 @@ def test_a_study_is_a_context_manager_that_releases_its_lease_and_file(tmp_path)
     with pytest.raises(StorageError, match="closed"):
         study.optimize(quadratic, n_trials=3, progress=False)
     assert len(study.trials) == 2  # what it read stays readable
-    with Study(SPACE, name="m", storage=None, seed=0) as memory:  # in memory: nothing to lock
+    with Study(SPACE, name="m", seed=0) as memory:  # in memory: nothing to lock
         memory.optimize(quadratic, n_trials=1, progress=False)
         Study(SPACE, name="m", storage=memory.storage)
 
@@ -141,6 +140,14 @@ def test_a_lease_left_by_a_process_that_ended_on_this_machine_is_taken_over_at_o
     assert len(study.trials) == 2
 
 
+def wait_until(condition, timeout=60.0):
+    """Return once ``condition()`` holds (polled every 10 ms); fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.01)
+
+
 def test_a_lease_from_another_machine_is_held_while_its_heartbeat_ticks(tmp_path, monkeypatch):
     db = tmp_path / "s.db"
     monkeypatch.setattr(SQLiteStorage, "heartbeat", 0.05)
@@ -149,11 +156,17 @@ def test_a_lease_from_another_machine_is_held_while_its_heartbeat_ticks(tmp_path
     remote = Study(SPACE, name="s", storage=db, seed=0)  # its heartbeat ticks every 0.05 s
     monkeypatch.undo()
     monkeypatch.setattr(SQLiteStorage, "stale_after", 0.5)
-    time.sleep(1.0)  # twice stale_after, and the heartbeat still ticks
+
+    def lease() -> tuple[float, float]:
+        with closing(sqlite3.connect(db)) as connection:
+            return connection.execute("SELECT since, heartbeat FROM drivers").fetchone()
+
+    wait_until(lambda: lease()[1] - lease()[0] > 0.5)  # held longer than stale_after, and the heartbeat still ticks
     with pytest.raises(StudyLocked, match=r"process 4242 on elsewhere since .*last heartbeat 0 s ago"):
         Study(SPACE, name="s", storage=db)
     remote.storage._stop.set()  # the remote machine goes down: its heartbeat stops
-    time.sleep(0.6)
+    remote.storage._beater.join()
+    wait_until(lambda: time.time() - lease()[1] > 0.5)
     with Study(SPACE, name="s", storage=db, seed=0) as study:
         study.optimize(quadratic, n_trials=1, progress=False)
         with pytest.raises(StudyLocked, match="taken over by process .* on "):
@@ -203,15 +216,27 @@ def test_the_lease_is_released_when_the_driver_exits(tmp_path):
 
 # ------------------------------------------------------------------ opening a file other processes open too
 
-def test_opening_a_new_file_another_process_is_writing_waits_for_it(tmp_path):
+def test_opening_a_new_file_another_process_is_writing_waits_for_it(tmp_path, monkeypatch):
     """SQLite answers "database is locked" at once, without waiting, to a connection that read the file and
-    then needs to write it (here: to switch it to write-ahead logging) while another holds the write lock."""
+    then needs to write it (here: to switch it to write-ahead logging) while another holds the write lock: the
+    open tries again until the other's write is done."""
     path = tmp_path / "new.db"
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # another process creating the same file right now
-    threading.Timer(0.3, other.execute, ["COMMIT"]).start()
-    SQLiteStorage(path).close()
+    refused, locked = [], hpolib.storage._locked
+
+    def the_other_commits_once_refused(exc):
+        if locked(exc) and not refused:
+            refused.append(exc)
+            other.execute("COMMIT")
+        return locked(exc)
+
+    monkeypatch.setattr(hpolib.storage, "_locked", the_other_commits_once_refused)
+    with closing(SQLiteStorage(path)) as storage:
+        storage.open_study("s", "minimize", "value", "{}")
     other.close()
+    assert "locked" in str(refused[0]) and leases(path) == []
+    assert stored(path)["studies"][0][:3] == ("s", "minimize", "value")
 
 
 OPENER = textwrap.dedent(
@@ -313,6 +338,15 @@ def test_a_read_only_folder(tmp_path):
             Study(SPACE, name="s", storage=folder / "s.db")
     finally:
         folder.chmod(0o755)
+
+
+def test_a_budget_reads_back_as_it_was_written(tmp_path):
+    with closing(SQLiteStorage(tmp_path / "s.db")) as storage:
+        storage.open_study("s", "minimize", "value", "{}")
+        for budget in (3, 3.0, 0.5, None):
+            storage.create_trial("s", {}, budget, "optimizer")
+        assert [(t.budget, type(t.budget)) for t in storage.trials("s")] == [
+            (3, int), (3.0, float), (0.5, float), (None, type(None))]
 
 
 def test_a_stored_record_is_made_once_per_key_and_replaced_for_another(tmp_path):

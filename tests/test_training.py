@@ -3,12 +3,13 @@ import math
 import pytest
 import torch
 
-from hpolib import Float, Int, Study, TrialState
+from hpolib import Float, Int, Reporter, Study, TrialState
 from hpolib.dl import data
 from hpolib.dl.models import lenet5, mlp
 from hpolib.dl.objectives import image_classifier
 from hpolib.dl.population import train_population
 from hpolib.dl.training import Diverged, crop_flip, evaluate, lr_factor, train
+from hpolib.executors import Job
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_a_diverging_run_raises_and_fails_its_trial(digits):
     with pytest.raises(Diverged, match="training loss became (nan|inf) at epoch"):
         train(digits_mlp(), digits, 3, lr=1e6, momentum=0.99, batch_size=16)
     objective = image_classifier("mlp", digits, max_epochs=2)
-    study = Study(__import__("hpolib").Space({"lr": Float(1e5, 1e7, log=True)}), storage=None, seed=0,
+    study = Study(__import__("hpolib").Space({"lr": Float(1e5, 1e7, log=True)}), seed=0,
                   direction="maximize", metric="val_accuracy")
     study.optimize(objective, n_trials=1, progress=False)
     assert study.trials[0].state is TrialState.FAILED and "Diverged: training loss became" in study.trials[0].error
@@ -82,10 +83,24 @@ def test_image_classifier_objective_reports_every_epoch(digits):
         objective({"dropout": 0.1})
 
 
+def test_a_checkpoint_holding_other_objects_is_refused_and_its_code_never_runs(digits, tmp_path, plant):
+    objective = image_classifier("mlp", digits, fixed={"batch_size": 32, "width": 16, "lr": 0.1}, max_epochs=2)
+    parent, child = tmp_path / "0", tmp_path / "1"
+    parent.mkdir(), child.mkdir()
+    objective({}, 1, Reporter(lambda step, value: True, Job(0, {}, 1, str(parent))))
+    steps = []
+    objective({}, 2, Reporter(lambda step, value: steps.append(step) or True, Job(1, {}, 2, str(child), str(parent))))
+    assert steps == [2]  # continued from the checkpoint that the first call saved
+    ran = plant(parent / "checkpoint.pt")
+    with pytest.raises(ValueError, match=r"refused to load .*0/checkpoint.pt: it holds objects other than tensors"):
+        objective({}, 2, Reporter(lambda step, value: True, Job(1, {}, 2, str(child), str(parent))))
+    assert not ran.exists()
+
+
 def test_image_classifier_in_a_study(digits):
     space = __import__("hpolib").Space({"lr": Float(1e-2, 0.5, log=True), "width": Int(16, 64)})
     objective = image_classifier("mlp", digits, fixed={"batch_size": 32}, max_epochs=3)
-    study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
+    study = Study(space, direction="maximize", metric="val_accuracy", seed=0)
     study.optimize(objective, n_trials=3, trial_budget=3, progress=False)
     assert study.best.value > 0.85 and len(study.best.steps) == 3
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
@@ -112,14 +115,21 @@ class NotebookFailed(RuntimeError):
 def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> None:
     """Execute ``source`` into ``target`` only if every cell runs: the run goes to ``<name>.running.ipynb``
     and replaces ``target`` at the end, so a failed run never overwrites a good one; it is kept as
-    ``<name>.failed.ipynb`` instead."""
+    ``<name>.failed.ipynb`` instead.
+
+    The kernel talks to papermill over IPC (local socket files), not TCP, so it has no unencrypted port to
+    warn about, and makes its temporary files in a folder removed after the run (a notebook given no
+    ``output_dir`` writes its results to a temporary folder)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from traitlets.config import Config
 
     running, failed = (target.with_suffix(f".{state}.ipynb") for state in ("running", "failed"))
     try:
-        papermill.execute_notebook(str(source), str(running), parameters=parameters, progress_bar=progress,
-                                   cwd=str(target.parent), kernel_name="python3")
+        with _temporary_folder_for_kernel():
+            papermill.execute_notebook(str(source), str(running), parameters=parameters, progress_bar=progress,
+                                       cwd=str(target.parent), kernel_name="python3",
+                                       config=Config({"KernelManager": {"transport": "ipc"}}))
     except BaseException as error:
         if running.exists():
             running.replace(failed)
@@ -131,6 +141,21 @@ def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> No
     running.write_text(_without_local_paths(running.read_text(), source, target))
     running.replace(target)
     failed.unlink(missing_ok=True)
+
+
+@contextmanager
+def _temporary_folder_for_kernel() -> Iterator[None]:
+    """Point ``TMPDIR``, which the kernel started meanwhile inherits, at a temporary folder; remove it after."""
+    before = os.environ.get("TMPDIR")
+    with tempfile.TemporaryDirectory(prefix="hpolib-run-") as folder:
+        os.environ["TMPDIR"] = folder
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("TMPDIR")
+            else:
+                os.environ["TMPDIR"] = before
 
 
 def _without_local_paths(text: str, source: Path, target: Path) -> str:

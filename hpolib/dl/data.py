@@ -26,6 +26,8 @@ never in the data root, which may be a shared read-only copy.
 from __future__ import annotations
 
 import os
+import pickle
+import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ _NATIVE = {  # what torchvision's own layout looks like under the root, for the 
     "flowers102": "flowers-102/jpg/, imagelabels.mat, setid.mat",
 }
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm"}
+_CACHE_FORMAT = "-v2.pt"  # labels as tensors, read with weights_only; an older hpolib's caches (.pt) are left alone
 
 
 class DatasetNotFound(FileNotFoundError):
@@ -195,10 +198,10 @@ def _raw(name, root, download, cache, size):
     """(train_x, train_y, test_x, test_y, classes) with uint8 images N x C x H x W, from the cache if there."""
     key = f"{name}-{size}px" if size else name
     location = "bundled" if name in BUNDLED else str(root.resolve())
-    path = _cache_dir() / (f"{key}.pt" if name in BUNDLED else f"{key}-{zlib.crc32(location.encode()):08x}.pt")
-    if cache and path.exists():
-        stored = torch.load(path, weights_only=False)
-        return stored["train_x"], stored["train_y"], stored["test_x"], stored["test_y"], stored["classes"]
+    path = _cache_dir() / (f"{key}{_CACHE_FORMAT}" if name in BUNDLED else
+                           f"{key}-{zlib.crc32(location.encode()):08x}{_CACHE_FORMAT}")
+    if cache and path.exists() and (cached := _read_cache(path)) is not None:
+        return cached
     if name in BUNDLED:
         raw = _bundled(name)
     else:
@@ -208,9 +211,24 @@ def _raw(name, root, download, cache, size):
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        torch.save(dict(zip(("train_x", "train_y", "test_x", "test_y", "classes"), raw)), tmp)
+        torch.save({"train_x": raw[0], "train_y": torch.from_numpy(raw[1]), "test_x": raw[2],
+                    "test_y": torch.from_numpy(raw[3]), "classes": raw[4]}, tmp)
         os.replace(tmp, path)
     return raw
+
+
+def _read_cache(path: Path) -> tuple | None:
+    """The raw splits cached in ``path``, read as tensors and plain values only (``weights_only``); ``None``, so
+    that the cache is made again, for a file that holds other objects (hpolib did not write it: unpickling them
+    could run code)."""
+    try:
+        stored = torch.load(path, weights_only=True)
+    except pickle.UnpicklingError:
+        warnings.warn(f"{path} holds objects other than tensors and plain values, so hpolib did not write it: "
+                      "made again", stacklevel=4)
+        return None
+    return (stored["train_x"], stored["train_y"].numpy(), stored["test_x"], stored["test_y"].numpy(),
+            stored["classes"])
 
 
 def _bundled(name):

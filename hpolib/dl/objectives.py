@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import pickle
+from pathlib import Path
 
 import torch
 
@@ -101,7 +103,7 @@ class ImageClassifier:
         restore_dir, save_dir = getattr(report, "restore_dir", None), getattr(report, "checkpoint_dir", None)
         checkpoint = None
         if restore_dir is not None and (restore_dir / CHECKPOINT).exists() and fraction == 1:
-            checkpoint = torch.load(restore_dir / CHECKPOINT, map_location="cpu", weights_only=False)
+            checkpoint = _read_checkpoint(restore_dir / CHECKPOINT)
             if checkpoint["epoch"] >= epochs:  # nothing left to train: start again rather than report nothing
                 checkpoint = None
         result = train(model, self.data, epochs, seed=self.seed, device=self.device, data_fraction=fraction,
@@ -123,6 +125,16 @@ class ImageClassifier:
         if "lr_decay" in config:
             settings["lr_schedule"] = StepDecay(config["lr_decay"], config.get("lr_decay_every", 1), epochs)
         return settings
+
+
+def _read_checkpoint(path: Path) -> dict:
+    """A checkpoint saved by :class:`ImageClassifier`, read as tensors and plain values only (``weights_only``):
+    a file holding other objects, which unpickling could make run code, is refused."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(f"refused to load {path}: it holds objects other than tensors and plain values, which could "
+                         "run code when loaded, so hpolib did not write it; delete it to train from scratch") from None
 
 
 def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = None, metric: str = "val_accuracy",
@@ -158,7 +170,7 @@ def image_classifier(model="lenet5", dataset="digits", *, fixed: dict | None = N
     >>> from hpolib.dl.objectives import image_classifier
     >>> objective = image_classifier("mlp", "digits", fixed={"batch_size": 32}, max_epochs=3)
     >>> space = Space({"lr": Float(1e-3, 1.0, log=True), "width": Int(16, 128)})
-    >>> study = Study(space, direction="maximize", metric="val_accuracy", storage=None, seed=0)
+    >>> study = Study(space, direction="maximize", metric="val_accuracy", seed=0)
     >>> study.optimize(objective, n_trials=2, progress=False).best.value > 0.5
     True
     """

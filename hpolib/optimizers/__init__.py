@@ -1,13 +1,34 @@
-"""Optimisers: propose configurations with ``ask()``, learn from ``tell()``. One algorithm per module."""
+"""Optimisers: propose configurations with ``ask()``, learn from ``tell()``. One algorithm per module.
+
+:class:`TPE`, :class:`BOHB` and :class:`GPOptimizer` need SciPy (the GP
+scikit-learn too), which takes most of a second to import: their modules are
+imported when one of them is first used (``hpolib.TPE``, ``from
+hpolib.optimizers import TPE``), so that ``import hpolib`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from .base import Optimizer, SpaceExhausted
-from .bohb import BOHB
 from .ga import GeneticAlgorithm
-from .gp import GPOptimizer
 from .grid import GridSearch
 from .pso import PSO
 from .random import RandomSearch
-from .tpe import TPE
+
+if TYPE_CHECKING:
+    from .bohb import BOHB
+    from .gp import GPOptimizer
+    from .tpe import TPE
 
 __all__ = ["Optimizer", "SpaceExhausted", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO",
            "GeneticAlgorithm", "BOHB"]
+
+LAZY = {"TPE": ".tpe", "GPOptimizer": ".gp", "BOHB": ".bohb"}  # imported at first use: they need SciPy
+
+
+def __getattr__(name: str):
+    if name in LAZY:
+        return getattr(importlib.import_module(LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

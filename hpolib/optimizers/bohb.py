@@ -104,9 +104,9 @@ class BOHB(Optimizer):
     >>> from hpolib.problems import Branin
     >>> from hpolib.schedulers import Hyperband
     >>> f = Branin(max_budget=9)
-    >>> study = Study(f.space, BOHB(f.space, seed=0), storage=None, scheduler=Hyperband(1, 9, eta=3))
+    >>> study = Study(f.space, BOHB(f.space, seed=0), scheduler=Hyperband(1, 9, eta=3))
     >>> study.optimize(f, total_budget=200, progress=False).best.budget
-    9.0
+    9
     """
 
     def __init__(self, space: Space, *, top_n_percent: float = 15, min_points_in_model: int | None = None,

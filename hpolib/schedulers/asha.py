@@ -24,8 +24,8 @@ class ASHA(Scheduler):
 
     Parameters
     ----------
-    min_budget, max_budget : float
-        Budget of rung 0 and the largest a trial gets.
+    min_budget, max_budget : int or float
+        Budget of rung 0 and the largest a trial gets (with an int ``min_budget`` every budget is an int).
     eta : int
         Reduction factor (>= 2).
 
@@ -34,7 +34,7 @@ class ASHA(Scheduler):
     >>> from hpolib import Study
     >>> from hpolib.problems import Branin
     >>> f = Branin(max_budget=9)
-    >>> study = Study(f.space, storage=None, seed=0, scheduler=ASHA(1, 9, eta=3))
+    >>> study = Study(f.space, seed=0, scheduler=ASHA(1, 9, eta=3))
     >>> [t.info["rung"] for t in study.optimize(f, n_trials=12, progress=False).trials]
     [0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1]
     """

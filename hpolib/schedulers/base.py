@@ -14,6 +14,10 @@ them. The study drives a scheduler through four calls:
 - ``on_finish(trial, loss)``: the trial ended; ``loss`` is ``None`` if it
   failed.
 
+Budgets keep the type they are given in: a scheduler built from ints (epochs)
+hands out int budgets, so that an objective may train ``range(1, budget + 1)``
+(:func:`hpolib._checks.check_budget`).
+
 Losses are minimised: the study negates the metric of a study that
 maximises. Everything a scheduler knows comes from these calls, and what it
 decides about a trial it writes into the launch's ``info`` (bracket, rung,

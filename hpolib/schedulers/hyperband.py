@@ -27,8 +27,8 @@ class Hyperband(SuccessiveHalving):
 
     Parameters
     ----------
-    min_budget, max_budget : float
-        ``r_min`` and ``R``.
+    min_budget, max_budget : int or float
+        ``r_min`` and ``R`` (with an int ``r_min`` every budget is an int).
     eta : int
         Reduction factor (>= 2).
     brackets : list of int or None
@@ -37,7 +37,7 @@ class Hyperband(SuccessiveHalving):
     Examples
     --------
     >>> [(s, n, r) for s, n, r in Hyperband(1, 81, eta=3).table()][:2]
-    [(4, [81, 27, 9, 3, 1], [1.0, 3.0, 9.0, 27.0, 81.0]), (3, [34, 11, 3, 1], [3.0, 9.0, 27.0, 81.0])]
+    [(4, [81, 27, 9, 3, 1], [1, 3, 9, 27, 81]), (3, [34, 11, 3, 1], [3, 9, 27, 81])]
     """
 
     def __init__(self, min_budget: float, max_budget: float, eta: int = 3, brackets: list[int] | None = None):

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_in, check_positive, check_whole
+from .._checks import check_budget, check_in, check_positive, check_whole
 from .base import Launch, Scheduler
 
 __all__ = ["LearningCurveMatching", "DISTANCES"]
@@ -73,7 +73,7 @@ class LearningCurveMatching(Scheduler):
         Algorithm 1's rounds of ``batch_size`` trials instead of the asynchronous rule.
     batch_size : int
         Trials per round (synchronous only).
-    budget : float or None
+    budget : int, float or None
         Budget given to every trial.
     """
 
@@ -98,7 +98,7 @@ class LearningCurveMatching(Scheduler):
             raise ValueError(f"distance must be one of {sorted(DISTANCES)} or a callable, got {distance!r}")
         self.offset = bool(offset)
         self.synchronous, self.batch_size = bool(synchronous), check_whole("batch_size", batch_size, 1)
-        self.budget = None if budget is None else check_positive("budget", budget)
+        self.budget = None if budget is None else check_budget("budget", budget)
         self.warmup = int(math.ceil(self.n_trials * self.split_rate - 1e-9))
         self.curves: dict[int, dict[float, float]] = {}
         self.store: list[tuple[dict[float, float], float]] = []  # (curve, final loss) of complete trials

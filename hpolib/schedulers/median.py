@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_positive, check_whole
+from .._checks import check_budget, check_positive, check_whole
 from .base import Launch, Scheduler
 
 __all__ = ["MedianStopping"]
@@ -25,14 +25,14 @@ class MedianStopping(Scheduler):
         Complete trials needed before any trial is stopped.
     min_step : float
         No trial is stopped before this step (grace period).
-    budget : float or None
+    budget : int, float or None
         Budget given to every trial.
     """
 
     def __init__(self, n_startup: int = 5, min_step: float = 1, budget: float | None = None):
         self.n_startup = check_whole("n_startup", n_startup, 1)
         self.min_step = check_positive("min_step", min_step)
-        self.budget = None if budget is None else check_positive("budget", budget)
+        self.budget = None if budget is None else check_budget("budget", budget)
         self.curves: dict[int, list[tuple[float, float]]] = {}
         self.complete: list[int] = []
 

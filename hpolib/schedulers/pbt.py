@@ -31,14 +31,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pandas as pd
 
-from .._checks import check_in, check_positive, check_whole
+from .._checks import check_budget, check_in, check_positive, check_whole
 from ..space import Categorical, Int, Space
 from .base import Launch, Scheduler
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PBT", "Member"]
 
@@ -50,7 +52,7 @@ class Member:
 
     id: int
     trial: int | None = None
-    step: float = 0.0
+    step: float = 0
     loss: float | None = None
     config: dict = field(default_factory=dict)
     running: bool = False
@@ -65,10 +67,10 @@ class PBT(Scheduler):
         The study's space (for resampling and bounds).
     population_size : int
         Members training at once (``N``).
-    ready : float
+    ready : int or float
         Steps per segment between two exploit/explore decisions (the evolution pace).
-    max_steps : float
-        Steps each member trains in all.
+    max_steps : int or float
+        Steps each member trains in all (with ints for both, every budget is an int).
     quantile : float
         Fraction of the population in the bottom (which copies) and in the top (which is copied), in (0, 0.5].
     perturb : sequence of float, or mapping of name to sequence
@@ -92,8 +94,8 @@ class PBT(Scheduler):
             raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
         self.space = space
         self.population_size = check_whole("population_size", population_size, 2)
-        self.ready = check_positive("ready", ready)
-        self.max_steps = check_positive("max_steps", max_steps)
+        self.ready = check_budget("ready", ready)
+        self.max_steps = check_budget("max_steps", max_steps)
         self.quantile = check_in("quantile", quantile, "(0, 0.5]")
         self.resample_probability = check_in("resample_probability", resample_probability, "[0, 1]")
         self.hyperparams = list(space) if hyperparams is None else list(hyperparams)
@@ -185,6 +187,8 @@ class PBT(Scheduler):
 
         ``trials`` is a study's trial list (``study.trials``).
         """
+        import pandas as pd
+
         rows = []
         for t in trials:
             if "member" not in t.info:

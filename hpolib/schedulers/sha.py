@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import math
 
-from .._checks import check_positive, check_whole
+from .._checks import check_budget, check_positive, check_whole
 from .base import Launch, Scheduler
 
 __all__ = ["SuccessiveHalving", "Bracket", "rung_budgets"]
 
 
 def rung_budgets(min_budget: float, max_budget: float, eta: int) -> list[float]:
-    """``min_budget * eta^k`` for every ``k`` whose budget does not pass ``max_budget`` (rounding error allowed).
+    """``min_budget * eta^k`` for every ``k`` whose budget does not pass ``max_budget`` (rounding error allowed);
+    ints when ``min_budget`` is an int, so that an objective can train ``range(budget)`` epochs.
 
     Checks its arguments: positive budgets, ``max_budget >= min_budget``, ``eta`` a whole number >= 2.
+
+    >>> rung_budgets(1, 27, 3), rung_budgets(0.5, 2, 2)
+    ([1, 3, 9, 27], [0.5, 1.0, 2.0])
     """
-    min_budget, max_budget = check_positive("min_budget", min_budget), check_positive("max_budget", max_budget)
+    min_budget, max_budget = check_budget("min_budget", min_budget), check_positive("max_budget", max_budget)
     if max_budget < min_budget:
         raise ValueError(f"max_budget must be >= min_budget={min_budget!r}, got {max_budget!r}")
     eta = check_whole("eta", eta, 2)
@@ -44,7 +48,7 @@ class Bracket:
         The bracket's number in its study (written into each trial's ``info``).
     n : int
         Configurations in the first rung.
-    budgets : list of float
+    budgets : list of int or float
         Budget of each rung.
     eta : int
         Each rung keeps the best ``1 / eta`` of the one before.
@@ -116,8 +120,9 @@ class SuccessiveHalving(Scheduler):
 
     Parameters
     ----------
-    min_budget, max_budget : float
-        Budget of the first and of the last rung (epochs, a fidelity).
+    min_budget, max_budget : int or float
+        Budget of the first and of the last rung (epochs, a fidelity); with an int ``min_budget`` every
+        budget is an int.
     eta : int
         Reduction factor: each rung keeps ``1 / eta`` of the trials at
         ``eta`` times the budget (>= 2).
@@ -130,10 +135,10 @@ class SuccessiveHalving(Scheduler):
     >>> from hpolib import Study, Space, Float
     >>> from hpolib.problems import Branin
     >>> f = Branin(max_budget=9)
-    >>> study = Study(f.space, storage=None, seed=0, scheduler=SuccessiveHalving(1, 9, eta=3))
+    >>> study = Study(f.space, seed=0, scheduler=SuccessiveHalving(1, 9, eta=3))
     >>> trials = study.optimize(f, n_trials=13, progress=False).trials
     >>> [(t.info["rung"], t.budget) for t in trials][8:]
-    [(0, 1.0), (1, 3.0), (1, 3.0), (1, 3.0), (2, 9.0)]
+    [(0, 1), (1, 3), (1, 3), (1, 3), (2, 9)]
     """
 
     continues_trials = True
