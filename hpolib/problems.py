@@ -30,14 +30,21 @@ from __future__ import annotations
 
 import math
 import zlib
+from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._checks import check_in, check_whole
 from .space import Categorical, Float, Int, Space
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "ShiftedBowl",
-           "FUNCTIONS", "IntegerBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting"]
+           "FUNCTIONS", "IntegerBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting", "LenetTable",
+           "lenet_table", "LENET_TABLE"]
 
 
 class SyntheticFunction:
@@ -469,3 +476,78 @@ class CancerBoosting:
         if report is not None:
             report(1, error)
         return error
+
+
+LENET_TABLE = Path(__file__).parent / "data" / "lenet_table.csv.gz"
+"""The LeNet-5 / CIFAR-10 tabular benchmark (:mod:`hpolib.studies.lenet_table` builds it)."""
+
+
+class LenetTable:
+    """LeNet-5's validation error on CIFAR-10, read from the tabular benchmark instead of trained.
+
+    The space is the LeNet report's (C1, C3 in 1-32, C5 in 40-130, F6 in 125-325), so an optimiser searches it
+    exactly as the LeNet chapter does; a configuration is answered by the nearest point of the table's grid
+    (nearest in the log of C1 and C3, whose grid is geometric; in F6 and C5 as they are). The budget is in
+    epochs (1 to the table's last); the value is the validation error after that epoch, and ``report`` gets
+    the error after every epoch up to it, as training would report it. :meth:`seconds` is what the table's
+    training took to that epoch. ``optimum`` is the table's lowest error at its last epoch (seed 0): regret
+    against it is exact on the grid.
+    """
+
+    def __init__(self, table: pd.DataFrame, seed: int = 0):
+        rows = table[table.seed == seed]
+        if rows.empty:
+            raise ValueError(f"seed must be one of the table's seeds {sorted(set(table.seed))}, got {seed!r}")
+        self.seed, self.max_budget = seed, int(rows.epoch.max())
+        self.grid = {k: np.array(sorted(set(rows[k]))) for k in ("c1", "c3", "c5", "f6")}
+        self._curves = {key: (1 - g.sort_values("epoch").val_accuracy.to_numpy(),
+                              g.sort_values("epoch").seconds.cumsum().to_numpy())
+                        for key, g in rows.groupby(["c1", "c3", "c5", "f6"])}
+        self.space = Space({"c1": Int(1, 32), "c3": Int(1, 32), "c5": Int(40, 130), "f6": Int(125, 325)})
+        finals = {key: curve[-1] for key, (curve, _) in self._curves.items()}
+        best = min(finals, key=finals.__getitem__)
+        self.optimum, self.optimum_config = float(finals[best]), dict(zip(("c1", "c3", "c5", "f6"), best))
+
+    def __repr__(self):
+        return f"LenetTable({len(self._curves)} configurations, {self.max_budget} epochs, seed {self.seed})"
+
+    def nearest(self, config: dict) -> dict[str, int]:
+        """The table's grid point that answers ``config``."""
+        def snap(name: str) -> int:
+            values, x = self.grid[name], float(config[name])
+            distance = np.abs(np.log(values) - np.log(x)) if name in ("c1", "c3") else np.abs(values - x)
+            return int(values[np.argmin(distance)])
+        return {name: snap(name) for name in self.grid}
+
+    def _curve(self, config: dict, budget) -> tuple[np.ndarray, np.ndarray, int]:
+        epochs = self.max_budget if budget is None else budget
+        check_whole("budget", epochs, 1)
+        if epochs > self.max_budget:
+            raise ValueError(f"budget must be in [1, {self.max_budget}] epochs, got {budget!r}")
+        point = self.nearest(config)
+        errors, seconds = self._curves[tuple(point[k] for k in ("c1", "c3", "c5", "f6"))]
+        return errors, seconds, int(epochs)
+
+    def __call__(self, config: dict, budget=None, report=None) -> float:
+        errors, _, epochs = self._curve(config, budget)
+        if report is not None:
+            for epoch in range(1, epochs + 1):
+                report(epoch, float(errors[epoch - 1]))
+        return float(errors[epochs - 1])
+
+    def seconds(self, config: dict, budget=None) -> float:
+        """The seconds the table's training of ``config`` took to ``budget`` epochs (on the CPU it names)."""
+        _, seconds, epochs = self._curve(config, budget)
+        return float(seconds[epochs - 1])
+
+
+def lenet_table(seed: int = 0, path: str | Path | None = None) -> LenetTable:
+    """The LeNet-5 / CIFAR-10 tabular benchmark as an objective (:class:`LenetTable`), from ``path`` (default
+    :data:`LENET_TABLE`, shipped with the package)."""
+    import pandas as pd
+
+    path = Path(path) if path is not None else LENET_TABLE
+    if not path.exists():
+        raise FileNotFoundError(f"no LeNet-5 table at {path}: build it with python -m hpolib.studies.lenet_table "
+                                "--folder FOLDER --recipe RECIPE --table " + str(path))
+    return LenetTable(pd.read_csv(path), seed)

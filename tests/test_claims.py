@@ -169,7 +169,8 @@ def test_the_claims_page_prints_the_rules_the_code_applies(tmp_path):
         assert f"({build._claim_label(row['id'])})=" in page
     assert "> “there is no clear way of knowing which of BOHB or PSO is best" in page
     summary = build._summary(rows, "full")
-    assert "{ref}`lenet.grid_cost <claim-lenet-grid-cost>`" in summary
+    assert "full data epochs" not in summary and "**Consistent**. {ref}`Evidence <claim-lenet-grid-cost>`" in summary
+    assert "**Goulas and Hocquette** (LeNet-5 HPO comparison on CIFAR-10 (project report)):" in summary
 
 
 def test_source_numbers_live_once():

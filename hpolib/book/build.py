@@ -26,7 +26,7 @@ from pathlib import Path
 from ..storage import SQLiteStorage
 from . import benchmark_tables, claims
 from .sources import SOURCES
-from .verdicts import RULES, Verdict
+from .verdicts import RULES
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 
 __all__ = ["build", "check_in_browser"]
@@ -137,15 +137,25 @@ def _trial_time(notebook: Path) -> str:
 
 
 def _summary(rows: list[dict], profile: str) -> str:
-    """The intro's one screen: which profile this copy is, and the ledger's claims by verdict, each a link."""
+    """The intro's findings: per source, one sentence per claim (what the source said, the verdict, what it
+    rests on), each linking to its ledger entry; then the verdict counts."""
     counts = claims.counts(rows)
-    lines = [f"This copy of the book is the **`{profile}`** profile. Of the {len(rows)} claims in {{doc}}`claims` "
-             "(measured verdicts first):", "", "| verdict | claims |", "|---|---|"]
-    for verdict in Verdict:
-        links = [f"{{ref}}`{r['id']} <{_claim_label(r['id'])}>`" for r in rows if r["verdict"] == verdict.value]
-        if links:
-            lines.append(f"| {verdict.value} ({counts[verdict.value]}) | {', '.join(links)} |")
+    lines = [f"This copy of the book is the **`{profile}`** profile. What it found, claim by claim (each links to "
+             "its entry in {doc}`claims`, where the evidence is shown per seed):", ""]
+    for key in dict.fromkeys(r["source"] for r in rows):
+        lines += [f"**{SOURCES[key].authors}** ({SOURCES[key].what}):", ""]
+        lines += [f"- {_sentence(r)}" for r in rows if r["source"] == key]
+        lines.append("")
+    lines += ["| verdict | claims |", "|---|---|"]
+    lines += [f"| {v} | {n} |" for v, n in counts.items() if n]
     return "\n".join(lines) + "\n"
+
+
+def _sentence(row: dict) -> str:
+    """A claim in one line: the claim, its verdict, the seeds it rests on, and a link to its ledger entry."""
+    seeds = f"; {row['seeds']} seed{'s' * (row['seeds'] != 1)}" if row["seeds"] else ""
+    return (f"{row['claim']} **{row['verdict'].capitalize()}**{seeds}. "
+            f"{{ref}}`Evidence <{_claim_label(row['id'])}>`")
 
 
 def _claim_label(claim_id: str) -> str:

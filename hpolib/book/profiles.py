@@ -121,11 +121,24 @@ for _study in PROFILES.values():
         _settings["precision"] = PRECISION[_profile]
 
 
+FOLLOWS = {"headline_seeds": "seeds", "cnn_seeds": "seeds", "retrain_seeds": "seeds"}
+"""Knobs that take the value of another when only that other is given: ``seeds`` sets every method's seeds
+unless the more seeds some methods run at a profile (``headline_seeds``: the report's three methods) are given
+too."""
+
+
 def resolve(study: str, profile: str, given: dict) -> dict:
     """The settings of ``study`` at ``profile``: the profile's defaults, overridden by the non-``None`` ``given``.
 
+    A knob of :data:`FOLLOWS` that is not given follows its leader where that is given, so
+    ``-p seeds=[7]`` runs every method on seed 7 alone.
+
     Raises a ValueError naming the valid choices for an unknown study,
     profile or setting.
+
+    >>> s = resolve("lenet_hpo", "full", {"seeds": [7]})
+    >>> s["seeds"], s["headline_seeds"], s["retrain_seeds"]
+    ([7], [7], [7])
     """
     if study not in PROFILES:
         raise ValueError(f"unknown study {study!r}; known: {', '.join(PROFILES)}")
@@ -136,6 +149,9 @@ def resolve(study: str, profile: str, given: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown settings {unknown} for {study}; valid: {', '.join(sorted(defaults))}")
     settings = {key: given[key] if given.get(key) is not None else value for key, value in defaults.items()}
+    for knob, leader in FOLLOWS.items():
+        if knob in settings and given.get(knob) is None and given.get(leader) is not None:
+            settings[knob] = given[leader]
     check(study, settings)
     return settings
 
