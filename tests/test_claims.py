@@ -193,3 +193,11 @@ def test_the_report_configurations_are_judged_under_the_recipe_chosen_by_the_dec
     assert row["verdict"] == "reproduced" and "relu-crop-flip (the chosen one)" in row["our_scale"]
     results["retrained"] = runs("hpolib", -6.0)
     assert _verdict(_rows(tmp_path, lenet_hpo=results), "lenet.report_configs") == "not reproduced"
+
+
+def test_the_claims_page_lists_every_verdict_the_one_rule_moved():
+    before = [{"id": "a", "verdict": "reproduced"}, {"id": "b", "verdict": "partly"}, {"id": "gone", "verdict": "x"}]
+    now = [{"id": "a", "verdict": "inconclusive"}, {"id": "b", "verdict": "partly"}, {"id": "new", "verdict": "y"}]
+    table = build._moved(before, now)
+    assert "| `a` | reproduced | inconclusive |" in table and "`b`" not in table
+    assert "| `gone` | x | dropped or restated |" in table and "| `new` | new claim | y |" in table

@@ -72,7 +72,9 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
-    (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
+    before = executed / "claims_before_one_rule.json"
+    (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile) + (
+        _moved(json.loads(before.read_text()), rows) if before.exists() else ""))
     (stage / "book" / "_summary.md").write_text(_summary(rows, profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
@@ -177,6 +179,21 @@ def _claims_tables(rows: list[dict], profile: str) -> str:
         for r in (r for r in rows if r["source"] == key):
             lines += _claim_entry(r)
     return "\n".join(lines)
+
+
+def _moved(before: list[dict], rows: list[dict]) -> str:
+    """What replacing the ledger's three earlier rules by the one rule changed: each claim whose verdict moved,
+    that was split, restated or dropped, beside its earlier verdict (``claims_before_one_rule.json``)."""
+    old = {r["id"]: r["verdict"] for r in before}
+    new = {r["id"]: r["verdict"] for r in rows}
+    lines = ["## What the one rule changed", "",
+             "Until this ledger's rules were made one, three rules judged the claims, with different caps on "
+             "seeds and tolerances the page did not list; claims were also restated in the sources' own words, "
+             "split or dropped. Every row that moved:", "", "| claim | before | now |", "|---|---|---|"]
+    for claim in dict.fromkeys([*old, *new]):
+        if old.get(claim) != new.get(claim):
+            lines.append(f"| `{claim}` | {old.get(claim, 'new claim')} | {new.get(claim, 'dropped or restated')} |")
+    return "\n".join(lines) + "\n"
 
 
 def _claim_entry(r: dict) -> list[str]:
