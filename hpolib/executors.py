@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cloudpickle
 
@@ -373,19 +373,27 @@ def _dask_task(objective, job, channel):
     """Run one trial on a Dask worker, sending reports to the driver through named queues.
 
     Each run is an attempt of its own: Dask may run the task again when its worker died, and the study then
-    keeps the reports of the last attempt only.
+    keeps the reports of the last attempt only. A driver that died or let go of the trial answers no more: the
+    trial then stops at its next report, and frees its worker for the next driver.
     """
     from distributed import Queue, get_worker
 
-    attempt, reports, replies = uuid.uuid4().hex, Queue(channel), None
+    worker = get_worker()
+    key, attempt, reports, replies = worker.get_current_task(), uuid.uuid4().hex, Queue(channel), None
 
     def send(step, value):
         nonlocal replies
         reports.put((job.number, attempt, step, value))
         replies = replies or Queue(f"{channel}-{job.number}-{attempt}")
-        return replies.get()
+        while True:
+            try:
+                return replies.get(timeout=1)
+            except TimeoutError:
+                task = worker.state.tasks.get(key)
+                if task is None or task.state == "cancelled":
+                    return False
 
-    return run_objective(objective, job, send, get_worker().address)
+    return run_objective(objective, job, send, worker.address)
 
 
 class DaskExecutor(Executor):
@@ -397,49 +405,70 @@ class DaskExecutor(Executor):
     worker dies ends as failed (for a cluster this executor starts, Dask's
     ``allowed-failures`` is 0; on your own cluster Dask may first retry the
     task elsewhere, as its configuration says: the retry starts the trial
-    over, and the study keeps its reports only).
+    over, and the study keeps its reports only). The driver is not precious:
+    kill it and run it again, and the study resumes from its storage on the
+    same cluster, as a serial one does; what the dead driver's trials still
+    run stops at their next report.
 
     Parameters
     ----------
-    client : distributed.Client, str or None
-        A client, a scheduler address, or ``None`` to start a local cluster
-        of ``n_workers`` single-threaded worker processes (closed with the
-        executor).
+    client : distributed.Client, str, a Dask cluster or None
+        Where trials run, for every ``optimize``:
+
+        - a ``Client``: used as it is (and left open);
+        - a scheduler address (``"tcp://host:8786"``): connected to at each
+          ``optimize`` and disconnected after it;
+        - a cluster object (a ``LocalCluster``, dask-jobqueue's
+          ``SLURMCluster``): likewise; the cluster stays up for the next
+          study, and is closed by its owner (Dask closes it at exit);
+        - ``None``: a local cluster of ``n_workers`` single-threaded worker
+          processes, started for each ``optimize`` and closed after it.
     n_workers : int or None
         Workers of the local cluster (default: the number of CPUs); for an
         existing cluster, how many trials to run at once (default: its
-        total threads).
+        total threads, which must then be more than 0).
     """
 
     def __init__(self, client=None, n_workers: int | None = None):
         if n_workers is not None:
             check_whole("n_workers", n_workers, 1)
-        self.client, self._requested = client, n_workers
+        self.target, self._requested = client, n_workers
+        self.client: Any = None  # this optimize's distributed.Client
         self._own: list = []
         self._futures: dict = {}
         self.n_workers = n_workers or 0
 
     def __repr__(self):
-        return f"DaskExecutor(client={self.client!r}, n_workers={self.n_workers})"
+        return f"DaskExecutor(client={self.target!r}, n_workers={self.n_workers})"
 
     def start(self, objective, on_report):
-        import dask
-        from distributed import Client, LocalCluster, Queue
+        from distributed import Queue
 
         super().start(objective, on_report)
-        if self.client is None:
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                cluster = LocalCluster(n_workers=self._requested or os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
-            self.client = Client(cluster)
-            self._own = [self.client, cluster]
-        elif isinstance(self.client, str):
-            self.client = Client(self.client)
-            self._own = [self.client]
+        self.client, self._own = self._connect()
         self.n_workers = self._requested or sum(self.client.nthreads().values())
+        if not self.n_workers:
+            raise RuntimeError(f"the Dask cluster at {self.client.scheduler.address} has no workers yet: "
+                               "start some, or give n_workers to queue trials until they come")
         self._channel = f"hpolib-{uuid.uuid4().hex}"
         self._reports = Queue(self._channel, client=self.client)
         self._replies: dict[tuple, Queue] = {}
+
+    def _connect(self) -> tuple:
+        """This ``optimize``'s client, and what ``close`` closes: whatever was started or connected here."""
+        import dask
+        from distributed import Client, LocalCluster
+
+        if isinstance(self.target, Client):
+            return self.target, []
+        if self.target is None:
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                cluster = LocalCluster(n_workers=self._requested or os.cpu_count() or 1, threads_per_worker=1,
+                                       processes=True, dashboard_address=None)
+            client = Client(cluster)
+            return client, [client, cluster]
+        client = Client(self.target)  # an address, or a cluster (with its security)
+        return client, [client]
 
     def idle(self):
         return self.n_workers - len(self._futures)
@@ -478,11 +507,10 @@ class DaskExecutor(Executor):
         return Outcome(number, TrialState.FAILED, error=f"the task failed on the cluster: {reason!r}")
 
     def close(self):
+        """Cancel what still runs, and close what ``start`` opened; the cluster to use next time stays as given."""
         for future in self._futures:
             future.cancel()
         self._futures = {}
         for thing in self._own:
             thing.close()
-        if self._own:
-            self.client = None
-        self._own = []
+        self.client, self._own = None, []
