@@ -76,7 +76,8 @@ class Trial:
         objective resumed from the parent's checkpoint (its first report
         came after it), else 0.
     info : dict
-        What the scheduler noted about the trial (bracket, rung, member...).
+        What the scheduler noted about the trial (bracket, rung, member...),
+        and ``device``, the GPU it had, where the executor hands out GPUs.
     """
 
     number: int
