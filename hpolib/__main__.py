@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--output", default=None, help="results folder (default runs/book); a subfolder per profile")
     r.add_argument("--baseline", action="store_true",
                    help="write the nbval baseline (smoke profile) into tests/notebooks instead")
+    r.add_argument("--executor", default=None, metavar="SPEC",
+                   help="where the trials run: serial (default), processes:N, dask, dask:N, dask://HOST:PORT, "
+                        "tcp://HOST:PORT, tls://HOST:PORT, or slurm with --executor-config")
+    r.add_argument("--executor-config", default=None, metavar="FILE",
+                   help="the SLURM cluster's YAML file (queue, cores, memory, walltime, jobs; account, gpus)")
+    r.add_argument("--executor-insecure", action="store_true",
+                   help="allow plain tcp:// to a scheduler on another machine (neither encrypted nor authenticated)")
     b = commands.add_parser("book", help="build the Jupyter Book of a profile from its executed notebooks")
     b.add_argument("--profile", default="quick", help="smoke | quick | full | paper (default quick)")
     b.add_argument("--executed", default=None, help="folder of executed notebooks (default runs/book/PROFILE)")
@@ -129,7 +136,8 @@ def _run(parser, args) -> int:
             check(study, args.profile, parameters, args.baseline)
         for study in studies:
             started = time.perf_counter()
-            path = run(study, args.profile, parameters, args.output, baseline=args.baseline)
+            path = run(study, args.profile, parameters, args.output, baseline=args.baseline, executor=args.executor,
+                       executor_config=args.executor_config, executor_insecure=args.executor_insecure)
             print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
     except ValueError as exc:
         parser.error(str(exc))
