@@ -201,3 +201,18 @@ def test_the_claims_page_lists_every_verdict_the_one_rule_moved():
     table = build._moved(before, now)
     assert "| `a` | reproduced | inconclusive |" in table and "`b`" not in table
     assert "| `gone` | x | dropped or restated |" in table and "| `new` | new claim | y |" in table
+
+
+def test_a_measured_claim_linking_to_a_missing_section_stops_the_build(tmp_path):
+    rows = _rows(tmp_path, lenet_hpo=_lenet())
+    sections = {"lenet_hpo": {"confirmation-at-the-report-s-scale"}}
+    entry = "\n".join(build._claim_entry(rows["lenet.best_val_acc"], sections))
+    assert 'href="../notebooks/lenet_hpo.html#confirmation-at-the-report-s-scale"' in entry
+    with pytest.raises(ValueError, match="claim lenet.pso_vs_bohb links to section 'which-differences-the-seeds"):
+        build._claim_entry(rows["lenet.pso_vs_bohb"], sections)
+    assert "not in this copy of the chapter yet" in "\n".join(build._claim_entry(rows["lenet.report_configs"],
+                                                                                sections))
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": ["## Confirmation at the "
+                                                                                   "report's scale\n", "text"]}]}))
+    assert build._sections(notebook) == {"confirmation-at-the-report-s-scale"}

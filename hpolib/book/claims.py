@@ -126,7 +126,8 @@ def _lenet_epochs(r: LenetResults) -> Measured:
     share = f"{ours / 4000:.1%}" if ours else "a small share"
     return Measured((Unmeasured(f"a budget, not a finding: each run here spends {ours} full-data epochs, {share} of "
                                 "the report's 4,000, by design; lenet.best_val_acc says what that buys",
-                                comparable=False),), ours, _lenet_scale(s), len(spent))
+                                comparable=False),), ours, _lenet_scale(s),
+                    len(set(spent.seed)) if len(spent) else 0)
 
 
 def _lenet_pair(r: LenetResults, first: str, second: str) -> list[float]:
