@@ -216,3 +216,12 @@ def test_a_measured_claim_linking_to_a_missing_section_stops_the_build(tmp_path)
     notebook.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": ["## Confirmation at the "
                                                                                    "report's scale\n", "text"]}]}))
     assert build._sections(notebook) == {"confirmation-at-the-report-s-scale"}
+
+
+def test_autolrs_speed_is_its_steps_with_exploration_against_a_constant_grids(tmp_path):
+    results = _autolrs()
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "not measured"
+    results["tuning_cost"] = [{"seed": k, "AutoLRS steps": 2000 + k, "grid steps": 5000} for k in range(6)]
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "reproduced"
+    results["tuning_cost"] = results["tuning_cost"][:3]
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "inconclusive"  # 3 seeds: p >= 0.125

@@ -240,6 +240,20 @@ def _autolrs_vs_tuned(r: dict) -> Measured:
                     _cpu(r))
 
 
+def _autolrs_fast(r: dict) -> Measured:
+    """AutoLRS's training steps with its exploration against the steps of tuning a constant by the chapter's grid
+    (one full run per rate tried on that seed), paired by seed: the cost of choosing the learning rate."""
+    s, cost = r["settings"], pd.DataFrame(r.get("tuning_cost", []))
+    if cost.empty:
+        return Measured((Unmeasured("the chapter's results hold no tuning cost (run before it was measured)"),),
+                        None, _autolrs_scale(s))
+    part = Effect(cost["AutoLRS steps"].tolist(), cost["grid steps"].tolist(), higher=False,
+                  label="AutoLRS's steps with exploration below the constant grid's")
+    ours = {"AutoLRS steps": cost["AutoLRS steps"].tolist(), "grid steps": cost["grid steps"].tolist()}
+    return Measured((part,), ours, _autolrs_scale(s) + "; steps, not seconds (load-independent)", len(cost),
+                    None, _cpu(r))
+
+
 # ----------------------------------------------------------------------------------- LCM and PBT (002)
 
 def _lcm_scale(s: dict, cnn: bool) -> str:
@@ -467,9 +481,10 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("autolrs.fast", "001", "is really fast … as compared to other learning rate optimization techniques",
           "AutoLRS's training, its search included, is fast compared with tuning a schedule by other means.",
           "qualitative", "steps and seconds", "VGG-16 on CIFAR-10, GPU",
-          "AutoLRS's total steps (exploration included) against the cost of tuning a fixed schedule to the same "
-          "accuracy", "autolrs", "judged-on-the-paper-s-terms",
-          _not_measured("AutoLRS's cost beside a tuning grid's (the chapter's direct tests)")),
+          "AutoLRS's training steps with its exploration against the steps of tuning a constant learning rate by "
+          "the chapter's grid (one full run per rate tried), paired by seed; whether AutoLRS then matches the "
+          "tuned constant is autolrs.vs_tuned_schedule", "autolrs", "judged-on-the-paper-s-terms",
+          _autolrs_fast),
     Claim("lcm.mnist_time_share", "002", None, "On MNIST, LCM needs about a fifth of random search's time for "
           "the same trials.", "21 % (778.5 s of 3,657.75 s)", "share of random search's seconds",
           "MNIST, one dense layer", "LCM's seconds over random search's, per seed (epochs shown beside); a "
