@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the SLURM cluster's YAML file (queue, cores, memory, walltime, jobs; account, gpus)")
     r.add_argument("--executor-insecure", action="store_true",
                    help="allow plain tcp:// to a scheduler on another machine (neither encrypted nor authenticated)")
+    r.add_argument("--allow-dirty", action="store_true",
+                   help="run the full or paper profile from uncommitted code (an experiment: its provenance says so)")
     r.add_argument("--mlflow", nargs="?", const="", default=None, metavar="URI",
                    help="after each chapter, export every study of its SQLite store (<chapter>.db) to MLflow, "
                         "experiment hpo-study, at URI (default $MLFLOW_TRACKING_URI, else mlruns/ here)")
@@ -137,11 +139,12 @@ def _run(parser, args) -> int:
         studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
         parameters = dict(parse_parameter(text) for text in args.parameter)
         for study in studies:  # every study's parameters, before the first one runs
-            check(study, args.profile, parameters, args.baseline)
+            check(study, args.profile, parameters, args.baseline, args.allow_dirty)
         for study in studies:
             started = time.perf_counter()
             path = run(study, args.profile, parameters, args.output, baseline=args.baseline, executor=args.executor,
-                       executor_config=args.executor_config, executor_insecure=args.executor_insecure)
+                       executor_config=args.executor_config, executor_insecure=args.executor_insecure,
+                       allow_dirty=args.allow_dirty)
             print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
             if args.mlflow is not None:
                 _export(path, study, args.profile, args.mlflow or None)

@@ -322,3 +322,55 @@ def test_a_bad_executor_is_refused_before_running(arguments, message, tmp_path, 
         main(["run", "tiny", "--profile", "smoke", "--output", str(tmp_path / "out"), *arguments])
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "baselines").exists()  # nothing ran
+
+
+def test_published_profiles_refuse_uncommitted_code_unless_told_and_say_so(tmp_path, monkeypatch):
+    import subprocess
+
+    from hpolib.book import provenance
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "hpolib").mkdir()
+    (tmp_path / "hpolib" / "rule.py").write_text("A = 1\n")
+    (tmp_path / "book.md").write_text("prose\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    monkeypatch.setattr(provenance, "ROOT", tmp_path)
+    provenance.check_clean("full")  # a clean tree runs
+    (tmp_path / "book.md").write_text("prose edited\n")  # prose does not decide a number
+    provenance.check_clean("full")
+    assert not provenance.commit().endswith("+")
+    (tmp_path / "hpolib" / "rule.py").write_text("A = 2\n")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "new.ipynb").write_text("{}")
+    assert provenance.uncommitted() == ["hpolib/rule.py", "notebooks/"]
+    assert provenance.commit().endswith("+")
+    for profile in ("full", "paper"):
+        with pytest.raises(ValueError, match=f"the {profile} profile .* uncommitted: hpolib/rule.py, notebooks/. "
+                                             "Commit them, or give --allow-dirty"):
+            provenance.check_clean(profile)
+    provenance.check_clean("quick")  # profiles that publish nothing run from any tree
+    provenance.check_clean("full", allow_dirty=True)
+    with pytest.raises(ValueError, match="uncommitted: hpolib/rule.py"):
+        run("lenet_hpo", "full", output=tmp_path / "out")  # refused before anything runs
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_image_folder_digest_changes_with_any_image_or_label(tmp_path):
+    from hpolib.book.provenance import folder_digest
+
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "dog").mkdir()
+    (tmp_path / "cat" / "0.jpg").write_bytes(b"\x01\x02")
+    first = folder_digest(tmp_path)
+    assert first == folder_digest(tmp_path) and len(first) == 32
+    (tmp_path / "cat" / "0.jpg").rename(tmp_path / "dog" / "0.jpg")  # same bytes, another label
+    assert folder_digest(tmp_path) != first
+    (tmp_path / "dog" / "0.jpg").rename(tmp_path / "cat" / "0.jpg")
+    assert folder_digest(tmp_path) == first
+    (tmp_path / "cat" / "0.jpg").write_bytes(b"\x01\x03")
+    assert folder_digest(tmp_path) != first

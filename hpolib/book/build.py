@@ -258,7 +258,8 @@ def _provenance_table(folder: Path, names: list[str]) -> str:
             continue
         p = json.loads(path.read_text())
         commit = p["commit"] or "unknown"
-        rows.append(f"| {stem} | `{commit[:12]}{'+' if commit.endswith('+') else ''}` "
+        dirty = " with uncommitted changes" + (" (run with --allow-dirty)" if p.get("allow_dirty") else "")
+        rows.append(f"| {stem} | `{commit[:12]}`{dirty if commit.endswith('+') else ''} "
                     f"| {p['python']}, {p['torch']}, {p['numpy']} | {p['cpu']}, {p['threads']} |")
         data = "; ".join(d["about"] + (f", {d['images']:,} images" if "images" in d else "")
                          + "".join(f", `{f}` md5 `{h}`" for f, h in d.get("md5", {}).items())

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from .paths import ROOT
 
-__all__ = ["record", "command", "cpu_name", "commit"]
+__all__ = ["record", "command", "cpu_name", "commit", "folder_digest", "uncommitted", "check_clean", "CODE",
+           "PUBLISHED"]
+
+CODE = ("hpolib", "notebooks", "pyproject.toml")
+"""What decides a chapter's numbers: a change here, committed or not, is a change of the result."""
+
+PUBLISHED = ("full", "paper")
+"""The profiles whose results the book publishes: they run only from committed code."""
 
 _ABOUT = {
     "mnist": "MNIST, torchvision's IDX files",
@@ -48,8 +55,9 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def record(name: str, profile: str, parameters: dict, datasets: list[str]) -> dict:
-    """The provenance of a run of ``name``: commit, versions, CPU and threads, and the ``datasets`` it read."""
+def record(name: str, profile: str, parameters: dict, datasets: list[str], allow_dirty: bool = False) -> dict:
+    """The provenance of a run of ``name``: commit, versions, CPU and threads, and the ``datasets`` it read;
+    ``allow_dirty`` records that a published profile was run from uncommitted code on purpose."""
     import numpy
     import torch
 
@@ -60,27 +68,61 @@ def record(name: str, profile: str, parameters: dict, datasets: list[str]) -> di
             "commit": commit(), "python": platform.python_version(), "torch": torch.__version__,
             "numpy": numpy.__version__, "cpu": cpu_name(), "threads": torch.get_num_threads(),
             "native_bfloat16": native_bfloat16("cpu"),
-            "data": {d: _data(d, data_root()) for d in dict.fromkeys(datasets)}}
+            "data": {d: _data(d, data_root()) for d in dict.fromkeys(datasets)},
+            **({"allow_dirty": True} if allow_dirty else {})}
 
 
 def commit() -> str | None:
-    """The checked-out commit, ``+`` marking uncommitted changes to tracked files; None outside a git checkout."""
+    """The checked-out commit, ``+`` marking uncommitted changes to :data:`CODE`; None outside a git checkout."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True)
+        head = _git("rev-parse", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return None
-    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
+    return head.strip() + ("+" if uncommitted() else "")
+
+
+def uncommitted() -> list[str]:
+    """The files of :data:`CODE` that differ from the checked-out commit, new files included (``git status``)."""
+    try:
+        status = _git("status", "--porcelain", "--", *CODE)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line[3:] for line in status.splitlines() if line.strip()]
+
+
+def check_clean(profile: str, allow_dirty: bool = False) -> None:
+    """Refuse a published profile (:data:`PUBLISHED`) from a tree with uncommitted code, unless ``allow_dirty``."""
+    changed = uncommitted() if profile in PUBLISHED and not allow_dirty else []
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise ValueError(f"the {profile} profile publishes its results, so it runs only from committed code; "
+                         f"uncommitted: {shown}. Commit them, or give --allow-dirty for an experiment "
+                         f"(its provenance records it)")
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
 def _data(name: str, root: Path) -> dict:
-    """What dataset ``name`` is, with the md5 of its raw files where it has a fixed set of them."""
+    """What dataset ``name`` is: the md5 of its raw files where it has a fixed set of them, else, for an image
+    folder, its image count and a digest per split (:func:`folder_digest`)."""
     about: dict[str, object] = {"about": _ABOUT.get(name, name)}
     if name in ("mnist", "fashion_mnist"):
         raw = root / ("MNIST" if name == "mnist" else "FashionMNIST") / "raw"
         about["md5"] = {f.name: hashlib.md5(f.read_bytes()).hexdigest() for f in sorted(raw.glob("*-ubyte"))}
     elif (root / name / "train").is_dir():
-        about["images"] = sum(1 for split in ("train", "test") for _ in (root / name / split).rglob("*.*"))
+        splits = [root / name / split for split in ("train", "test") if (root / name / split).is_dir()]
+        about["images"] = sum(1 for split in splits for f in split.rglob("*") if f.is_file())
+        about["md5"] = {f"{split.name}/": folder_digest(split) for split in splits}
     return about
 
+
+def folder_digest(folder: Path) -> str:
+    """The md5 of every file's path (relative to ``folder``, ``/``-separated) and bytes, in path order: one
+    checksum for an image folder, which changes with any image, label (its class folder) or file added."""
+    digest = hashlib.md5()
+    for path in sorted(f for f in folder.rglob("*") if f.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
+from .provenance import PUBLISHED, check_clean, record
 
 __all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters",
            "executor_parameters"]
@@ -62,13 +63,15 @@ def parse_parameter(text: str) -> tuple[str, object]:
         return key.strip(), value.strip()
 
 
-def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> dict:
+def check(name: str, profile: str, parameters: dict, baseline: bool = False, allow_dirty: bool = False) -> dict:
     """The settings the notebook will run with (:func:`hpolib.book.profiles.resolve`; empty for a notebook without a
     profile); a ValueError naming what is wrong for what :func:`run` would refuse: an unknown notebook,
     profile or parameter, a parameter of the wrong type or out of range, ``profile``, ``output_dir`` or the executor's
-    as parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
+    as parameters (they are ``run``'s arguments), a baseline that is not the smoke profile's defaults, or a published
+    profile from uncommitted code without ``allow_dirty`` (:func:`hpolib.book.provenance.check_clean`)."""
     if profile not in PROFILE_NAMES:
         raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
+    check_clean(profile, allow_dirty)
     for key, option in (("profile", "--profile"), ("output_dir", "--output"), ("executor", "--executor"),
                         ("executor_config", "--executor-config"), ("executor_insecure", "--executor-insecure")):
         if key in parameters:
@@ -104,11 +107,13 @@ def executor_parameters(spec: str | None, config: str | os.PathLike | None = Non
 
 def run(name: str, profile: str = "quick", parameters: dict | None = None, output: str | os.PathLike | None = None,
         progress: bool = True, baseline: bool = False, executor: str | None = None,
-        executor_config: str | os.PathLike | None = None, executor_insecure: bool = False) -> Path:
+        executor_config: str | os.PathLike | None = None, executor_insecure: bool = False,
+        allow_dirty: bool = False) -> Path:
     """Execute notebook ``name`` at ``profile`` with ``parameters``; return the executed notebook's path.
 
     ``executor``, ``executor_config`` and ``executor_insecure`` say where its trials run
-    (:func:`hpolib.executors.from_spec`; default: the notebook's own, serial).
+    (:func:`hpolib.executors.from_spec`; default: the notebook's own, serial). The ``full`` and ``paper``
+    profiles run only from committed code unless ``allow_dirty``, which their provenance then records.
 
     ``baseline=True`` writes the nbval regression baseline instead: the notebook executed at the
     ``smoke`` profile into ``tests/notebooks/``, its results in a temporary folder. The smoke profile
@@ -117,7 +122,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     :class:`NotebookFailed` and leaves the previous executed notebook in place.
     """
     parameters = dict(parameters or {})
-    settings = check(name, profile, parameters, baseline)
+    settings = check(name, profile, parameters, baseline, allow_dirty)
     if baseline:
         folder, results = BASELINES, None
     else:
@@ -133,10 +138,9 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     _execute(_path(name), target, {**parameters, **where, "profile": profile, "output_dir": results}, progress)
     if not baseline:
         from .claims import write
-        from .provenance import record
 
         datasets = [settings[k] for k in ("dataset", "cnn_dataset") if settings.get(k)]
-        provenance = record(name, profile, parameters, datasets)
+        provenance = record(name, profile, parameters, datasets, allow_dirty=allow_dirty and profile in PUBLISHED)
         (folder / f"{name}_provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
         write(folder)  # the claims ledger of every result in the folder, this chapter's new ones included
     return target

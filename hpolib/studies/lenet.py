@@ -123,15 +123,17 @@ def _splits(protocol: str, data):
     return Dataset(data.name, train, data.test, data.test, data.classes, data.mean, data.std)
 
 
-def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False) -> dict:
+def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: str | None = None) -> dict:
     """Train ``run`` on ``data`` (as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in float32; the
-    record holds each epoch's train loss, validation and test accuracy and loss, and seconds."""
+    record holds each epoch's train loss, validation and test accuracy and loss, and seconds, and ``code``: the
+    commit the process imported its code from (default: the commit checked out now)."""
     from tqdm.auto import tqdm
 
     from ..book.provenance import commit, cpu_name
     from ..dl.models import lenet5
     from ..dl.training import Diverged, evaluate, train
 
+    code = commit() if code is None else code
     recipe, split = RECIPES[run.recipe], _splits(run.protocol, data)
     torch.manual_seed(run.seed)
     widths = run.layers
@@ -156,7 +158,7 @@ def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False) -> dic
     except Diverged as error:
         failure = str(error)
     bar.close()
-    return {"epochs": epochs_seen, "failure": failure, "commit": commit(), "cpu": cpu_name(),
+    return {"epochs": epochs_seen, "failure": failure, "commit": code, "cpu": cpu_name(),
             "threads": torch.get_num_threads(), "capability": torch.backends.cpu.get_cpu_capability(),
             "torch": torch.__version__, "train_images": len(split.train), "read_images": len(split.val)}
 
@@ -180,13 +182,16 @@ def retrain_all(folder: str | Path, runs: list[Run], dataset="cifar10", data_opt
     from ..dl.data import load
     from ..storage import stored
 
+    from ..book.provenance import commit
+
     folder, about = Path(folder), _data_key(dataset, data_options)
     data = None if isinstance(dataset, str) else dataset
+    code = commit()  # once: a long queue's later runs use the code imported now, whatever is checked out then
     for run in tqdm(runs, desc="LeNet-5 retrained", disable=not progress):
         key = _key(run, epochs, about)
         if not _path(folder, key).exists():
             data = load(dataset, **(data_options or {})) if data is None else data
-            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs, progress))
+            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs, progress, code))
     return runs_of(folder, runs, dataset, data_options, epochs)
 
 
