@@ -225,3 +225,22 @@ def test_autolrs_speed_is_its_steps_with_exploration_against_a_constant_grids(tm
     assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "reproduced"
     results["tuning_cost"] = results["tuning_cost"][:3]
     assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "inconclusive"  # 3 seeds: p >= 0.125
+
+
+def test_a_chapter_opens_with_its_claims_each_linking_to_its_section_and_ledger_entry(tmp_path):
+    rows = _rows(tmp_path, lenet_hpo=_lenet())
+    chapter = [r for r in rows.values() if r["chapter"] == "lenet_hpo"]
+    box = build._claims_box(chapter, {"confirmation-at-the-report-s-scale"})
+    assert box.startswith("```{admonition} Claims tested here") and box.count("\n- **") == len(chapter)
+    best = next(line for line in box.splitlines() if "{ref}`Ledger entry <claim-lenet-best-val-acc>`" in line)
+    assert '<a href="#confirmation-at-the-report-s-scale">Where it is measured</a>' in best
+    verdict = rows["lenet.best_val_acc"]["verdict"].capitalize()
+    assert "% interval, 5 seeds)" in best and best.startswith(f"- **{verdict}**")
+    pso = next(line for line in box.splitlines() if "claim-lenet-pso-vs-bohb" in line)
+    assert "Where it is measured" not in pso  # its section is not in this copy: no link to nowhere
+    assert build._claims_box([], set()) == ""
+    source = {"cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# Title"},
+                        {"cell_type": "code", "id": "b", "metadata": {}, "source": "1"}]}
+    (tmp_path / "n.ipynb").write_text(json.dumps(source))
+    shown = json.loads(build._presented(tmp_path / "n.ipynb", tmp_path / "n.ipynb", box))["cells"]
+    assert [c["id"] for c in shown] == ["a", "claims-tested-here", "b"] and shown[1]["source"] == box

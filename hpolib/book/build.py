@@ -56,8 +56,10 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, stage / name)
     shutil.copytree(ROOT / "book", stage / "book")
+    rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
     for name in wanted:
-        (stage / "notebooks" / name).write_text(_presented(executed / name, NOTEBOOKS / name))
+        box = _claims_box([r for r in rows if r["chapter"] == name.removesuffix(".ipynb")], _sections(executed / name))
+        (stage / "notebooks" / name).write_text(_presented(executed / name, NOTEBOOKS / name, box))
     studies = [f"{doc.removeprefix('notebooks/')}.ipynb" for doc in _chapters() if doc.startswith("notebooks/")]
     (stage / "book" / "_this_book.md").write_text(_runs_table(stage / "notebooks", studies, stores=executed)
                                                     + "\n" + _provenance_table(executed, studies))
@@ -71,7 +73,6 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
-    rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
     before = executed / "claims_before_one_rule.json"
     sections = {chapter: _sections(stage / f"{chapter}.md" if chapter == "book/benchmarks" else stage / "notebooks" /
                                    f"{chapter}.ipynb") for chapter in ("book/benchmarks", *NOTEBOOK_CHAPTERS)}
@@ -90,11 +91,15 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
 PRESENTATION = ("remove-cell", "remove-input", "remove-output", "hide-input", "hide-output", "hide-cell")
 
 
-def _presented(executed: Path, source: Path) -> str:
+def _presented(executed: Path, source: Path, box: str = "") -> str:
     """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
     shows what the source says to show even when it was executed before the tags changed; papermill's
-    injected-parameters cell is removed (the banner says the scale)."""
+    injected-parameters cell is removed (the banner says the scale); ``box``, the chapter's claims, follows its
+    opening cell."""
     notebook = json.loads(executed.read_text())
+    if box:
+        notebook["cells"].insert(1, {"cell_type": "markdown", "id": "claims-tested-here", "metadata": {},
+                                     "source": box})
     tags = {c.get("id"): set(c.get("metadata", {}).get("tags", [])) & set(PRESENTATION)
             for c in json.loads(source.read_text())["cells"]}
     for cell in notebook["cells"]:
@@ -138,6 +143,32 @@ def _trial_time(notebook: Path) -> str:
     finally:
         storage.close()
     return f"{len(durations):,} trials, {_duration(sum(durations))}"
+
+
+def _claims_box(rows: list[dict], sections: set[str]) -> str:
+    """A chapter's "Claims tested here": per claim its verdict, the claim, the number it rests on, a link to the
+    section that measures it (where the chapter has it) and one to its ledger entry."""
+    if not rows:
+        return ""
+    lines = ["```{admonition} Claims tested here", ":class: tip", ""]
+    for r in rows:
+        where = f' <a href="#{r["section"]}">Where it is measured</a> ·' if r["section"] in sections else ""
+        lines.append(f"- **{r['verdict'].capitalize()}**: {r['claim']} {_key_number(r)}{where} "
+                     f"{{ref}}`Ledger entry <{_claim_label(r['id'])}>`")
+    return "\n".join([*lines, "```", ""])
+
+
+def _key_number(row: dict) -> str:
+    """The number a verdict rests on, in a few words: its first interval or test, and the seeds."""
+    seeds = f"{row['seeds']} seed{'s' * (row['seeds'] != 1)}"
+    if row["interval"]:
+        part = row["interval"][0]
+        low, high = part["interval"]
+        return f"({part['label']}: {low:.3g} to {high:.3g}, {100 * part['confidence']:.3g} % interval, {seeds})."
+    if row["test"]:
+        part = row["test"][0]
+        return f"({part['label']}: {part['wins']} of {part['n']}, p = {part['p']:.2g}, {seeds})."
+    return f"({seeds})." if row["seeds"] else ""
 
 
 def _summary(rows: list[dict], profile: str) -> str:
