@@ -115,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             except RuntimeError as exc:
                 print(f"hpolib book: {exc}\nscreenshots: {html.parent / 'screenshots'}", file=sys.stderr)
                 return 1
-            for page, figures in drawn.items():
-                print(f"  {page:<32} {figures:>3} figures drawn")
+            for page, counts in drawn.items():
+                print(f"  {page:<32} " + ", ".join(f"{n:>3} {what}" for what, n in counts.items()))
+            print("  checked: " + ", ".join(f"{sum(c[what] for c in drawn.values())} {what}"
+                                             for what in ("figures", "tables", "links")) + ", 0 problems")
             print(f"screenshots: {html.parent / 'screenshots'}")
         return 0
     for name in ("trials", "seeds", "workers"):

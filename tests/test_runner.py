@@ -179,12 +179,15 @@ def test_the_smoke_book_builds_without_warnings_and_shows_every_figure(smoke_boo
                     reason="needs Debian's chromium and chromium-driver")
 def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
     from hpolib.book.build import check_in_browser
+    from hpolib.book.claims import CLAIMS
 
-    drawn = check_in_browser(smoke_book)
+    checked = check_in_browser(smoke_book)
     for name in NOTEBOOKS.glob("*.ipynb"):
-        assert drawn[f"notebooks/{name.stem}.html"] > 0
-    assert set(drawn) >= {"index.html", "book/overview.html", "book/references.html"}
-    assert len(list((smoke_book.parent / "screenshots").glob("*.png"))) == len(drawn)
+        assert checked[f"notebooks/{name.stem}.html"]["figures"] > 0
+        assert checked[f"notebooks/{name.stem}.html"]["links"] > 0
+    assert set(checked) >= {"index.html", "book/overview.html", "book/references.html"}
+    assert checked["book/intro.html"]["links"] > len(CLAIMS)  # one to each claim's ledger entry, and more
+    assert len(list((smoke_book.parent / "screenshots").glob("*.png"))) == len(checked)
 
 
 def test_no_committed_notebook_shows_a_local_path():
@@ -227,16 +230,41 @@ def test_the_browser_check_names_what_a_reader_would_trip_over(tmp_path):
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(fine)
     wide = "x" * 400
+    figure = _png(tmp_path / "figure.png", width=500)
     (tmp_path / "index.html").write_text(
         f'<html><body><article style="width: 600px"><pre>{wide}</pre>'
         '<table><tr><td>tpe</td><td>nan</td></tr></table><p>{glue:text}`best`</p>'
+        f'<img src="{figure.name}" style="width: 400px"><img src="{figure.name}">'  # shrunk to 80 %, then as drawn
+        '<p id="here"><a href="#here">fine</a> <a href="#gone">gone</a> <a href="book/overview.html">fine</a> '
+        '<a href="book/overview.html#nowhere">anchor gone</a> <a href="nope.html">page gone</a> '
+        '<a href="https://example.org/#x">elsewhere, not checked</a></p>'
         f'<details><summary>code</summary><pre>{wide}</pre></details></article></body></html>')
     with pytest.raises(RuntimeError, match="the book does not read as it should") as caught:
         check_in_browser(tmp_path)
     problems = str(caught.value).splitlines()[1:]
     assert all(p.startswith("index.html: ") for p in problems), problems
     kinds = sorted(p.removeprefix("index.html: ").split(" (")[0].split(":")[0] for p in problems)
-    assert kinds == ["a block wider than the column", "a nan", "a raw {glue} role"], problems  # the folded one is not
+    assert kinds == ["a block wider than the column", "a figure shown at 80% of its drawn width",
+                     "a link to nowhere", "a link to nowhere", "a link to nowhere", "a nan",
+                     "a raw {glue} role"], problems  # the folded block is not
+    assert {p.rsplit(": ", 1)[1] for p in problems if "link" in p} == {"#gone", "book/overview.html#nowhere",
+                                                                        "nope.html"}
+    (tmp_path / "index.html").write_text(f'<html><body><article><img src="{figure.name}"><table></table>'
+                                         '<a href="book/overview.html">fine</a></article></body></html>')
+    checked = check_in_browser(tmp_path)
+    assert checked["index.html"] == {"figures": 1, "tables": 1, "links": 1}
+
+
+def _png(path, width: int):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(width / 100, 1), dpi=100)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 def test_printed_output_names_project_files_relative_to_the_project(tmp_path):

@@ -362,8 +362,10 @@ def _chapters() -> list[str]:
 
 
 def _pages(html: Path) -> list[Path]:
-    """The book's pages in table-of-contents order: the root, then every chapter."""
-    return [html / "index.html"] + [html / f"{name}.html" for name in _chapters()]
+    """The book's pages in table-of-contents order: the entry (``index.html``, which leads to the root page), the
+    root page, then every chapter."""
+    root = re.findall(r"^root: (\S+)", (ROOT / "_toc.yml").read_text(), re.M)
+    return [html / "index.html"] + [html / f"{name}.html" for name in [*root, *_chapters()]]
 
 
 _READING_PROBLEMS = """
@@ -393,13 +395,25 @@ return problems;
 """
 
 
-def check_in_browser(html: str | Path, screenshots: str | Path | None = None) -> dict[str, int]:
-    """Open every page of a built book in headless Chromium as a reader would; return the figures drawn per page.
+_FIGURES = """
+return Array.from(document.images).filter(i => i.closest("article")).map(
+    i => [i.getAttribute("src"), i.complete && i.naturalWidth > 0, i.naturalWidth, i.getBoundingClientRect().width]);
+"""
+
+SHRUNK = 0.9
+"""A figure shown at less than this share of the width it was drawn at has its text shrunk below what was set."""
+
+
+def check_in_browser(html: str | Path, screenshots: str | Path | None = None) -> dict[str, dict[str, int]]:
+    """Open every page of a built book in headless Chromium as a reader would; return, per page, how many figures,
+    tables and links were checked.
 
     A figure counts as drawn when the browser finished loading it and it has a
     non-zero natural width. Raises ``RuntimeError`` naming every page that is
-    missing, has an image the browser could not draw, has an output block,
-    code block or table wider than the text column at a 1280 px window (cut
+    missing, has an image the browser could not draw or shows one at less than
+    :data:`SHRUNK` of the width it was drawn at (its text then reads smaller than
+    drawn), has a link to a page or anchor that does not exist, has an output
+    block, code block or table wider than the text column at a 1280 px window (cut
     off or scrolled sideways), or shows a raw ``{glue}`` role, a ``nan`` or a
     traceback.
 
@@ -426,7 +440,7 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     for flag in flags:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    drawn, problems = {}, []
+    checked, problems = {}, []
     try:
         for page in _pages(html):
             name = str(page.relative_to(html))
@@ -434,13 +448,13 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
                 problems.append(f"{name}: no such page")
                 continue
             driver.get(page.as_uri())
-            images = driver.execute_script("return Array.from(document.images)"
-                                           ".map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]);")
-            broken = [src for src, ok in images if not ok]
-            if broken:
-                problems.append(f"{name}: images not drawn: {broken}")
-            drawn[name] = sum(ok for _, ok in images)
+            figures = driver.execute_script(_FIGURES)
+            problems += [f"{name}: {problem}" for problem in _figure_problems(figures)]
+            links, broken = _links(page, html)
+            problems += [f"{name}: a link to nowhere: {href}" for href in broken]
             problems += [f"{name}: {problem}" for problem in driver.execute_script(_READING_PROBLEMS)]
+            tables = driver.execute_script('return document.querySelectorAll("article table").length;')
+            checked[name] = {"figures": sum(ok for _, ok, *_ in figures), "tables": tables, "links": links}
             height = driver.execute_script("return document.documentElement.scrollHeight;")
             driver.set_window_size(1280, min(max(int(height), 1000), 16000))
             driver.save_screenshot(str(screenshots / f"{name.replace('/', '_').removesuffix('.html')}.png"))
@@ -449,4 +463,55 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
         driver.quit()
     if problems:
         raise RuntimeError("the book does not read as it should:\n" + "\n".join(problems))
-    return drawn
+    return checked
+
+
+def _figure_problems(figures: list) -> list[str]:
+    """What is wrong with a page's figures (``[src, drawn, drawn width, shown width]`` each): not drawn, or shown
+    narrower than :data:`SHRUNK` of their drawn width."""
+    problems = [f"a figure not drawn: {src}" for src, ok, *_ in figures if not ok]
+    return problems + [f"a figure shown at {shown / drawn:.0%} of its drawn width ({drawn} px drawn, {shown:.0f} "
+                       f"shown; draw it at most {shown:.0f} px wide): {src}"
+                       for src, ok, drawn, shown in figures if ok and 0 < shown < SHRUNK * drawn]
+
+
+def _links(page: Path, html: Path) -> tuple[int, list[str]]:
+    """How many links of ``page`` lead within the book, and those whose page or anchor does not exist."""
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urlsplit
+
+    class Hrefs(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hrefs: list[str] = []
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if tag == "a" and attributes.get("href"):
+                self.hrefs.append(attributes["href"] or "")
+            if attributes.get("id"):
+                self.ids.add(attributes["id"] or "")
+
+    def parsed(path: Path) -> Hrefs:
+        reader = Hrefs()
+        reader.feed(path.read_text(errors="replace"))
+        return reader
+
+    own, broken, count = parsed(page), [], 0
+    pages: dict[Path, Hrefs] = {}
+    for href in own.hrefs:
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+            continue
+        count += 1
+        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists() or not target.is_relative_to(html.parent):
+            broken.append(href)
+        elif parts.fragment and target.suffix == ".html":
+            ids = own.ids if target == page else pages.setdefault(target, parsed(target)).ids
+            if unquote(parts.fragment) not in ids:
+                broken.append(href)
+    return count, broken
