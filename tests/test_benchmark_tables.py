@@ -25,7 +25,7 @@ def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_
     text = optimizer_tables(tmp_path, "held-out")
     assert "6 seeds and 40 evaluations, seeds from 1000; 32 minutes on 2 workers" in text
     assert "| GP vs Optuna GP | 0 of 1 | 1 of 1 |" in text
-    assert "**> 0.03**" in text
+    assert "**higher, p = 0.031**" in text
     assert "| Branin | 0.006 | 0.0001 |" in text and "| branin |" not in text  # problems by name, not id
 
 

@@ -14,25 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .names import name as display_name
+
 __all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
-_OPTIMIZER_COLUMNS = {"hpolib-tpe": "TPE", "optuna-tpe": "Optuna TPE", "hpolib-gp": "GP", "skopt-gp": "skopt GP",
-                      "optuna-gp": "Optuna GP", "hpolib-pso": "PSO", "pyswarms-pso": "pyswarms", "hpolib-ga": "GA",
-                      "hpolib-random": "random", "optuna-random": "Optuna random",
-                      "hpolib-gp-plain": "GP, standardised", "hpolib-cmaes": "CMA-ES",
-                      "optuna-cmaes": "Optuna CMA-ES"}
-# the GP ablation is left out
 _OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                        "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
                                                        "optuna-cmaes", "hpolib-random", "optuna-random"]}
-_PROBLEM_NAMES = {"branin": "Branin", "hartmann3": "Hartmann-3", "hartmann6": "Hartmann-6",
-                  "rosenbrock4": "Rosenbrock-4D", "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D",
-                  "levy4": "Levy-4D", "levy10": "Levy-10D", "mixed": "mixed space", "svm_digits": "SVM on digits",
-                  "boosting": "gradient boosting (CV)", "mlp_digits": "MLP on digits"}  # ids unknown here stay ids
-_SCHEDULER_COLUMNS = {"hpolib-random": "random", "hpolib-hyperband": "Hyperband", "hpolib-bohb": "BOHB",
-                      "hpolib-asha": "ASHA", "hpolib-lcm": "LCM", "hpbandster-bohb": "HpBandSter BOHB",
-                      "dehb": "DEHB"}
+_SCHEDULERS = ("hpolib-random", "hpolib-hyperband", "hpolib-bohb", "hpolib-asha", "hpolib-lcm", "hpolib-dehb",
+               "hpbandster-bohb", "dehb")  # the columns of the scheduler tables, in order
 
 
 def _number(value: float) -> str:
@@ -48,13 +39,14 @@ def _markdown(frame: pd.DataFrame) -> list[str]:
 
 
 def _verdict(row) -> str:
-    """``≤`` or ``>`` (hpolib's median against the peer's) and the p-value; bold when clearly worse."""
-    cell = f"{'≤' if row.hpolib_median <= row.peer_median else '>'} {row.p_hpolib_worse:.2f}"
+    """Whether hpolib's median regret is lower or higher than the peer's, and the p-value that hpolib's is
+    larger; bold when clearly worse."""
+    cell = f"{'lower' if row.hpolib_median <= row.peer_median else 'higher'}, p = {row.p_hpolib_worse:.2g}"
     return f"**{cell}**" if row.verdict == "clearly worse" else cell
 
 
-_LEGEND = ("each cell: hpolib's median regret ≤ or > the peer's, and the p-value of a one-sided Wilcoxon "
-           "signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
+_LEGEND = ("each cell: hpolib's median regret lower or higher than the peer's, and p, the p-value of a one-sided "
+           "Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
 
 
 def _load(meta: dict) -> str:
@@ -80,24 +72,24 @@ def optimizer_tables(results: Path, name: str) -> str:
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
              f"{args['workers']} workers{_load(meta)}.", ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
-    regret = regret.rename(index=_PROBLEM_NAMES)
+    regret = regret.rename(index=display_name)
     for family, methods in _OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
         shown = [m for m in methods if m in regret.columns]
         if shown:
-            lines += [f"{family}:", ""] + _markdown(regret[shown].rename(columns=_OPTIMIZER_COLUMNS).map(_number))
+            lines += [f"{family}:", ""] + _markdown(regret[shown].rename(columns=display_name).map(_number))
             lines += [""]
     verdicts = pd.read_csv(results / f"optimizers_vs_peers_{name}.csv")
-    verdicts["pair"] = verdicts.hpolib.map(_OPTIMIZER_COLUMNS) + " vs " + verdicts.peer.map(_OPTIMIZER_COLUMNS)
+    verdicts["pair"] = verdicts.hpolib.map(display_name) + " vs " + verdicts.peer.map(display_name)
     counts = verdicts.groupby("pair", sort=False).verdict.agg(
         **{"no worse": lambda v: f"{(v == 'no worse').sum()} of {len(v)}",
            "clearly worse": lambda v: f"{(v == 'clearly worse').sum()} of {len(v)}"})
     lines += [f"Against the peer, per problem ({_LEGEND}):", ""]
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
-        index="problem", columns="pair", values="cell", aggfunc="first", sort=False).rename(index=_PROBLEM_NAMES)
+        index="problem", columns="pair", values="cell", aggfunc="first", sort=False).rename(index=display_name)
     lines += _markdown(counts) + [""] + _markdown(table.fillna("")) + [""]
     timing = pd.DataFrame(meta.get("proposal_time", []))
     if len(timing):
-        timing = timing.set_index("method").rename(index=_OPTIMIZER_COLUMNS)
+        timing = timing.set_index("method").rename(index=display_name)
         timing.index.name = "method"
         timing.columns = ["s per proposal, 100 observations", "s per proposal, 500 observations"]
         lines += ["Seconds to ask for a proposal and tell its result after 100 and 500 observations on "
@@ -118,13 +110,13 @@ def scheduler_tables(results: Path) -> str:
         return "Not measured yet: run `python benchmarks/schedulers.py`.\n"
     summary = pd.read_csv(path)
     regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
-    regret = regret.rename(index=_PROBLEM_NAMES)
-    regret = regret[[m for m in _SCHEDULER_COLUMNS if m in regret.columns]].rename(columns=_SCHEDULER_COLUMNS)
+    regret = regret.rename(index=display_name)
+    regret = regret[[m for m in _SCHEDULERS if m in regret.columns]].rename(columns=display_name)
     lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
     lines += _markdown(regret.T.rename_axis("method").map(_number)) + [""]
     verdicts = pd.read_csv(results / "schedulers_vs_peers_seeds0.csv")
-    verdicts["pair"] = verdicts.hpolib.map(_SCHEDULER_COLUMNS) + " vs " + verdicts.peer.map(_SCHEDULER_COLUMNS)
-    verdicts["column"] = verdicts.problem.replace(_PROBLEM_NAMES) + " at " + verdicts.budget
+    verdicts["pair"] = verdicts.hpolib.map(display_name) + " vs " + verdicts.peer.map(display_name)
+    verdicts["column"] = verdicts.problem.map(display_name) + " at " + verdicts.budget
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
         index="pair", columns="column", values="cell", aggfunc="first", sort=False)
     lines += [f"Against the peer at 25, 50 and 100 % of the budget ({_LEGEND}):", ""]

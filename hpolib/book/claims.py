@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
+from .names import name as display_name
 from .paths import ROOT
 from .sources import AUTOLRS, IIS_TIME_REDUCTION, LCM, LENET_GRID_EPOCHS, LENET_REPORT, SOURCES
 from .verdicts import Arithmetic, Effect, Level, Part, Unmeasured, Verdict, judge
@@ -322,7 +323,7 @@ def _bo_fewer_evaluations(r: dict) -> Measured:
     wide = wide.dropna()
     part = Effect(wide["hpolib-gp"].tolist(), wide["hpolib-random"].tolist(), higher=False,
                   label="GP-BO's median regret after 25 evaluations below random search's, per problem")
-    ours = {p: {"GP-BO": round(float(g), 4), "random": round(float(x), 4)}
+    ours = {display_name(p): {"GP-BO": round(float(g), 4), "random search": round(float(x), 4)}
             for p, g, x in zip(wide.index, wide["hpolib-gp"], wide["hpolib-random"])}
     seeds = int(table.seeds.min())
     return Measured((part,), ours, f"{len(wide)} held-out problems, {seeds}+ seeds each (medians per problem)",
@@ -341,9 +342,10 @@ def _hyperband_convergence(r: dict) -> Measured:
         for other in ("hpolib-bohb", "hpolib-random"):
             both = wide[["hpolib-hyperband", other]].dropna()
             parts.append(Effect(both[other].tolist(), both["hpolib-hyperband"].tolist(), higher=False,
-                                label=f"{problem}: {other.removeprefix('hpolib-')} ends below Hyperband's regret"))
-        ours[problem] = {m.removeprefix("hpolib-"): round(float(wide[m].median()), 4)
-                         for m in ("hpolib-hyperband", "hpolib-bohb", "hpolib-random")}
+                                label=f"{display_name(problem)}: {display_name(other)} ends below Hyperband's "
+                                      "regret"))
+        ours[display_name(problem)] = {display_name(m): round(float(wide[m].median()), 4)
+                                       for m in ("hpolib-hyperband", "hpolib-bohb", "hpolib-random")}
     seeds = int(final.groupby(["problem", "method"]).seed.count().min())
     return Measured(tuple(parts), ours, f"{len(ours)} problems at 100 % of the budget, {seeds} seeds each "
                                         "(median final regret)", seeds)

@@ -19,7 +19,7 @@ import html
 import numbers
 from typing import cast
 
-__all__ = ["Callout", "table", "number", "FIGURES"]
+__all__ = ["Callout", "table", "number", "space_table", "FIGURES"]
 
 FIGURES = {"figure.dpi": 88, "savefig.dpi": 88, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
            "legend.fontsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8}
@@ -51,6 +51,40 @@ def table(frame, digits: int = 3, index: bool = False):
     rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(number(v, digits))}</td>" for v in row) + "</tr>"
                      for row in frame.itertuples(index=False))
     return HTML(f'<table class="hpo-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>')
+
+
+def space_table(space):
+    """A search space as a reader reads it: one row per parameter with its display name
+    (:func:`hpolib.book.names.name`), range or choices, scale, and when it is active."""
+    import pandas as pd
+
+    from ..space import Categorical, Int
+    from .names import name
+
+    rows = []
+    for key, param in space.items():
+        if isinstance(param, Categorical):
+            values, scale = ", ".join(str(c) for c in param.choices), "choice"
+        else:
+            values = f"{number(param.low)} to {number(param.high)}"
+            scale = ("log, " if param.log else "") + ("integer" if isinstance(param, Int) else "real")
+        rows.append({"parameter": name(key), "range": values, "scale": scale,
+                     "active": _condition(space, key, name)})
+    return pd.DataFrame(rows)
+
+
+def _condition(space, key: str, name) -> str:
+    """When ``key`` is active, in words: "always", "conv layers ≥ 2", "kernel = rbf" or "layers in 1, 3"."""
+    if key not in space.conditions:
+        return "always"
+    parent, allowed = space.conditions[key]
+    values = sorted(allowed) if all(isinstance(v, int) for v in allowed) else list(allowed)
+    if len(values) == 1:
+        return f"{name(parent)} = {values[0]}"
+    high = getattr(space[parent], "high", None)
+    if values == list(range(values[0], values[-1] + 1)) and values[-1] == high:
+        return f"{name(parent)} ≥ {values[0]}"
+    return f"{name(parent)} in {', '.join(map(str, values))}"
 
 
 class Callout(str):
