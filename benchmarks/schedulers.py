@@ -322,14 +322,14 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
             ax.fill_between(grid, np.nanquantile(curves, 0.25, axis=0), np.nanquantile(curves, 0.75, axis=0),
                             color=colour[method], alpha=0.08)
         ax.set_yscale("log")
-        ax.set_title(problem, fontsize=9)
-        ax.set_xlabel("budget spent", fontsize=8)
-        ax.tick_params(which="both", labelsize=7)
-    axes[0][0].set_ylabel("regret (validation error on the MLP)", fontsize=8)
+        ax.set_title(problem, fontsize=10)
+        ax.set_xlabel("budget spent", fontsize=9)
+        ax.tick_params(which="both", labelsize=8)
+    axes[0][0].set_ylabel("regret (validation error on the MLP)", fontsize=9)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.17, 1, 1))
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=88)  # 7.5 inches: 660 px, the width the book shows it at
 
 
 def main() -> None:
