@@ -141,7 +141,7 @@ def _run(parser, args) -> int:
         studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
         parameters = dict(parse_parameter(text) for text in args.parameter)
         for study in studies:  # every study's parameters, before the first one runs
-            check(study, args.profile, parameters, args.baseline, args.allow_dirty)
+            check(study, args.profile, parameters, args.baseline, args.allow_dirty, args.executor)
         for study in studies:
             started = time.perf_counter()
             path = run(study, args.profile, parameters, args.output, baseline=args.baseline, executor=args.executor,

@@ -9,14 +9,29 @@ import pytest
 
 from hpolib.__main__ import main
 from hpolib.book.profiles import PROFILES, banner, resolve
-from hpolib.book.runner import NOTEBOOKS, NotebookFailed, notebook_parameters, parse_parameter, run
+from hpolib.book.runner import (EXECUTOR_PARAMETERS, NOTEBOOKS, NotebookFailed, notebook_parameters,
+                                 parse_parameter, run)
 
 
 def test_every_profile_of_a_study_sets_the_same_knobs_and_the_notebook_takes_them_all():
     for study, profiles in PROFILES.items():
         knobs = {name: set(settings) for name, settings in profiles.items()}
         assert len({frozenset(k) for k in knobs.values()}) == 1, f"{study}: profiles set different knobs"
-        assert set(knobs["smoke"]) | {"profile", "output_dir"} == set(notebook_parameters(study))
+        run_owned = {"profile", "output_dir"} | ({*EXECUTOR_PARAMETERS} if takes_executor(study) else set())
+        assert set(knobs["smoke"]) | run_owned == set(notebook_parameters(study))
+
+
+def takes_executor(study):
+    return {"executor"} & set(notebook_parameters(study))
+
+
+def test_a_chapter_that_runs_serially_refuses_an_executor_before_anything_runs(tmp_path):
+    assert takes_executor("lenet_hpo")
+    serial = [n.stem for n in NOTEBOOKS.glob("*.ipynb") if not takes_executor(n.stem)]
+    for study in serial:
+        with pytest.raises(ValueError, match=f"{study} runs its trials serially: it takes no --executor"):
+            run(study, "smoke", output=tmp_path, executor="processes:2")
+    assert not list(tmp_path.iterdir())
 
 
 def test_resolve_fills_what_was_not_given_and_refuses_unknown_names():
@@ -299,11 +314,12 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
 
 
 def tiny_notebook(folder):
-    """A notebook that declares none of the executor's parameters, as the chapters did before they took them."""
+    """A notebook that takes the executor's parameters, as a chapter does."""
     import nbformat
 
     book = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('profile = "smoke"\noutput_dir = None', metadata={"tags": ["parameters"]})],
+        nbformat.v4.new_code_cell('profile = "smoke"\noutput_dir = None\nexecutor = None\nexecutor_config = None\n'
+                                  'executor_insecure = False', metadata={"tags": ["parameters"]})],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(book, folder / "tiny.ipynb")
 

@@ -135,34 +135,41 @@ def anytime(trials: pd.DataFrame, grid: Sequence[float], direction: str = "maxim
     return pd.DataFrame(rows)
 
 
-def summary(curves: pd.DataFrame, at: Sequence[float]) -> pd.DataFrame:
-    """Median (and interquartile range) over seeds of the incumbent's value at each budget in ``at``."""
+def summary(curves: pd.DataFrame, at: Sequence[float], unit: str = "") -> pd.DataFrame:
+    """Median (and interquartile range) over seeds of the incumbent's value at each budget in ``at``; columns
+    ``median at <budget> <unit>`` and ``IQR at <budget> <unit>``."""
     rows = []
     for method, group in curves.groupby("method", sort=False):
         row = {"method": method}
         for budget in at:
             values = group.loc[np.isclose(group.spent, budget), "value"].dropna()
-            row[f"median@{budget:g}"] = values.median() if len(values) else math.nan
-            row[f"iqr@{budget:g}"] = (values.quantile(0.75) - values.quantile(0.25)) if len(values) else math.nan
+            where = f"{budget:.3g} {unit}".strip()
+            row[f"median at {where}"] = values.median() if len(values) else math.nan
+            row[f"IQR at {where}"] = (values.quantile(0.75) - values.quantile(0.25)) if len(values) else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def plot_anytime(curves: pd.DataFrame, ax=None, ylabel: str = "best validation accuracy"):
-    """Median incumbent value against budget spent, with the interquartile band, one line per method."""
+def plot_anytime(curves: pd.DataFrame, ax=None, ylabel: str = "best validation accuracy",
+                 names: Callable[[str], str] = str, colours: Mapping[str, object] | None = None):
+    """Median incumbent value against budget spent, with the interquartile band, one line per method, labelled
+    ``names(method)``; ``colours`` (method to colour, in a fixed order) keeps a method's colour and line style
+    across panels."""
     import matplotlib.pyplot as plt
 
     import seaborn as sns
 
     ax = ax or plt.gca()
     methods = list(dict.fromkeys(curves.method))
-    colours, styles = sns.color_palette("colorblind", len(methods)), ("-", "--", "-.", ":")
-    for i, method in enumerate(methods):  # a colour and a line style each, so lines on top of each other still show
+    palette = dict(zip(methods, sns.color_palette("colorblind", len(methods)))) if colours is None else colours
+    styles, order = ("-", "--", "-.", ":"), list(palette)
+    for method in methods:  # a colour and a line style each, so lines on top of each other still show
+        i = order.index(method)
         table = curves[curves.method == method].pivot_table(index="spent", columns="seed", values="value")
-        ax.step(table.index, table.median(axis=1), where="post", label=method, color=colours[i],
+        ax.step(table.index, table.median(axis=1), where="post", label=names(method), color=palette[method],
                 linestyle=styles[i % len(styles)], lw=1.4)
         ax.fill_between(table.index, table.quantile(0.25, axis=1), table.quantile(0.75, axis=1), step="post",
-                        alpha=0.08, color=colours[i])
+                        alpha=0.08, color=palette[method])
     ax.set(xlabel="epochs spent", ylabel=f"{ylabel} (median, IQR over seeds)")
     ax.legend()
     return ax

@@ -26,8 +26,8 @@ from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 from .provenance import PUBLISHED, check_clean, record
 
-__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters",
-           "executor_parameters"]
+__all__ = ["NOTEBOOKS", "EXECUTOR_PARAMETERS", "NotebookFailed", "check", "check_checkout", "run",
+           "parse_parameter", "notebook_parameters", "executor_parameters"]
 
 
 def check_checkout() -> None:
@@ -44,10 +44,14 @@ def notebook_parameters(name: str) -> list[str]:
     return sorted(papermill.inspect_notebook(str(_path(name))))
 
 
+def _names() -> list[str]:
+    return sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
 def _path(name: str) -> Path:
     path = NOTEBOOKS / f"{name}.ipynb"
     if not path.exists():
-        known = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+        known = _names()
         raise ValueError(f"unknown notebook {name!r}; known: {', '.join(known) or 'none'} (in {NOTEBOOKS})")
     return path
 
@@ -63,12 +67,18 @@ def parse_parameter(text: str) -> tuple[str, object]:
         return key.strip(), value.strip()
 
 
-def check(name: str, profile: str, parameters: dict, baseline: bool = False, allow_dirty: bool = False) -> dict:
+EXECUTOR_PARAMETERS = ("executor", "executor_config", "executor_insecure")
+"""The parameters of a notebook that runs its trials where ``--executor`` says."""
+
+
+def check(name: str, profile: str, parameters: dict, baseline: bool = False, allow_dirty: bool = False,
+          executor: str | None = None) -> dict:
     """The settings the notebook will run with (:func:`hpolib.book.profiles.resolve`; empty for a notebook without a
     profile); a ValueError naming what is wrong for what :func:`run` would refuse: an unknown notebook,
     profile or parameter, a parameter of the wrong type or out of range, ``profile``, ``output_dir`` or the executor's
     as parameters (they are ``run``'s arguments), a baseline that is not the smoke profile's defaults, or a published
-    profile from uncommitted code without ``allow_dirty`` (:func:`hpolib.book.provenance.check_clean`)."""
+    profile from uncommitted code without ``allow_dirty`` (:func:`hpolib.book.provenance.check_clean`), or an
+    ``executor`` for a notebook that does not take one."""
     if profile not in PROFILE_NAMES:
         raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
     check_clean(profile, allow_dirty)
@@ -77,6 +87,9 @@ def check(name: str, profile: str, parameters: dict, baseline: bool = False, all
         if key in parameters:
             raise ValueError(f"{key} is not set with -p: give it as {option} (run's {option[2:]} argument)")
     valid = notebook_parameters(name)
+    if executor not in (None, "serial") and "executor" not in valid:
+        raise ValueError(f"{name} runs its trials serially: it takes no --executor (chapters that do: "
+                         f"{', '.join(n for n in _names() if 'executor' in notebook_parameters(n))})")
     unknown = sorted(set(parameters) - set(valid))
     if unknown:
         raise ValueError(f"unknown parameters {unknown} for {name}; valid: {', '.join(valid)}")
@@ -122,7 +135,7 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     :class:`NotebookFailed` and leaves the previous executed notebook in place.
     """
     parameters = dict(parameters or {})
-    settings = check(name, profile, parameters, baseline, allow_dirty)
+    settings = check(name, profile, parameters, baseline, allow_dirty, executor)
     if baseline:
         folder, results = BASELINES, None
     else:
