@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.stats import ALPHA
+
 __all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
@@ -54,7 +56,7 @@ def _verdict(row) -> str:
 
 
 _LEGEND = ("each cell: hpolib's median regret ≤ or > the peer's, and the p-value of a one-sided Wilcoxon "
-           "signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
+           f"signed-rank test over seeds that hpolib's is larger; bold (p < {ALPHA:g}) is *clearly worse*")
 
 
 def _load(meta: dict) -> str:
