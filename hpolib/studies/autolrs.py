@@ -26,7 +26,7 @@ from ..analysis.schedules import gaps, smoothed, steps_to_target, tuned_constant
 from ..book.sources import AUTOLRS as SOURCE
 from ..dl.lr import LRRun
 
-__all__ = ["Results", "AUTOLRS", "variants", "run_key", "constants", "baselines", "train_all", "run_table",
+__all__ = ["Results", "upgrade", "AUTOLRS", "variants", "run_key", "constants", "baselines", "train_all", "run_table",
            "shown", "lr_runs", "finished", "equal_steps", "reach", "forecast_quality", "ablation", "seed_spread_pp",
            "spread_note", "by_schedule", "beside_paper", "in_short"]
 
