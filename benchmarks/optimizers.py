@@ -41,6 +41,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -50,7 +51,6 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.stats import wilcoxon  # noqa: E402
 
 from hpolib import Categorical, GPOptimizer, Int  # noqa: E402
 from hpolib.problems import (  # noqa: E402
@@ -65,6 +65,7 @@ from hpolib.problems import (  # noqa: E402
     Rosenbrock,
     ShiftedBowl,
 )
+from hpolib.analysis.stats import call, paired  # noqa: E402
 from hpolib.methods import OPTIMIZERS, make_optimizer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -287,9 +288,10 @@ def compare(runs: pd.DataFrame) -> pd.DataFrame:
             n = min(min(len(t) for t in a.regret), min(len(t) for t in b.regret))  # same budget for both
             x = np.array([t[n - 1] for s, t in zip(a.seed, a.regret) if s in seeds])
             y = np.array([t[n - 1] for s, t in zip(b.seed, b.regret) if s in seeds])
-            p_worse = wilcoxon(x, y, alternative="greater").pvalue if np.any(x != y) else 1.0
-            verdict = ("clearly worse" if p_worse < 0.05 else "no worse" if np.median(x) <= np.median(y)
-                       else "worse, not significant")
+            worse = paired(x, y, alternative="greater")  # hpolib's regret above the peer's
+            unclear = "no worse" if np.median(x) <= np.median(y) else "worse, not significant"
+            verdict = call(worse, ("clearly worse", unclear, unclear))
+            p_worse = 1.0 if math.isnan(worse["p"]) else worse["p"]  # every seed tied
             rows.append({"hpolib": ours, "peer": peer, "problem": problem, "evals": n,
                          "hpolib_median": np.median(x), "peer_median": np.median(y), "p_hpolib_worse": p_worse,
                          "verdict": verdict})

@@ -55,7 +55,6 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.stats import wilcoxon  # noqa: E402
 
 from hpolib import (  # noqa: E402
     ASHA,
@@ -70,6 +69,7 @@ from hpolib import (  # noqa: E402
     Study,
     TrialState,
 )
+from hpolib.analysis.stats import call, paired  # noqa: E402
 from hpolib.problems import Branin, DigitsMLP, Hartmann6  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -289,9 +289,10 @@ def compare(runs: pd.DataFrame, ours="hpolib-bohb", peers=("hpbandster-bohb", "d
                 y = np.array([at_fraction(b.cost[s], b.regret[s], fraction) for s in seeds])
                 worst = np.nanmax(np.concatenate([x, y]))
                 x, y = np.nan_to_num(x, nan=worst), np.nan_to_num(y, nan=worst)  # no incumbent yet: the worst
-                p_worse = wilcoxon(x, y, alternative="greater").pvalue if np.any(x != y) else 1.0
-                verdict = ("clearly worse" if p_worse < 0.05 else "no worse" if np.median(x) <= np.median(y)
-                           else "worse, not significant")
+                worse = paired(x, y, alternative="greater")  # hpolib's regret above the peer's
+                unclear = "no worse" if np.median(x) <= np.median(y) else "worse, not significant"
+                verdict = call(worse, ("clearly worse", unclear, unclear))
+                p_worse = 1.0 if math.isnan(worse["p"]) else worse["p"]  # every seed tied
                 rows.append({"hpolib": ours, "peer": peer, "problem": problem, "budget": f"{int(fraction * 100)}%",
                              "hpolib_median": np.median(x), "peer_median": np.median(y), "p_hpolib_worse": p_worse,
                              "verdict": verdict})

@@ -76,3 +76,39 @@ def test_the_boosting_task_is_a_deterministic_cross_validated_error():
     error = f(config)
     assert 0 < error < 0.1 and f(config) == error
     assert f({**config, "learning_rate": 1e-3, "max_iter": 10}) > error  # barely trained: worse
+
+
+def _script(name):
+    """A benchmark script of ``benchmarks/`` as a module (its ``main`` not run)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmarks_label_a_comparison_with_the_one_call_of_hpolib_analysis_stats():
+    import pandas as pd
+
+    optimizers = _script("optimizers")
+    final = {"hpolib-random": [2.0 + k for k in range(6)], "optuna-random": [1.0 + k for k in range(6)],
+             "hpolib-tpe": [1.0] * 6, "optuna-tpe": [1.0] * 6,
+             "hpolib-gp": [1.0, 3.0, 1.0, 3.0, 1.0, 3.0], "skopt-gp": [2.0] * 6}
+    runs = pd.DataFrame([{"method": m, "problem": "branin", "seed": k, "regret": [9.0, value]}
+                         for m, values in final.items() for k, value in enumerate(values)])
+    verdicts = optimizers.compare(runs).set_index(["hpolib", "peer"])
+    assert verdicts.loc[("hpolib-random", "optuna-random"), "verdict"] == "clearly worse"  # 6 of 6, p = 0.016
+    tied = verdicts.loc[("hpolib-tpe", "optuna-tpe")]
+    assert tied.verdict == "no worse" and tied.p_hpolib_worse == 1.0  # every seed tied
+    assert verdicts.loc[("hpolib-gp", "skopt-gp"), "verdict"] == "no worse"  # equal medians, p = 0.5
+    schedulers = _script("schedulers")
+    costs = [schedulers.BUDGET / 8, schedulers.BUDGET]
+    runs = pd.DataFrame([{"method": m, "problem": p, "seed": k, "cost": costs, "regret": [5.0, r + k]}
+                         for p in schedulers.PROBLEMS for k in range(6)
+                         for m, r in (("hpolib-bohb", 2.0), ("dehb", 1.0))])
+    verdicts = schedulers.compare(runs, peers=("dehb",))
+    assert set(verdicts.verdict[verdicts.budget == "100%"]) == {"clearly worse"}
+    assert set(verdicts.verdict[verdicts.budget == "25%"]) == {"no worse"}  # both at their first incumbent, 5.0

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import wilcoxon
 
-__all__ = ["paired", "call", "ALPHA"]
+__all__ = ["paired", "call", "ALPHA", "CALLS"]
 
 ALPHA = 0.05
 """The level below which a one-sided p says "clearly"."""
@@ -48,13 +48,21 @@ def paired(a: Sequence[float], b: Sequence[float], alternative: str = "greater")
             "smallest_p": 2.0 ** -int((diff != 0).sum()) if n else math.nan}
 
 
-def call(row: dict) -> str:
+CALLS = ("clearly ahead", "too few seeds to tell", "within noise")
+"""The words of :func:`call`'s three outcomes, unless a caller names them its own way."""
+
+
+def call(row: dict, names: tuple[str, str, str] = CALLS) -> str:
     """What a :func:`paired` comparison shows: ``"clearly ahead"`` (p < :data:`ALPHA`), ``"too few seeds to
-    tell"`` (no outcome on these seeds could reach it) or ``"within noise"``.
+    tell"`` (no outcome on these seeds could reach it) or ``"within noise"``; in ``names``' words where given, in
+    that order (a benchmark asking whether hpolib is worse than a peer says ``"clearly worse"``).
 
     >>> call({"p": 0.03, "smallest_p": 0.03125}), call({"p": 0.5, "smallest_p": 0.125})
     ('clearly ahead', 'too few seeds to tell')
+    >>> call({"p": 0.2, "smallest_p": 0.001}, ("clearly worse", "no worse", "no worse"))
+    'no worse'
     """
+    ahead, too_few, noise = names
     if row["p"] < ALPHA:
-        return "clearly ahead"
-    return "too few seeds to tell" if not row["smallest_p"] < ALPHA else "within noise"
+        return ahead
+    return too_few if not row["smallest_p"] < ALPHA else noise

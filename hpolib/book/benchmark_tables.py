@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.stats import ALPHA
 from .names import name as display_name
 
 __all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
@@ -46,7 +47,7 @@ def _verdict(row) -> str:
 
 
 _LEGEND = ("each cell: hpolib's median regret lower or higher than the peer's, and p, the p-value of a one-sided "
-           "Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < 0.05) is *clearly worse*")
+           f"Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < {ALPHA:g}) is *clearly worse*")
 
 
 def _load(meta: dict) -> str:

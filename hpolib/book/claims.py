@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..studies.autolrs import Results as AutolrsResults
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
 from .names import name as display_name
@@ -203,14 +204,13 @@ def _autolrs_scale(s: dict) -> str:
             f"{len(s['seeds'])} seed{'s' * (len(s['seeds']) != 1)}")
 
 
-def _autolrs_accuracy(dataset: str) -> Callable[[dict], Measured]:
-    def evaluate(r: dict) -> Measured:
-        s = r["settings"]
+def _autolrs_accuracy(dataset: str) -> Callable[[AutolrsResults], Measured]:
+    def evaluate(r: AutolrsResults) -> Measured:
+        s = r.settings
         if s["dataset"] != dataset:
             return Measured((Unmeasured(f"this chapter trained on {s['dataset']}, not {dataset}, which the data "
                                         "root does not hold"),), None, _autolrs_scale(s))
-        runs = pd.DataFrame(r["table"]).reindex(columns=["schedule", "test_accuracy"]).dropna()
-        accuracy = (100 * runs[runs.schedule == "AutoLRS"].test_accuracy).tolist()
+        accuracy = list(r.test_accuracy("AutoLRS").values())
         step, words = _resolution(10_000, "test")
         paper_scale = s["subset"] is None and s["depth"] == 16 and s["width_multiplier"] == 1.0 \
             and s["steps"] >= 100_000
@@ -219,40 +219,39 @@ def _autolrs_accuracy(dataset: str) -> Callable[[dict], Measured]:
             Unmeasured(f"the source trains full-width VGG-16 on all of {dataset} for hundreds of epochs on a GPU; "
                        f"this chapter trains VGG-{s['depth']} at x{s['width_multiplier']:g} width for "
                        f"{s['steps']:,} steps", comparable=False)
-        return Measured((part,), [round(a, 2) for a in accuracy], _autolrs_scale(s), len(accuracy), words,
-                        _cpu(r))
+        return Measured((part,), [round(a, 2) for a in accuracy], _autolrs_scale(s), len(accuracy), words, r.cpu)
     return evaluate
 
 
-def _autolrs_vs_tuned(r: dict) -> Measured:
+def _autolrs_vs_tuned(r: AutolrsResults) -> Measured:
     """AutoLRS's test-accuracy gap to the step schedule (the paper's hand-tuned VGG-16 baseline) and to the tuned
     constant, per seed at equal training steps: matching means no more than half a point behind."""
-    s = r["settings"]
-    gaps = {g["against"]: [g[k] for k in sorted(g) if k.startswith("seed ")] for g in r.get("gaps", [])}
-    step_label = next((b for b in r.get("baselines", []) if b.startswith("step ")), None)
-    wanted = {"the step schedule": step_label, "the tuned constant": r.get("tuned_constant")}
-    if any(label not in gaps for label in wanted.values()):
+    s = r.settings
+    step_label = next((b for b in r.baselines if b.startswith("step ")), None)
+    wanted = {"the step schedule": step_label, "the tuned constant": r.tuned_constant}
+    gaps = {label: list(r.gap(label).values()) for label in wanted.values()}
+    if not all(gaps.values()):
         return Measured((Unmeasured("AutoLRS or a baseline did not finish"),), None, _autolrs_scale(s))
     step, words = _resolution(10_000, "test")
     parts = tuple(Level(gaps[label], 0.0, 0.5, step, at_least=True, label=f"AutoLRS − {name} ({label}), pp")
                   for name, label in wanted.items())
     ours = {label: [round(g, 2) for g in gaps[label]] for label in wanted.values()}
     return Measured(parts, ours, _autolrs_scale(s), min(len(gaps[label]) for label in wanted.values()), words,
-                    _cpu(r))
+                    r.cpu)
 
 
-def _autolrs_fast(r: dict) -> Measured:
+def _autolrs_fast(r: AutolrsResults) -> Measured:
     """AutoLRS's training steps with its exploration against the steps of tuning a constant by the chapter's grid
     (one full run per rate tried on that seed), paired by seed: the cost of choosing the learning rate."""
-    s, cost = r["settings"], pd.DataFrame(r.get("tuning_cost", []))
-    if cost.empty:
+    autolrs_steps, grid_steps = r.tuning_steps()
+    if not autolrs_steps:
         return Measured((Unmeasured("the chapter's results hold no tuning cost (run before it was measured)"),),
-                        None, _autolrs_scale(s))
-    part = Effect(cost["AutoLRS steps"].tolist(), cost["grid steps"].tolist(), higher=False,
+                        None, _autolrs_scale(r.settings))
+    part = Effect(autolrs_steps, grid_steps, higher=False,
                   label="AutoLRS's steps with exploration below the constant grid's")
-    ours = {"AutoLRS steps": cost["AutoLRS steps"].tolist(), "grid steps": cost["grid steps"].tolist()}
-    return Measured((part,), ours, _autolrs_scale(s) + "; steps, not seconds (load-independent)", len(cost),
-                    None, _cpu(r))
+    ours = {"AutoLRS steps": autolrs_steps, "grid steps": grid_steps}
+    return Measured((part,), ours, _autolrs_scale(r.settings) + "; steps, not seconds (load-independent)",
+                    len(autolrs_steps), None, r.cpu)
 
 
 # ----------------------------------------------------------------------------------- LCM and PBT (002)
@@ -617,7 +616,7 @@ def counts(rows: list[dict]) -> dict[str, int]:
     return {v.value: sum(row["verdict"] == v.value for row in rows) for v in Verdict}
 
 
-READERS: dict[str, Callable] = {"lenet_hpo": LenetResults.read}
+READERS: dict[str, Callable] = {"lenet_hpo": LenetResults.read, "autolrs": AutolrsResults.read}
 """How a chapter's results file is read, where the chapter has a typed results class."""
 
 
