@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..studies.lcm_pbt import Results as LcmResults
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
 from .paths import ROOT
@@ -264,48 +265,48 @@ def _lcm_scale(s: dict, cnn: bool) -> str:
             f"{s['epochs']} epochs; seconds are wall times on a shared machine")
 
 
-def _lcm_rows(r: dict, dataset: str, cnn: bool) -> tuple[pd.DataFrame, dict, str | None]:
-    s = r["settings"]
-    rows = pd.DataFrame(r["lcm_cnn" if cnn else "lcm"])
-    used = s["cnn_dataset" if cnn else "dataset"]
-    return rows, s, None if used == dataset else f"this chapter's data is {used}, the slides' {dataset}"
+def _lcm_other(r: LcmResults, dataset: str, cnn: bool) -> str | None:
+    """Why an LCM experiment is not comparable with the slides' on ``dataset``, if it is not."""
+    used = r.settings["cnn_dataset" if cnn else "dataset"]
+    return None if used == dataset else f"this chapter's data is {used}, the slides' {dataset}"
 
 
-def _lcm_share(dataset: str, cnn: bool) -> Callable[[dict], Measured]:
+def _lcm_share(dataset: str, cnn: bool) -> Callable[[LcmResults], Measured]:
     source = LCM[dataset]["lcm_seconds"] / LCM[dataset]["random_seconds"]
 
-    def evaluate(r: dict) -> Measured:
-        rows, s, other = _lcm_rows(r, dataset, cnn)
-        seconds = (rows.lcm_seconds / rows.random_seconds).tolist()
-        ours = {"seconds": [round(x, 3) for x in seconds], "epochs": [round(x, 3) for x in rows.epochs_share]}
+    def evaluate(r: LcmResults) -> Measured:
+        pairs, other = r.pairs(cnn), _lcm_other(r, dataset, cnn)
+        seconds = [p.seconds_share for p in pairs]
+        ours = {"seconds": [round(x, 3) for x in seconds], "epochs": [round(p.epochs_share, 3) for p in pairs]}
         part: Part = Unmeasured(other, comparable=False) if other else Level(
             seconds, source, 0.10, at_least=True, higher=False, label="LCM's seconds / random search's")
-        return Measured((part,), ours, _lcm_scale(s, cnn), len(rows), None, _cpu(r))
+        return Measured((part,), ours, _lcm_scale(r.settings, cnn), len(pairs), None, r.cpu)
     return evaluate
 
 
-def _lcm_gap(dataset: str, cnn: bool) -> Callable[[dict], Measured]:
+def _lcm_gap(dataset: str, cnn: bool) -> Callable[[LcmResults], Measured]:
     source = LCM[dataset]["lcm"] - LCM[dataset]["random"]
 
-    def evaluate(r: dict) -> Measured:
-        rows, s, other = _lcm_rows(r, dataset, cnn)
-        gap = (100 * (rows.lcm_best - rows.random_best)).tolist()
+    def evaluate(r: LcmResults) -> Measured:
+        s, pairs, other = r.settings, r.pairs(cnn), _lcm_other(r, dataset, cnn)
+        gap = [p.accuracy_gap for p in pairs]
         step, words = _resolution(_val_images(s["cnn_dataset" if cnn else "dataset"],
                                               s["cnn_subset" if cnn else "subset"]))
         part: Part = Unmeasured(other, comparable=False) if other else Level(
             gap, source, 0.5, step, at_least=True, label="LCM's best − random search's best (pp)")
-        return Measured((part,), [round(g, 2) for g in gap], _lcm_scale(s, cnn), len(rows), words, _cpu(r))
+        return Measured((part,), [round(g, 2) for g in gap], _lcm_scale(s, cnn), len(pairs), words, r.cpu)
     return evaluate
 
 
-def _pbt_best(r: dict) -> Measured:
-    s = r["settings"]
-    values = [m["value"] for m in r["pbt_final"]]
+def _pbt_best(r: LcmResults) -> Measured:
+    s = r.settings
+    best = r.pbt_best
     scale = f"{s['population_size']} members x {s['pbt_epochs']} epochs, {_images(s['dataset'], s['subset'])}, 1 seed"
     return Measured((Unmeasured("an absolute accuracy of one population at another network, data and budget "
                                 "than the slides'; pbt.vs_random and pbt.perturbation test PBT itself",
                                 comparable=False),),
-                    round(max(values), 4), scale, 1, _resolution(_val_images(s["dataset"], s["subset"]))[1], _cpu(r))
+                    None if best is None else round(best, 4), scale, 1,
+                    _resolution(_val_images(s["dataset"], s["subset"]))[1], r.cpu)
 
 
 # ------------------------------------------------------------------------------- IDRIS slides (003)
@@ -615,7 +616,10 @@ def counts(rows: list[dict]) -> dict[str, int]:
     return {v.value: sum(row["verdict"] == v.value for row in rows) for v in Verdict}
 
 
-READERS: dict[str, Callable] = {"lenet_hpo": LenetResults.read}
+READERS: dict[str, Callable] = {
+    "lenet_hpo": LenetResults.read,
+    "lcm_pbt": LcmResults.read,
+}
 """How a chapter's results file is read, where the chapter has a typed results class."""
 
 
