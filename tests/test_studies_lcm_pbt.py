@@ -60,7 +60,7 @@ def test_each_member_s_last_segment_is_its_final_state():
 def test_the_slides_stand_beside_our_medians_and_the_headline_quotes_them():
     results = chapter.Results("full", SETTINGS, [_pair(0, share=0.3), _pair(1, share=0.5), _pair(2, share=0.4)],
                               [_pair(0, lcm_best=0.43, random_best=0.44)], [chapter.Member(0, 0.96, 0.1, 0.7, 2)])
-    side = chapter.beside_slides(results)
+    side = chapter.beside_slides(SETTINGS, results.lcm, results.lcm_cnn)
     assert list(side[""]) == ["slides, MNIST", "here, mnist, one dense layer (median of 3 seeds)", "slides, CIFAR-10",
                               "here, cifar10, four-conv (median of 1 seeds)"]
     assert side["LCM share"].tolist() == pytest.approx([LCM["mnist"]["lcm_seconds"] / LCM["mnist"]["random_seconds"],

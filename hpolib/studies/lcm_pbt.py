@@ -194,12 +194,11 @@ def _slides(dataset: str, label: str) -> dict:
             "LCM": f"{n['lcm_seconds']:g} s, {n['lcm']:.2f} %", "LCM share": n["lcm_seconds"] / n["random_seconds"]}
 
 
-def beside_slides(results: Results) -> pd.DataFrame:
-    """The slides' seconds and best accuracy of random search and LCM beside ours (epochs, median over seeds),
-    with LCM's share of each."""
-    s = results.settings
-    return pd.DataFrame([_slides("mnist", "MNIST"), _here(results.lcm, f"{s['dataset']}, one dense layer"),
-                         _slides("cifar10", "CIFAR-10"), _here(results.lcm_cnn, f"{s['cnn_dataset']}, four-conv")])
+def beside_slides(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> pd.DataFrame:
+    """The slides' seconds and best accuracy of random search and LCM beside ours (epochs, median over seeds) on
+    the dense layer (``lcm``) and the four-conv network (``lcm_cnn``), with LCM's share of each."""
+    return pd.DataFrame([_slides("mnist", "MNIST"), _here(lcm, f"{settings['dataset']}, one dense layer"),
+                         _slides("cifar10", "CIFAR-10"), _here(lcm_cnn, f"{settings['cnn_dataset']}, four-conv")])
 
 
 def headline(results: Results) -> dict[str, object]:
