@@ -48,11 +48,14 @@ def _lcm(share=0.22, gap=-0.2, seeds=3, cnn_subset=3000, mnist_subset=20000):
 def _iis(saved=(0.2, 0.25, 0.3), iis_error=(0.50, 0.51, 0.52), direct_error=(0.55, 0.56, 0.57), val=0.55):
     settings = {"dataset": "cifar10", "subset": 30000, "resolutions": [8, 16, 32], "evaluations": 40,
                 "iis_evaluations": [20, 13, 7], "seeds": [0, 1, 2]}
-    savings = [{"optimizer": o, "seed": k, "variant": "warm start", "total_saved (pixel-epochs)": s,
-                "saved to direct's error (pixel-epochs)": None, "iis_test_error": i, "direct_test_error": d,
-                "direct_val_error": val}
-               for o in ("random", "tpe", "ga") for k, (s, i, d) in enumerate(zip(saved, iis_error, direct_error))]
-    return {"settings": settings, "savings": savings, "ranking": [{"optimizer": "random", "kendall_tau": 0.4}]}
+    comparisons = [{"optimizer": o, "seed": k, "variant": "warm start", "direct_val_error": val, "iis_val_error": val,
+                    "direct_test_error": d, "iis_test_error": i, "saved_total": s, "saved_to_direct_error": None,
+                    "saved_to_iis_error": None, "saved_total_seconds": s, "saved_to_direct_error_seconds": None,
+                    "saved_to_iis_error_seconds": None}
+                   for o in ("random", "tpe", "ga") for k, (s, i, d) in enumerate(zip(saved, iis_error, direct_error))]
+    agreements = [{"optimizer": "random", "seed": 0, "kendall_tau": 0.4, "top3_shared": 2, "top_smallest": ["lr"],
+                   "top_full": ["lr"]}]
+    return {"profile": "full", "settings": settings, "comparisons": comparisons, "agreements": agreements}
 
 
 def _benchmarks(folder, gp_wins=True):

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..studies.iis_fanova import Results as IisResults
 from ..studies.lcm_pbt import Results as LcmResults
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
@@ -359,56 +360,50 @@ def _iis_scale(s: dict) -> str:
             f"{seeds} seed{'s' * (seeds != 1)}")
 
 
-def _iis_searches(r: dict) -> pd.DataFrame:
-    """One row per IIS search that warm-starts each resolution from the one before (the chapter's IIS)."""
-    savings = pd.DataFrame(r.get("savings", []))
-    return savings[savings.variant == "warm start"] if len(savings) else savings
-
-
-def _iis_time(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
-    if not len(rows):
+def _iis_time(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
+    if not rows:
         return Measured((Unmeasured("no IIS search was run"),), None, _iis_scale(s))
-    saved = rows["total_saved (pixel-epochs)"].tolist()
-    reached = rows["saved to direct's error (pixel-epochs)"].notna().sum()
+    saved = [c.saved_total for c in rows]
+    reached = sum(c.saved_to_direct_error is not None for c in rows)
     low, high = IIS_TIME_REDUCTION
     part = Level(saved, (low + high) / 2, (high - low) / 2, label="compute saved by IIS, pixel-epochs",
                  per="searches")
     ours = {"saved": [round(x, 3) for x in saved],
             "reached the direct search's validation error": f"{reached} of {len(rows)}"}
-    return Measured((part,), ours, _iis_scale(s), len(rows), None, _cpu(r))
+    return Measured((part,), ours, _iis_scale(s), len(rows), None, r.cpu)
 
 
-def _iis_lower_error(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
+def _iis_lower_error(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
     parts, ours = [], {}
     for optimizer in ("random", "ga"):
-        own = rows[rows.optimizer == optimizer].sort_values("seed")
-        if len(own):
-            parts.append(Effect((100 * own.iis_test_error).tolist(), (100 * own.direct_test_error).tolist(),
+        own = sorted((c for c in rows if c.optimizer == optimizer), key=lambda c: c.seed)
+        if own:
+            parts.append(Effect([100 * c.iis_test_error for c in own], [100 * c.direct_test_error for c in own],
                                 higher=False, label=f"{optimizer}: IIS's test error below the direct search's"))
-            ours[optimizer] = {"IIS − direct (pp)": [round(100 * d, 2) for d in own.iis_test_error
-                                                     - own.direct_test_error]}
+            ours[optimizer] = {"IIS − direct (pp)": [round(100 * (c.iis_test_error - c.direct_test_error), 2)
+                                                     for c in own]}
     if not parts:
         return Measured((Unmeasured("random search or the GA was not run with IIS"),), None, _iis_scale(s))
     words = _resolution(10_000, "test")[1]
-    return Measured(tuple(parts), ours, _iis_scale(s), min(len(p.first) for p in parts), words, _cpu(r))
+    return Measured(tuple(parts), ours, _iis_scale(s), min(len(p.first) for p in parts), words, r.cpu)
 
 
-def _iis_validation_test(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
-    if not len(rows):
+def _iis_validation_test(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
+    if not rows:
         return Measured((Unmeasured("no search was run"),), None, _iis_scale(s))
-    gap = (100 * (rows.direct_test_error - rows.direct_val_error)).tolist()
+    gap = [100 * (c.direct_test_error - c.direct_val_error) for c in rows]
     step, words = _resolution(_val_images(s["dataset"], s["subset"]))
     part = Level(gap, 0.0, 2.0, step, label="the direct search's best: test − validation error (pp)",
                  per="searches")
-    return Measured((part,), [round(g, 2) for g in gap], _iis_scale(s), len(gap), words, _cpu(r))
+    return Measured((part,), [round(g, 2) for g in gap], _iis_scale(s), len(gap), words, r.cpu)
 
 
-def _iis_importance(r: dict) -> Measured:
-    s = r["settings"]
-    taus = [row["kendall_tau"] for row in r.get("ranking", []) if row.get("kendall_tau") is not None]
+def _iis_importance(r: IisResults) -> Measured:
+    s = r.settings
+    taus = [a.kendall_tau for a in r.agreements]
     return Measured((Unmeasured(
         f"Kendall's tau between the importance rankings at {s['resolutions'][0]} and {s['resolutions'][-1]} px is "
         f"computed (median {np.median(taus):.2f} over {len(taus)} optimiser-seed pairs) but has no noise floor "
@@ -619,6 +614,7 @@ def counts(rows: list[dict]) -> dict[str, int]:
 READERS: dict[str, Callable] = {
     "lenet_hpo": LenetResults.read,
     "lcm_pbt": LcmResults.read,
+    "iis_fanova": IisResults.read,
 }
 """How a chapter's results file is read, where the chapter has a typed results class."""
 
