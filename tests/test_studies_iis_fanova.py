@@ -92,11 +92,11 @@ def test_the_summary_counts_what_iis_reached_and_saved_per_variant():
     plain = table.loc["warm start"]
     assert plain.seeds == 3 and plain["IIS reached direct's error"] == "2 of 3"
     assert plain["IIS saved (to direct's error)"] == "1 of 3"
-    assert plain["saved_to_direct_error median"] == pytest.approx(0.05)
-    assert plain["saved_to_direct_error range"] == "-0.10 to 0.20"
+    assert plain["saved to direct's error (pixel-epochs) median"] == pytest.approx(0.05)
+    assert plain["saved to direct's error (pixel-epochs) range"] == "-0.10 to 0.20"
     assert plain["test error IIS - direct (median)"] == pytest.approx(-0.02)
     assert plain["p (IIS test error lower)"] == pytest.approx(0.125)  # 3 of 3 lower: the least 3 seeds can give
-    assert pd.isna(table.loc["narrowed", "saved_to_direct_error range"])  # never reached: no range
+    assert pd.isna(table.loc["narrowed", "saved to direct's error (pixel-epochs) range"])  # never reached: no range
 
 
 def test_the_headline_quotes_the_plain_warm_start_and_a_search_that_never_got_there_counts_least():

@@ -18,21 +18,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..space import Float, Int, Space
 
-__all__ = ["VARIANTS", "MEASURES", "Importance", "Agreement", "Comparison", "Results", "search_space", "objectives",
-           "direct_searches", "completed", "shares", "importance", "importance_table", "importance_by_resolution",
-           "agreements", "agreement_table", "stability", "best_configurations", "write_trials", "compare",
-           "iis_against_direct", "table", "summary", "headline"]
+if TYPE_CHECKING:
+    from ..dl.objectives import ImageClassifier
+
+__all__ = ["VARIANTS", "MEASURES", "LABELS", "Importance", "Agreement", "Comparison", "Results", "search_space",
+           "objectives", "direct_searches", "completed", "shares", "importance", "importance_table",
+           "importance_by_resolution", "agreements", "agreement_table", "stability", "best_configurations",
+           "write_trials", "compare", "iis_against_direct", "table", "summary", "headline"]
 
 VARIANTS = ("warm start", "narrowed")
 """IIS's two variants: the plain warm start, and each stage's space narrowed around the previous stage's best."""
 MEASURES = ("saved_total", "saved_to_direct_error", "saved_to_iis_error")
 """What IIS saved in pixel-epochs, as :class:`Comparison` names it (``<measure>_seconds``: in seconds)."""
+LABELS = {f"{measure}{suffix}": f"{words} ({unit})"
+          for measure, words in zip(MEASURES, ("total saved", "saved to direct's error", "saved to iis's error"))
+          for suffix, unit in (("", "pixel-epochs"), ("_seconds", "seconds"))}
+"""Each saving's name in a table."""
 TOP = 3  # the top of an importance ranking compared across resolutions
 
 
@@ -123,31 +131,39 @@ class Results:
 
 # ------------------------------------------------------------------------------- the searches
 
+def _log(kind: type, bounds) -> Float | Int:
+    """A parameter of ``kind`` (:class:`Float` or :class:`Int`) on a log scale between ``bounds``."""
+    low, high = bounds
+    return kind(low, high, log=True)
+
+
 def search_space(settings: dict) -> Space:
     """The conditional space of conv stacks and their training (:func:`hpolib.dl.objectives.cnn_layers_space`) in
     the chapter's ranges."""
     from ..dl.objectives import cnn_layers_space
 
     s = settings
-    training = {"lr": Float(*s["lr_range"], log=True), "batch_size": Int(*s["batch_size"], log=True),
-                "l1": Float(*s["l1"], log=True), "l2": Float(*s["l2"], log=True)}
+    training = {"lr": _log(Float, s["lr_range"]), "batch_size": _log(Int, s["batch_size"]), "l1": _log(Float, s["l1"]),
+                "l2": _log(Float, s["l2"])}
     return cnn_layers_space(conv_layers=s["conv_layers"], filters=s["filters"], kernels=s["kernels"],
                             dense_layers=s["dense_layers"], dense_units=s["dense_units"], training=training)
 
 
-def objectives(settings: dict) -> dict[tuple[int, int], Callable]:
+def _objective(settings: dict, px: int, seed: int) -> ImageClassifier:
+    from ..dl.objectives import image_classifier
+
+    s = settings
+    return image_classifier("cnn_from_layers", s["dataset"], fixed={"momentum": 0.9, "patience": s["patience"]},
+                            max_epochs=s["epochs"], seed=seed, test=px == s["resolutions"][-1],
+                            precision=s["precision"], data_options={"size": px, "subset": s["subset"],
+                                                                    "grayscale": s["grayscale"], "seed": seed})
+
+
+def objectives(settings: dict) -> dict[tuple[int, int], ImageClassifier]:
     """An objective per ``(resolution, seed)``: it trains at that resolution on the seed's data split (with SGD at
     momentum 0.9, stopped early after ``patience`` epochs without progress), and at full resolution also reads the
     test split. Every resolution's images are loaded and resized here, outside the timed searches."""
-    from ..dl.objectives import image_classifier
-
-    s, full = settings, settings["resolutions"][-1]
-    fixed = {"momentum": 0.9, "patience": s["patience"]}
-    made = {(px, seed): image_classifier("cnn_from_layers", s["dataset"], fixed=fixed, max_epochs=s["epochs"],
-                                         seed=seed, test=px == full, precision=s["precision"],
-                                         data_options={"size": px, "subset": s["subset"], "grayscale": s["grayscale"],
-                                                       "seed": seed})
-            for px in s["resolutions"] for seed in s["seeds"]}
+    made = {(px, seed): _objective(settings, px, seed) for px in settings["resolutions"] for seed in settings["seeds"]}
     for objective in made.values():
         _ = objective.data
     return made
@@ -319,6 +335,11 @@ def compare(direct, run, optimizer: str, seed: int, variant: str) -> Comparison:
                       seconds["total"], _known(seconds["to direct's error"]), _known(seconds["to iis's error"]))
 
 
+def _at_seed(objective_of: Mapping, seed: int) -> Callable[[int], Callable]:
+    """The objective of ``seed`` at a resolution."""
+    return lambda px: objective_of[px, seed]
+
+
 def iis_against_direct(space: Space, searches: Mapping, objective_of: Mapping, settings: dict,
                        storage=None) -> tuple[dict, list[Comparison]]:
     """Every optimiser's IIS search in each of :data:`VARIANTS`, once per seed, against its direct search (of
@@ -334,7 +355,7 @@ def iis_against_direct(space: Space, searches: Mapping, objective_of: Mapping, s
             for variant in VARIANTS:
                 top = narrow[variant]
                 run = increasing_image_sizes(space, partial(make_optimizer, name, n_trials=s["evaluations"]),
-                                             lambda px, seed=seed: objective_of[px, seed], stages, carry=s["carry"],
+                                             _at_seed(objective_of, seed), stages, carry=s["carry"],
                                              name=f"iis-{name}-seed{seed}" + ("-narrowed" if top else ""),
                                              storage=storage, seed=seed, progress=False, narrow_top=top,
                                              narrow_margin=s["narrow_margin"])
@@ -354,9 +375,10 @@ def _range(values: pd.Series) -> str | None:
 
 
 def summary(rows: list[Comparison]) -> pd.DataFrame:
-    """Per optimiser and variant, over seeds: the median and range of each saving in pixel-epochs, how often IIS
-    reached the direct search's error and saved on the way to it, the median test error of IIS less the direct
-    search's, and a one-sided Wilcoxon test that IIS's test error is lower (:func:`hpolib.analysis.stats.paired`)."""
+    """Per optimiser and variant, over seeds: the median and range of each saving in pixel-epochs (named by
+    :data:`LABELS`), how often IIS reached the direct search's error and saved on the way to it, the median test
+    error of IIS less the direct search's, and a one-sided Wilcoxon test that IIS's test error is lower
+    (:func:`hpolib.analysis.stats.paired`)."""
     from ..analysis.stats import paired
 
     found = []
@@ -364,8 +386,8 @@ def summary(rows: list[Comparison]) -> pd.DataFrame:
         reached = group.saved_to_direct_error
         found.append({
             "optimizer": name, "variant": variant, "seeds": len(group),
-            **{f"{m} median": group[m].median() for m in MEASURES},
-            **{f"{m} range": _range(group[m]) for m in MEASURES},
+            **{f"{LABELS[m]} median": group[m].median() for m in MEASURES},
+            **{f"{LABELS[m]} range": _range(group[m]) for m in MEASURES},
             "IIS reached direct's error": f"{int(reached.notna().sum())} of {len(group)}",
             "IIS saved (to direct's error)": f"{int((reached > 0).sum())} of {len(group)}",
             "test error IIS - direct (median)": (group.iis_test_error - group.direct_test_error).median(),
