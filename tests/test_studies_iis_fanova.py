@@ -125,3 +125,5 @@ def test_results_written_are_read_back_typed(tmp_path):
         chapter.Results.read({"profile": "full", "settings": {}, "comparisons": [{
             "optimizer": "random", "seed": 0, "variant": "warm start", "direct_val_error": 0.3, "iis_val_error": 0.3,
             "direct_test_error": 0.3, "iis_test_error": 0.3, "total_saved (pixel-epochs)": 0.5}]})
+    with pytest.raises(ValueError, match="not fields of hpolib.studies.iis_fanova.Results: ranking, savings"):
+        chapter.Results.read({"profile": "full", "settings": {}, "savings": [], "ranking": []})  # the older form

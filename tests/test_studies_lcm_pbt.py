@@ -81,3 +81,5 @@ def test_results_written_are_read_back_typed_and_a_stored_file_reads(tmp_path):
     assert chapter.Results.read({**stored, "_provenance": {}}) == results  # the ledger's extra key is ignored
     with pytest.raises(KeyError, match="random_epochs"):  # a row missing a field is refused
         chapter.Results.read({**stored, "lcm": [{"seed": 0}]})
+    with pytest.raises(ValueError, match="not fields of hpolib.studies.lcm_pbt.Results: lcm_mlp"):
+        chapter.Results.read({**stored, "lcm_mlp": []})

@@ -124,9 +124,14 @@ class Results:
 
     @classmethod
     def read(cls, source: str | Path | Mapping) -> Results:
-        """From a results file or its parsed content (keys it does not know, such as ``_provenance``, ignored)."""
+        """From a results file or its parsed content; a key that is not a field is refused (a file of an older
+        form), but one that starts with ``_`` (the ledger's ``_provenance``) is left aside."""
         data = source if isinstance(source, Mapping) else json.loads(Path(source).read_text())
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(k for k in data if k not in names and not k.startswith("_"))
+        if unknown:
+            raise ValueError(f"not fields of {cls.__module__}.{cls.__name__}: {', '.join(unknown)}")
+        return cls(**{name: data[name] for name in names if name in data})
 
 
 # ------------------------------------------------------------------------------- the searches
