@@ -38,22 +38,27 @@ def _autolrs(step=(0.1, 0.0, 0.2), constant=(1.0, 0.8, 1.2)):
 
 
 def _lcm(share=0.22, gap=-0.2, seeds=3, cnn_subset=3000, mnist_subset=20000):
-    rows = [{"seed": k, "random_seconds": 100.0, "lcm_seconds": 100 * (share + 0.01 * k), "epochs_share": 0.4,
-             "random_best": 0.97, "lcm_best": 0.97 + (gap + 0.01 * k) / 100} for k in range(seeds)]
+    rows = [{"seed": k, "random_epochs": 400.0, "lcm_epochs": 160.0, "lcm_stopped": 30, "random_seconds": 100.0,
+             "lcm_seconds": 100 * (share + 0.01 * k), "epochs_share": 0.4, "random_best": 0.97,
+             "lcm_best": 0.97 + (gap + 0.01 * k) / 100, "random_best_at_lcm_epochs": 0.96} for k in range(seeds)]
     settings = {"dataset": "mnist", "subset": mnist_subset, "width": 128, "n_trials": 40, "epochs": 10,
                 "cnn_dataset": "cifar10", "cnn_subset": cnn_subset, "cnn_width": 16, "cnn_trials": 20,
                 "cnn_epochs": 8, "population_size": 10, "pbt_epochs": 15}
-    return {"settings": settings, "lcm": rows, "lcm_cnn": rows, "pbt_final": [{"member": 0, "value": 0.96}]}
+    members = [{"member": 0, "value": 0.96, "lr": 0.1, "lr_decay": 0.7, "lr_decay_every": 2}]
+    return {"profile": "full", "settings": settings, "lcm": rows, "lcm_cnn": rows, "pbt_final": members}
 
 
 def _iis(saved=(0.2, 0.25, 0.3), iis_error=(0.50, 0.51, 0.52), direct_error=(0.55, 0.56, 0.57), val=0.55):
     settings = {"dataset": "cifar10", "subset": 30000, "resolutions": [8, 16, 32], "evaluations": 40,
                 "iis_evaluations": [20, 13, 7], "seeds": [0, 1, 2]}
-    savings = [{"optimizer": o, "seed": k, "variant": "warm start", "total_saved (pixel-epochs)": s,
-                "saved to direct's error (pixel-epochs)": None, "iis_test_error": i, "direct_test_error": d,
-                "direct_val_error": val}
-               for o in ("random", "tpe", "ga") for k, (s, i, d) in enumerate(zip(saved, iis_error, direct_error))]
-    return {"settings": settings, "savings": savings, "ranking": [{"optimizer": "random", "kendall_tau": 0.4}]}
+    comparisons = [{"optimizer": o, "seed": k, "variant": "warm start", "direct_val_error": val, "iis_val_error": val,
+                    "direct_test_error": d, "iis_test_error": i, "saved_total": s, "saved_to_direct_error": None,
+                    "saved_to_iis_error": None, "saved_total_seconds": s, "saved_to_direct_error_seconds": None,
+                    "saved_to_iis_error_seconds": None}
+                   for o in ("random", "tpe", "ga") for k, (s, i, d) in enumerate(zip(saved, iis_error, direct_error))]
+    agreements = [{"optimizer": "random", "seed": 0, "kendall_tau": 0.4, "top3_shared": 2, "top_smallest": ["lr"],
+                   "top_full": ["lr"]}]
+    return {"profile": "full", "settings": settings, "comparisons": comparisons, "agreements": agreements}
 
 
 def _benchmarks(folder, gp_wins=True):

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..studies.autolrs import Results as AutolrsResults
+from ..studies.iis_fanova import Results as IisResults
+from ..studies.lcm_pbt import Results as LcmResults
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
 from .names import name as display_name
@@ -88,10 +90,6 @@ def _resolution(images: int | None, what: str = "validation") -> tuple[float, st
     if not images:
         return 0.0, None
     return 100 / images, f"{what} accuracy on {images:,} images: one image is {100 / images:.2g} pp"
-
-
-def _cpu(results: dict) -> str | None:
-    return results.get("_provenance", {}).get("cpu")
 
 
 # ------------------------------------------------------------------------------------------ LeNet-5 (000)
@@ -264,48 +262,48 @@ def _lcm_scale(s: dict, cnn: bool) -> str:
             f"{s['epochs']} epochs; seconds are wall times on a shared machine")
 
 
-def _lcm_rows(r: dict, dataset: str, cnn: bool) -> tuple[pd.DataFrame, dict, str | None]:
-    s = r["settings"]
-    rows = pd.DataFrame(r["lcm_cnn" if cnn else "lcm"])
-    used = s["cnn_dataset" if cnn else "dataset"]
-    return rows, s, None if used == dataset else f"this chapter's data is {used}, the slides' {dataset}"
+def _lcm_other(r: LcmResults, dataset: str, cnn: bool) -> str | None:
+    """Why an LCM experiment is not comparable with the slides' on ``dataset``, if it is not."""
+    used = r.settings["cnn_dataset" if cnn else "dataset"]
+    return None if used == dataset else f"this chapter's data is {used}, the slides' {dataset}"
 
 
-def _lcm_share(dataset: str, cnn: bool) -> Callable[[dict], Measured]:
+def _lcm_share(dataset: str, cnn: bool) -> Callable[[LcmResults], Measured]:
     source = LCM[dataset]["lcm_seconds"] / LCM[dataset]["random_seconds"]
 
-    def evaluate(r: dict) -> Measured:
-        rows, s, other = _lcm_rows(r, dataset, cnn)
-        seconds = (rows.lcm_seconds / rows.random_seconds).tolist()
-        ours = {"seconds": [round(x, 3) for x in seconds], "epochs": [round(x, 3) for x in rows.epochs_share]}
+    def evaluate(r: LcmResults) -> Measured:
+        pairs, other = r.pairs(cnn), _lcm_other(r, dataset, cnn)
+        seconds = [p.seconds_share for p in pairs]
+        ours = {"seconds": [round(x, 3) for x in seconds], "epochs": [round(p.epochs_share, 3) for p in pairs]}
         part: Part = Unmeasured(other, comparable=False) if other else Level(
             seconds, source, 0.10, at_least=True, higher=False, label="LCM's seconds / random search's")
-        return Measured((part,), ours, _lcm_scale(s, cnn), len(rows), None, _cpu(r))
+        return Measured((part,), ours, _lcm_scale(r.settings, cnn), len(pairs), None, r.cpu)
     return evaluate
 
 
-def _lcm_gap(dataset: str, cnn: bool) -> Callable[[dict], Measured]:
+def _lcm_gap(dataset: str, cnn: bool) -> Callable[[LcmResults], Measured]:
     source = LCM[dataset]["lcm"] - LCM[dataset]["random"]
 
-    def evaluate(r: dict) -> Measured:
-        rows, s, other = _lcm_rows(r, dataset, cnn)
-        gap = (100 * (rows.lcm_best - rows.random_best)).tolist()
+    def evaluate(r: LcmResults) -> Measured:
+        s, pairs, other = r.settings, r.pairs(cnn), _lcm_other(r, dataset, cnn)
+        gap = [p.accuracy_gap for p in pairs]
         step, words = _resolution(_val_images(s["cnn_dataset" if cnn else "dataset"],
                                               s["cnn_subset" if cnn else "subset"]))
         part: Part = Unmeasured(other, comparable=False) if other else Level(
             gap, source, 0.5, step, at_least=True, label="LCM's best − random search's best (pp)")
-        return Measured((part,), [round(g, 2) for g in gap], _lcm_scale(s, cnn), len(rows), words, _cpu(r))
+        return Measured((part,), [round(g, 2) for g in gap], _lcm_scale(s, cnn), len(pairs), words, r.cpu)
     return evaluate
 
 
-def _pbt_best(r: dict) -> Measured:
-    s = r["settings"]
-    values = [m["value"] for m in r["pbt_final"]]
+def _pbt_best(r: LcmResults) -> Measured:
+    s = r.settings
+    best = r.pbt_best
     scale = f"{s['population_size']} members x {s['pbt_epochs']} epochs, {_images(s['dataset'], s['subset'])}, 1 seed"
     return Measured((Unmeasured("an absolute accuracy of one population at another network, data and budget "
                                 "than the slides'; pbt.vs_random and pbt.perturbation test PBT itself",
                                 comparable=False),),
-                    round(max(values), 4), scale, 1, _resolution(_val_images(s["dataset"], s["subset"]))[1], _cpu(r))
+                    None if best is None else round(best, 4), scale, 1,
+                    _resolution(_val_images(s["dataset"], s["subset"]))[1], r.cpu)
 
 
 # ------------------------------------------------------------------------------- IDRIS slides (003)
@@ -359,56 +357,50 @@ def _iis_scale(s: dict) -> str:
             f"{seeds} seed{'s' * (seeds != 1)}")
 
 
-def _iis_searches(r: dict) -> pd.DataFrame:
-    """One row per IIS search that warm-starts each resolution from the one before (the chapter's IIS)."""
-    savings = pd.DataFrame(r.get("savings", []))
-    return savings[savings.variant == "warm start"] if len(savings) else savings
-
-
-def _iis_time(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
-    if not len(rows):
+def _iis_time(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
+    if not rows:
         return Measured((Unmeasured("no IIS search was run"),), None, _iis_scale(s))
-    saved = rows["total_saved (pixel-epochs)"].tolist()
-    reached = rows["saved to direct's error (pixel-epochs)"].notna().sum()
+    saved = [c.saved_total for c in rows]
+    reached = sum(c.saved_to_direct_error is not None for c in rows)
     low, high = IIS_TIME_REDUCTION
     part = Level(saved, (low + high) / 2, (high - low) / 2, label="compute saved by IIS, pixel-epochs",
                  per="searches")
     ours = {"saved": [round(x, 3) for x in saved],
             "reached the direct search's validation error": f"{reached} of {len(rows)}"}
-    return Measured((part,), ours, _iis_scale(s), len(rows), None, _cpu(r))
+    return Measured((part,), ours, _iis_scale(s), len(rows), None, r.cpu)
 
 
-def _iis_lower_error(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
+def _iis_lower_error(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
     parts, ours = [], {}
     for optimizer in ("random", "ga"):
-        own = rows[rows.optimizer == optimizer].sort_values("seed")
-        if len(own):
-            parts.append(Effect((100 * own.iis_test_error).tolist(), (100 * own.direct_test_error).tolist(),
+        own = sorted((c for c in rows if c.optimizer == optimizer), key=lambda c: c.seed)
+        if own:
+            parts.append(Effect([100 * c.iis_test_error for c in own], [100 * c.direct_test_error for c in own],
                                 higher=False, label=f"{optimizer}: IIS's test error below the direct search's"))
-            ours[optimizer] = {"IIS − direct (pp)": [round(100 * d, 2) for d in own.iis_test_error
-                                                     - own.direct_test_error]}
+            ours[optimizer] = {"IIS − direct (pp)": [round(100 * (c.iis_test_error - c.direct_test_error), 2)
+                                                     for c in own]}
     if not parts:
         return Measured((Unmeasured("random search or the GA was not run with IIS"),), None, _iis_scale(s))
     words = _resolution(10_000, "test")[1]
-    return Measured(tuple(parts), ours, _iis_scale(s), min(len(p.first) for p in parts), words, _cpu(r))
+    return Measured(tuple(parts), ours, _iis_scale(s), min(len(p.first) for p in parts), words, r.cpu)
 
 
-def _iis_validation_test(r: dict) -> Measured:
-    s, rows = r["settings"], _iis_searches(r)
-    if not len(rows):
+def _iis_validation_test(r: IisResults) -> Measured:
+    s, rows = r.settings, r.of("warm start")
+    if not rows:
         return Measured((Unmeasured("no search was run"),), None, _iis_scale(s))
-    gap = (100 * (rows.direct_test_error - rows.direct_val_error)).tolist()
+    gap = [100 * (c.direct_test_error - c.direct_val_error) for c in rows]
     step, words = _resolution(_val_images(s["dataset"], s["subset"]))
     part = Level(gap, 0.0, 2.0, step, label="the direct search's best: test − validation error (pp)",
                  per="searches")
-    return Measured((part,), [round(g, 2) for g in gap], _iis_scale(s), len(gap), words, _cpu(r))
+    return Measured((part,), [round(g, 2) for g in gap], _iis_scale(s), len(gap), words, r.cpu)
 
 
-def _iis_importance(r: dict) -> Measured:
-    s = r["settings"]
-    taus = [row["kendall_tau"] for row in r.get("ranking", []) if row.get("kendall_tau") is not None]
+def _iis_importance(r: IisResults) -> Measured:
+    s = r.settings
+    taus = [a.kendall_tau for a in r.agreements]
     return Measured((Unmeasured(
         f"Kendall's tau between the importance rankings at {s['resolutions'][0]} and {s['resolutions'][-1]} px is "
         f"computed (median {np.median(taus):.2f} over {len(taus)} optimiser-seed pairs) but has no noise floor "
@@ -616,7 +608,12 @@ def counts(rows: list[dict]) -> dict[str, int]:
     return {v.value: sum(row["verdict"] == v.value for row in rows) for v in Verdict}
 
 
-READERS: dict[str, Callable] = {"lenet_hpo": LenetResults.read, "autolrs": AutolrsResults.read}
+READERS: dict[str, Callable] = {
+    "lenet_hpo": LenetResults.read,
+    "autolrs": AutolrsResults.read,
+    "lcm_pbt": LcmResults.read,
+    "iis_fanova": IisResults.read,
+}
 """How a chapter's results file is read, where the chapter has a typed results class."""
 
 

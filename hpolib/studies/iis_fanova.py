@@ -1,0 +1,417 @@
+"""The IIS and fANOVA chapter: which hyperparameters matter at each resolution, and increasing image sizes (IIS)
+against a direct search at full resolution.
+
+The experiments (:func:`direct_searches`, :func:`iis_against_direct`) and their analysis (:func:`shares`,
+:func:`importance`, :func:`agreements`, :func:`stability`, :func:`best_configurations`, :func:`summary`,
+:func:`headline`) are here, where tests reach them; the notebook holds the narrative, parameters, figures and
+calls, and writes :class:`Results`, which the claims ledger reads.
+
+The stages of a search are keyed ``(optimizer, resolution, seed)``; the direct search of an IIS run is the
+search of the same optimiser and seed at full resolution (the last of ``resolutions``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..space import Float, Int, Space
+
+if TYPE_CHECKING:
+    from ..dl.objectives import ImageClassifier
+
+__all__ = ["VARIANTS", "MEASURES", "LABELS", "Importance", "Agreement", "Comparison", "Results", "search_space",
+           "objectives", "direct_searches", "completed", "shares", "importance", "importance_table",
+           "importance_by_resolution", "agreements", "agreement_table", "stability", "best_configurations",
+           "write_trials", "compare", "iis_against_direct", "table", "summary", "headline"]
+
+VARIANTS = ("warm start", "narrowed")
+"""IIS's two variants: the plain warm start, and each stage's space narrowed around the previous stage's best."""
+MEASURES = ("saved_total", "saved_to_direct_error", "saved_to_iis_error")
+"""What IIS saved in pixel-epochs, as :class:`Comparison` names it (``<measure>_seconds``: in seconds)."""
+LABELS = {f"{measure}{suffix}": f"{words} ({unit})"
+          for measure, words in zip(MEASURES, ("total saved", "saved to direct's error", "saved to iis's error"))
+          for suffix, unit in (("", "pixel-epochs"), ("_seconds", "seconds"))}
+"""Each saving's name in a table."""
+TOP = 3  # the top of an importance ranking compared across resolutions
+
+
+@dataclass(frozen=True)
+class Importance:
+    """A parameter's fANOVA share of the validation error's variance in one optimiser's searches at one
+    resolution (the mean over seeds)."""
+
+    parameter: str
+    optimizer: str
+    resolution: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One optimiser and seed: how far the importance rankings at the smallest and at the full resolution agree,
+    through the whole ranking (Kendall's tau) and at its top (the parameters the top three share)."""
+
+    optimizer: str
+    seed: int
+    kendall_tau: float
+    top3_shared: int
+    top_smallest: list[str]
+    top_full: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One IIS search against the direct search (the same optimiser and seed at full resolution): each one's
+    validation and test error, and what IIS saved, as a share of the direct search's cost, in pixel-epochs and in
+    seconds: of the whole search (``total``), and to first reach the direct search's and IIS's final validation
+    error (``None`` where IIS never reached it; negative where it spent more)."""
+
+    optimizer: str
+    seed: int
+    variant: str
+    direct_val_error: float
+    iis_val_error: float
+    direct_test_error: float
+    iis_test_error: float
+    saved_total: float
+    saved_to_direct_error: float | None
+    saved_to_iis_error: float | None
+    saved_total_seconds: float
+    saved_to_direct_error_seconds: float | None
+    saved_to_iis_error_seconds: float | None
+
+
+def _rows(kind: type, records: list) -> list:
+    """``records`` as ``kind`` (dicts, as a results file holds them, are converted)."""
+    return [r if isinstance(r, kind) else kind(**{f.name: r[f.name] for f in fields(kind)}) for r in records]
+
+
+@dataclass
+class Results:
+    """What the chapter's notebook writes (``iis_fanova_results.json``) and the claims ledger reads: the settings,
+    the importance of each parameter per optimiser and resolution with the share of trials it took effect in
+    (``active``), the rankings' agreement per optimiser and seed, each IIS search against the direct one, and the
+    CPU it ran on."""
+
+    profile: str
+    settings: dict
+    importance: list[Importance] = field(default_factory=list)
+    active: dict[str, float] = field(default_factory=dict)
+    agreements: list[Agreement] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    cpu: str | None = None
+
+    def __post_init__(self):
+        self.importance = _rows(Importance, self.importance)
+        self.agreements = _rows(Agreement, self.agreements)
+        self.comparisons = _rows(Comparison, self.comparisons)
+
+    def of(self, variant: str = "warm start") -> list[Comparison]:
+        """The comparisons of one IIS variant."""
+        return [c for c in self.comparisons if c.variant == variant]
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
+
+    @classmethod
+    def read(cls, source: str | Path | Mapping) -> Results:
+        """From a results file or its parsed content; a key that is not a field is refused (a file of an older
+        form), but one that starts with ``_`` (the ledger's ``_provenance``) is left aside."""
+        data = source if isinstance(source, Mapping) else json.loads(Path(source).read_text())
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(k for k in data if k not in names and not k.startswith("_"))
+        if unknown:
+            raise ValueError(f"not fields of {cls.__module__}.{cls.__name__}: {', '.join(unknown)}")
+        return cls(**{name: data[name] for name in names if name in data})
+
+
+# ------------------------------------------------------------------------------- the searches
+
+def _log(kind: type, bounds) -> Float | Int:
+    """A parameter of ``kind`` (:class:`Float` or :class:`Int`) on a log scale between ``bounds``."""
+    low, high = bounds
+    return kind(low, high, log=True)
+
+
+def search_space(settings: dict) -> Space:
+    """The conditional space of conv stacks and their training (:func:`hpolib.dl.objectives.cnn_layers_space`) in
+    the chapter's ranges."""
+    from ..dl.objectives import cnn_layers_space
+
+    s = settings
+    training = {"lr": _log(Float, s["lr_range"]), "batch_size": _log(Int, s["batch_size"]), "l1": _log(Float, s["l1"]),
+                "l2": _log(Float, s["l2"])}
+    return cnn_layers_space(conv_layers=s["conv_layers"], filters=s["filters"], kernels=s["kernels"],
+                            dense_layers=s["dense_layers"], dense_units=s["dense_units"], training=training)
+
+
+def _objective(settings: dict, px: int, seed: int) -> ImageClassifier:
+    from ..dl.objectives import image_classifier
+
+    s = settings
+    return image_classifier("cnn_from_layers", s["dataset"], fixed={"momentum": 0.9, "patience": s["patience"]},
+                            max_epochs=s["epochs"], seed=seed, test=px == s["resolutions"][-1],
+                            precision=s["precision"], data_options={"size": px, "subset": s["subset"],
+                                                                    "grayscale": s["grayscale"], "seed": seed})
+
+
+def objectives(settings: dict) -> dict[tuple[int, int], ImageClassifier]:
+    """An objective per ``(resolution, seed)``: it trains at that resolution on the seed's data split (with SGD at
+    momentum 0.9, stopped early after ``patience`` epochs without progress), and at full resolution also reads the
+    test split. Every resolution's images are loaded and resized here, outside the timed searches."""
+    made = {(px, seed): _objective(settings, px, seed) for px in settings["resolutions"] for seed in settings["seeds"]}
+    for objective in made.values():
+        _ = objective.data
+    return made
+
+
+def direct_searches(space: Space, objective_of: Mapping, settings: dict, storage=None) -> dict:
+    """Every optimiser's search of ``evaluations`` configurations at every resolution, from scratch, once per seed
+    (``objective_of[resolution, seed]``): the studies by ``(optimizer, resolution, seed)``, each kept in
+    ``storage`` (a rerun resumes)."""
+    from ..methods import make_optimizer
+    from ..study import Study
+
+    s, found = settings, {}
+    for name in s["optimizers"]:
+        for seed in s["seeds"]:
+            for px in s["resolutions"]:
+                study = Study(space, make_optimizer(name, space, seed, s["evaluations"]), direction="maximize",
+                              metric="val_accuracy", storage=storage, name=f"{name}-{px}px-seed{seed}")
+                with study:
+                    study.optimize(objective_of[px, seed], n_trials=s["evaluations"], progress=False)
+                found[name, px, seed] = study
+    return found
+
+
+def _complete(study) -> list:
+    from ..trial import TrialState
+
+    return [t for t in study.trials if t.state is TrialState.COMPLETE]
+
+
+def completed(searches: Mapping) -> pd.DataFrame:
+    """Per optimiser and resolution: the trials completed and failed over seeds, and the median best validation
+    error."""
+    from ..trial import TrialState
+
+    rows = [{"optimizer": name, "resolution": px, "seed": seed, "complete": len(_complete(study)),
+             "failed": sum(t.state is TrialState.FAILED for t in study.trials), "best_val_error": 1 - study.best.value}
+            for (name, px, seed), study in searches.items()]
+    return pd.DataFrame(rows).groupby(["optimizer", "resolution"]).agg(
+        complete=("complete", "sum"), failed=("failed", "sum"), best_val_error=("best_val_error", "median"))
+
+
+# ------------------------------------------------------------------------------- importance
+
+def shares(space: Space, searches: Mapping) -> pd.DataFrame:
+    """fANOVA's share of each parameter in each search (:func:`hpolib.analysis.fanova.conditional_importance` on
+    its complete trials' validation errors): optimizer, resolution, seed, parameter, mean, std, active_share,
+    trials. A search with fewer than two complete trials has nothing to decompose and is left out."""
+    from ..analysis.fanova import conditional_importance
+
+    rows = []
+    for (name, px, seed), study in searches.items():
+        done = _complete(study)
+        if len(done) < 2:
+            continue
+        found = conditional_importance(space, [t.config for t in done], [1 - t.value for t in done], seed=seed)
+        rows += [{"optimizer": name, "resolution": px, "seed": seed, "parameter": p, **row}
+                 for p, row in found.iterrows()]
+    return pd.DataFrame(rows)
+
+
+def importance(found: pd.DataFrame) -> tuple[list[Importance], dict[str, float]]:
+    """From :func:`shares`: each parameter's mean share over seeds per optimiser and resolution (where it was
+    measured), and the share of trials in which each parameter took effect (its mean over searches)."""
+    mean = found.groupby(["parameter", "optimizer", "resolution"], sort=False)["mean"].mean().dropna()
+    rows = [Importance(p, o, int(px), float(v)) for (p, o, px), v in mean.items()]
+    active = found.groupby("parameter", sort=False).active_share.mean()
+    return rows, {p: float(v) for p, v in active.items()}
+
+
+def importance_table(rows: list[Importance], active: Mapping[str, float]) -> pd.DataFrame:
+    """:func:`importance` as a table: a row per parameter, most important first (by its mean over the columns), a
+    column per optimiser and resolution ("random 8px", in that order), and ``active``."""
+    frame = pd.DataFrame([asdict(i) for i in rows]).sort_values(["optimizer", "resolution"], kind="stable")
+    frame["column"] = frame.optimizer + " " + frame.resolution.astype(str) + "px"
+    wide = frame.pivot_table(index="parameter", columns="column", values="share", sort=False)
+    wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
+    return wide.assign(active=wide.index.map(active))
+
+
+def importance_by_resolution(found: pd.DataFrame, order: list[str], active: Mapping[str, float]) -> pd.DataFrame:
+    """From :func:`shares`: each parameter's mean share per resolution (over optimisers and seeds), in ``order``
+    (parameters), with ``active``."""
+    wide = found.pivot_table(index="parameter", columns="resolution", values="mean", aggfunc="mean")
+    wide.columns = [f"{px} px" for px in wide.columns]
+    return wide.assign(active=wide.index.map(active)).loc[order]
+
+
+def _top(ranked: pd.Series) -> list[str]:
+    return list(ranked.nlargest(TOP).index)
+
+
+def agreements(found: pd.DataFrame, settings: dict) -> list[Agreement]:
+    """Per optimiser and seed, the importance rankings (:func:`shares`) at the smallest and at the full resolution
+    compared over the parameters both rank: Kendall's tau and the parameters their top three share."""
+    from scipy.stats import kendalltau
+
+    smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
+    rows = []
+    for name in settings["optimizers"]:
+        for seed in settings["seeds"]:
+            pick = found[(found.optimizer == name) & (found.seed == seed)]
+            at = {px: pick[pick.resolution == px].set_index("parameter")["mean"] for px in (smallest, full)}
+            both = pd.concat([at[smallest], at[full]], axis=1, keys=["lo", "hi"]).dropna()
+            top_lo, top_hi = _top(both.lo), _top(both.hi)
+            rows.append(Agreement(name, seed, float(kendalltau(both.lo, both.hi).statistic),
+                                  len(set(top_lo) & set(top_hi)), top_lo, top_hi))
+    return rows
+
+
+def agreement_table(rows: list[Agreement], settings: dict) -> pd.DataFrame:
+    """:func:`agreements` as a table, the top three of each ranking in words."""
+    smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
+    return pd.DataFrame([{"optimizer": a.optimizer, "seed": a.seed, "kendall_tau": a.kendall_tau,
+                          "top3_shared": a.top3_shared, f"top 3 at {smallest}px": ", ".join(a.top_smallest),
+                          f"top 3 at {full}px": ", ".join(a.top_full)} for a in rows])
+
+
+def stability(rows: list[Agreement]) -> pd.DataFrame:
+    """Per optimiser, over seeds: Kendall's tau's median, least and greatest, and the median of the top three
+    shared."""
+    frame = pd.DataFrame([asdict(a) for a in rows])
+    return frame.groupby("optimizer").agg(
+        tau_median=("kendall_tau", "median"), tau_min=("kendall_tau", "min"), tau_max=("kendall_tau", "max"),
+        top3_shared_median=("top3_shared", "median"), seeds=("seed", "count"))
+
+
+def _words(value) -> str:
+    return f"{value:.2g}" if isinstance(value, float) else f"{value}"
+
+
+def best_configurations(space: Space, searches: Mapping, seed: int) -> pd.DataFrame:
+    """The best configuration each search of ``seed`` found: optimizer, resolution, validation error, and the
+    parameters that took effect in it."""
+    rows = []
+    for (name, px, s), study in searches.items():
+        if s != seed:
+            continue
+        best = study.best
+        active = space.active(best.config)
+        rows.append({"optimizer": name, "resolution": px, "val_error": round(1 - best.value, 4),
+                     "configuration (active parameters)": ", ".join(
+                         f"{k}={_words(v)}" for k, v in best.config.items() if active[k])})
+    return pd.DataFrame(rows)
+
+
+def write_trials(searches: Mapping, folder: Path) -> None:
+    """Every search's trials in a CSV file of ``folder``, ``iis_fanova_<optimizer>_<resolution>px_seed<seed>.csv``."""
+    for (name, px, seed), study in searches.items():
+        study.to_dataframe().assign(optimizer=name, resolution=px, seed=seed).to_csv(
+            Path(folder) / f"iis_fanova_{name}_{px}px_seed{seed}.csv", index=False)
+
+
+# ------------------------------------------------------------------------------- IIS against the direct search
+
+def _known(value: float) -> float | None:
+    """``None`` for NaN (IIS never reached the target)."""
+    return None if math.isnan(value) else float(value)
+
+
+def compare(direct, run, optimizer: str, seed: int, variant: str) -> Comparison:
+    """IIS's ``run`` (:class:`hpolib.analysis.iis.IISResult`) against the ``direct`` search (a study)."""
+    from ..analysis.iis import savings
+
+    pixels, seconds = savings(direct, run, "pixel-epochs"), savings(direct, run, "seconds")
+    return Comparison(optimizer, seed, variant, 1 - direct.best.value, 1 - run.best.value,
+                      1 - direct.best.metrics["test_accuracy"], 1 - run.best.metrics["test_accuracy"],
+                      pixels["total"], _known(pixels["to direct's error"]), _known(pixels["to iis's error"]),
+                      seconds["total"], _known(seconds["to direct's error"]), _known(seconds["to iis's error"]))
+
+
+def _at_seed(objective_of: Mapping, seed: int) -> Callable[[int], Callable]:
+    """The objective of ``seed`` at a resolution."""
+    return lambda px: objective_of[px, seed]
+
+
+def iis_against_direct(space: Space, searches: Mapping, objective_of: Mapping, settings: dict,
+                       storage=None) -> tuple[dict, list[Comparison]]:
+    """Every optimiser's IIS search in each of :data:`VARIANTS`, once per seed, against its direct search (of
+    ``searches``): the IIS runs by ``(optimizer, seed, variant)``, and their :class:`Comparison`."""
+    from ..analysis.iis import increasing_image_sizes
+    from ..methods import make_optimizer
+
+    s, full = settings, settings["resolutions"][-1]
+    stages, narrow = list(zip(s["resolutions"], s["iis_evaluations"])), {"warm start": 0, "narrowed": s["narrow_top"]}
+    runs, found = {}, []
+    for name in s["optimizers"]:
+        for seed in s["seeds"]:
+            for variant in VARIANTS:
+                top = narrow[variant]
+                run = increasing_image_sizes(space, partial(make_optimizer, name, n_trials=s["evaluations"]),
+                                             _at_seed(objective_of, seed), stages, carry=s["carry"],
+                                             name=f"iis-{name}-seed{seed}" + ("-narrowed" if top else ""),
+                                             storage=storage, seed=seed, progress=False, narrow_top=top,
+                                             narrow_margin=s["narrow_margin"])
+                runs[name, seed, variant] = run
+                found.append(compare(searches[name, full, seed], run, name, seed, variant))
+    return runs, found
+
+
+def table(rows: list[Comparison]) -> pd.DataFrame:
+    """``rows`` as a table, NaN where IIS never reached a target."""
+    frame = pd.DataFrame([asdict(c) for c in rows], columns=[f.name for f in fields(Comparison)])
+    return frame.astype({name: float for name in frame.columns if name.startswith("saved")})
+
+
+def _range(values: pd.Series) -> str | None:
+    return f"{values.min():.2f} to {values.max():.2f}" if values.notna().any() else None
+
+
+def summary(rows: list[Comparison]) -> pd.DataFrame:
+    """Per optimiser and variant, over seeds: the median and range of each saving in pixel-epochs (named by
+    :data:`LABELS`), how often IIS reached the direct search's error and saved on the way to it, the median test
+    error of IIS less the direct search's, and a one-sided Wilcoxon test that IIS's test error is lower
+    (:func:`hpolib.analysis.stats.paired`)."""
+    from ..analysis.stats import paired
+
+    found = []
+    for (name, variant), group in table(rows).groupby(["optimizer", "variant"], sort=False):
+        reached = group.saved_to_direct_error
+        found.append({
+            "optimizer": name, "variant": variant, "seeds": len(group),
+            **{f"{LABELS[m]} median": group[m].median() for m in MEASURES},
+            **{f"{LABELS[m]} range": _range(group[m]) for m in MEASURES},
+            "IIS reached direct's error": f"{int(reached.notna().sum())} of {len(group)}",
+            "IIS saved (to direct's error)": f"{int((reached > 0).sum())} of {len(group)}",
+            "test error IIS - direct (median)": (group.iis_test_error - group.direct_test_error).median(),
+            "p (IIS test error lower)": paired(group.iis_test_error, group.direct_test_error, alternative="less")["p"]})
+    return pd.DataFrame(found)
+
+
+def headline(results: Results) -> dict[str, object]:
+    """The numbers the chapter's summary quotes, by name: seeds, the most important parameter over all searches,
+    the rankings' median tau and top three shared, and of the plain warm start: how many searches reached the
+    direct search's error, the median saving to it (one that never got there counts as the least), and the median
+    total saving."""
+    plain = table(results.of("warm start"))
+    ranks = pd.DataFrame([asdict(a) for a in results.agreements])
+    to_direct = plain.saved_to_direct_error
+    saved = float(to_direct.fillna(-np.inf).median())
+    top = importance_table(results.importance, results.active).index[0]
+    return {"iis_seeds": str(len(results.settings["seeds"])), "iis_top": str(top),
+            "iis_tau": float(ranks.kendall_tau.median()), "iis_top3": f"{ranks.top3_shared.median():g}",
+            "iis_reached": str(int(to_direct.notna().sum())), "iis_n": str(len(plain)),
+            "iis_saved": f"{saved:.0%}" if np.isfinite(saved) else "nothing (it did not reach it in most)",
+            "iis_total_saved": float(plain.saved_total.median())}

@@ -1,0 +1,129 @@
+"""The IIS and fANOVA chapter's analysis: the study grid, importance and its agreement across resolutions, IIS
+against the direct search, and the typed results the claims ledger reads."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from hpolib.space import Float, Int, Space
+from hpolib.studies import iis_fanova as chapter
+
+SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "layers": Int(1, 2), "width_2": Int(4, 16)},
+              conditions={"width_2": ("layers", [2])})
+SETTINGS = {"optimizers": ["random"], "seeds": [0, 1], "resolutions": [8, 16], "evaluations": 8,
+            "iis_evaluations": [4, 3], "carry": 2, "narrow_top": 2, "narrow_margin": 0.1}
+
+
+def _objective(px):
+    """One epoch per trial; the learning rate near 0.1 is best, and only the full resolution reads a test set."""
+    def objective(config, budget, report):
+        accuracy = 0.9 - 0.2 * abs(math.log10(config["lr"]) + 1) - (0.1 if px < 16 else 0.0)
+        report(1, accuracy)
+        return {"val_accuracy": accuracy, **({"test_accuracy": accuracy - 0.01} if px == 16 else {})}
+    return objective
+
+
+def _shares(lo_order, hi_order, optimizer="random", seed=0):
+    """fANOVA shares at 8 and 16 px ranking the parameters in the orders given, most important first."""
+    return [{"optimizer": optimizer, "resolution": px, "seed": seed, "parameter": p, "mean": (len(order) - k) / 10,
+             "active_share": 0.5 if p == "width_2" else 1.0}
+            for px, order in ((8, lo_order), (16, hi_order)) for k, p in enumerate(order)]
+
+
+def _comparison(seed, variant="warm start", saved_total=0.5, to_direct=None, iis_test=0.3, direct_test=0.32):
+    return chapter.Comparison("random", seed, variant, 0.3, 0.31, direct_test, iis_test, saved_total, to_direct,
+                              0.2, saved_total, to_direct, 0.2)
+
+
+def test_the_study_grid_searches_every_optimiser_seed_and_resolution_and_iis_saves_its_stages_pixels():
+    objective_of = {(px, seed): _objective(px) for px in (8, 16) for seed in (0, 1)}
+    searches = chapter.direct_searches(SPACE, objective_of, SETTINGS)
+    assert set(searches) == {("random", px, seed) for px in (8, 16) for seed in (0, 1)}
+    assert searches["random", 16, 1].name == "random-16px-seed1"
+    done = chapter.completed(searches)
+    assert done.loc[("random", 16), "complete"] == 16 and done.loc[("random", 8), "failed"] == 0
+    runs, found = chapter.iis_against_direct(SPACE, searches, objective_of, SETTINGS)
+    assert set(runs) == {("random", seed, v) for seed in (0, 1) for v in chapter.VARIANTS}
+    assert [(c.seed, c.variant) for c in found] == [(0, "warm start"), (0, "narrowed"), (1, "warm start"),
+                                                    (1, "narrowed")]
+    for c in found:  # 4 evaluations at 8 px cost a quarter of an epoch each, 3 at 16 px a whole one: 4 of 8
+        assert c.saved_total == pytest.approx(0.5)
+        assert c.direct_val_error == pytest.approx(1 - searches["random", 16, c.seed].best.value)
+        assert c.iis_test_error == pytest.approx(c.iis_val_error + 0.01)
+    best = chapter.best_configurations(SPACE, searches, seed=0)
+    assert list(best.resolution) == [8, 16]
+    for row in best.itertuples():
+        assert ("width_2=" in row[4]) == ("layers=2" in row[4])  # a value that took no effect is left out
+
+
+def test_importance_is_the_mean_share_over_seeds_most_important_first():
+    found = pd.DataFrame(_shares(["lr", "layers", "width_2"], ["lr", "width_2", "layers"])
+                         + _shares(["lr", "layers", "width_2"], ["layers", "lr", "width_2"], seed=1)
+                         + [{"optimizer": "random", "resolution": 8, "seed": 1, "parameter": "momentum",
+                             "mean": math.nan, "active_share": 0.0}])
+    rows, active = chapter.importance(found)
+    assert chapter.Importance("lr", "random", 16, pytest.approx(0.25)) in rows
+    assert not any(r.parameter == "momentum" for r in rows)  # never measured: no share
+    assert active == {"lr": 1.0, "layers": 1.0, "width_2": 0.5, "momentum": 0.0}
+    wide = chapter.importance_table(rows, active)
+    assert list(wide.columns) == ["random 8px", "random 16px", "active"]
+    assert list(wide.index) == ["lr", "layers", "width_2"] and wide.loc["width_2", "active"] == 0.5
+    by_px = chapter.importance_by_resolution(found, list(wide.index), active)
+    assert list(by_px.columns) == ["8 px", "16 px", "active"] and by_px.loc["lr", "16 px"] == pytest.approx(0.25)
+
+
+def test_rankings_agree_through_kendall_s_tau_and_their_top_three():
+    order = ["lr", "layers", "width_2", "l1"]
+    found = pd.DataFrame(_shares(order, order) + _shares(order, order[::-1], seed=1))
+    same, reversed_ = chapter.agreements(found, SETTINGS)
+    assert same == chapter.Agreement("random", 0, pytest.approx(1.0), 3, order[:3], order[:3])
+    assert reversed_.kendall_tau == pytest.approx(-1.0) and reversed_.top3_shared == 2
+    assert reversed_.top_full == ["l1", "width_2", "layers"]
+    stable = chapter.stability([same, reversed_])
+    assert stable.loc["random"].tolist() == pytest.approx([0.0, -1.0, 1.0, 2.5, 2])
+    assert list(chapter.agreement_table([same], SETTINGS).columns[-2:]) == ["top 3 at 8px", "top 3 at 16px"]
+
+
+def test_the_summary_counts_what_iis_reached_and_saved_per_variant():
+    rows = [_comparison(0, to_direct=0.2), _comparison(1, to_direct=-0.1, iis_test=0.31), _comparison(2),
+            _comparison(0, "narrowed", saved_total=0.6)]
+    table = chapter.summary(rows).set_index("variant")
+    plain = table.loc["warm start"]
+    assert plain.seeds == 3 and plain["IIS reached direct's error"] == "2 of 3"
+    assert plain["IIS saved (to direct's error)"] == "1 of 3"
+    assert plain["saved to direct's error (pixel-epochs) median"] == pytest.approx(0.05)
+    assert plain["saved to direct's error (pixel-epochs) range"] == "-0.10 to 0.20"
+    assert plain["test error IIS - direct (median)"] == pytest.approx(-0.02)
+    assert plain["p (IIS test error lower)"] == pytest.approx(0.125)  # 3 of 3 lower: the least 3 seeds can give
+    assert pd.isna(table.loc["narrowed", "saved to direct's error (pixel-epochs) range"])  # never reached: no range
+
+
+def test_the_headline_quotes_the_plain_warm_start_and_a_search_that_never_got_there_counts_least():
+    agreements = [chapter.Agreement("random", k, tau, 2, ["lr"], ["lr"]) for k, tau in enumerate((0.2, 0.5, 0.4))]
+    importance = [chapter.Importance("lr", "random", 16, 0.5), chapter.Importance("l1", "random", 16, 0.1)]
+    results = chapter.Results("full", {"seeds": [0, 1, 2]}, importance, {"lr": 1.0, "l1": 1.0}, agreements,
+                              [_comparison(0, to_direct=0.3), _comparison(1, to_direct=0.1), _comparison(2),
+                               _comparison(0, "narrowed", saved_total=0.9)])
+    numbers = chapter.headline(results)
+    assert numbers["iis_top"] == "lr" and numbers["iis_tau"] == pytest.approx(0.4) and numbers["iis_top3"] == "2"
+    assert (numbers["iis_reached"], numbers["iis_n"], numbers["iis_saved"]) == ("2", "3", "10%")
+    assert numbers["iis_total_saved"] == pytest.approx(0.5)
+    results.comparisons = [_comparison(0, to_direct=0.3), _comparison(1), _comparison(2)]
+    assert chapter.headline(results)["iis_saved"] == "nothing (it did not reach it in most)"
+
+
+def test_results_written_are_read_back_typed(tmp_path):
+    results = chapter.Results("full", SETTINGS, [chapter.Importance("lr", "random", 8, 0.4)], {"lr": 1.0},
+                              [chapter.Agreement("random", 0, 0.5, 2, ["lr", "l1", "l2"], ["lr", "l2", "l1"])],
+                              [_comparison(0), _comparison(0, "narrowed", to_direct=0.1)], "cpu")
+    results.write(tmp_path / "iis_fanova_results.json")
+    again = chapter.Results.read(tmp_path / "iis_fanova_results.json")
+    assert again == results and isinstance(again.comparisons[0], chapter.Comparison)
+    assert again.of("warm start") == [_comparison(0)] and again.comparisons[0].saved_to_direct_error is None
+    with pytest.raises(KeyError, match="saved_total"):  # a row in another form is refused, not half read
+        chapter.Results.read({"profile": "full", "settings": {}, "comparisons": [{
+            "optimizer": "random", "seed": 0, "variant": "warm start", "direct_val_error": 0.3, "iis_val_error": 0.3,
+            "direct_test_error": 0.3, "iis_test_error": 0.3, "total_saved (pixel-epochs)": 0.5}]})
+    with pytest.raises(ValueError, match="not fields of hpolib.studies.iis_fanova.Results: ranking, savings"):
+        chapter.Results.read({"profile": "full", "settings": {}, "savings": [], "ranking": []})  # the older form
