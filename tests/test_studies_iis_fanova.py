@@ -81,8 +81,10 @@ def test_rankings_agree_through_kendall_s_tau_and_their_top_three():
     assert reversed_.kendall_tau == pytest.approx(-1.0) and reversed_.top3_shared == 2
     assert reversed_.top_full == ["l1", "width_2", "layers"]
     stable = chapter.stability([same, reversed_])
-    assert stable.loc["random"].tolist() == pytest.approx([0.0, -1.0, 1.0, 2.5, 2])
-    assert list(chapter.agreement_table([same], SETTINGS).columns[-2:]) == ["top 3 at 8px", "top 3 at 16px"]
+    assert stable.loc["random search"].tolist() == pytest.approx([0.0, -1.0, 1.0, 2.5, 2])
+    shown = chapter.agreement_table([reversed_], SETTINGS)
+    assert list(shown.columns[-2:]) == ["top 3 at 8px", "top 3 at 16px"]
+    assert shown.iloc[0]["top 3 at 16px"] == "L1 penalty, width, layer 2, layers"  # as the book names them
 
 
 def test_the_summary_counts_what_iis_reached_and_saved_per_variant():

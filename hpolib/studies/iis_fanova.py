@@ -281,19 +281,25 @@ def agreements(found: pd.DataFrame, settings: dict) -> list[Agreement]:
 
 def agreement_table(rows: list[Agreement], settings: dict) -> pd.DataFrame:
     """:func:`agreements` as a table, the top three of each ranking in words."""
+    from ..book.names import name
+
     smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
-    return pd.DataFrame([{"optimizer": a.optimizer, "seed": a.seed, "kendall_tau": a.kendall_tau,
-                          "top3_shared": a.top3_shared, f"top 3 at {smallest}px": ", ".join(a.top_smallest),
-                          f"top 3 at {full}px": ", ".join(a.top_full)} for a in rows])
+    return pd.DataFrame([{"optimiser": name(a.optimizer), "seed": a.seed, "Kendall's τ": a.kendall_tau,
+                          "top 3 shared": a.top3_shared,
+                          f"top 3 at {smallest}px": ", ".join(map(name, a.top_smallest)),
+                          f"top 3 at {full}px": ", ".join(map(name, a.top_full))} for a in rows])
 
 
 def stability(rows: list[Agreement]) -> pd.DataFrame:
-    """Per optimiser, over seeds: Kendall's tau's median, least and greatest, and the median of the top three
-    shared."""
-    frame = pd.DataFrame([asdict(a) for a in rows])
-    return frame.groupby("optimizer").agg(
-        tau_median=("kendall_tau", "median"), tau_min=("kendall_tau", "min"), tau_max=("kendall_tau", "max"),
-        top3_shared_median=("top3_shared", "median"), seeds=("seed", "count"))
+    """Per optimiser (its display name), over seeds: Kendall's tau's median, least and greatest, and the median of
+    the top three shared."""
+    from ..book.names import name
+
+    frame = pd.DataFrame([asdict(a) for a in rows]).assign(optimiser=lambda f: f.optimizer.map(name))
+    return frame.groupby("optimiser", sort=False).agg(**{
+        "median τ": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
+        "greatest τ": ("kendall_tau", "max"), "top 3 shared, median": ("top3_shared", "median"),
+        "seeds": ("seed", "count")})
 
 
 def _words(value) -> str:
