@@ -90,22 +90,24 @@ def steps_to_target(validation: list[dict], target: float, window: int = 1) -> d
     return {"steps": reached["step"], "total_steps": reached["total_steps"]}
 
 
-def tuning_cost(rows: pd.DataFrame, steps: int, subject: str = "AutoLRS") -> pd.DataFrame:
-    """Per seed, what ``subject`` cost in training steps (its exploration included) beside what tuning a constant
-    learning rate by the grid of ``rows`` cost: one run of ``steps`` per constant tried on that seed.
+def tuning_cost(rows: pd.DataFrame, steps: int, grid_size: int, subject: str = "AutoLRS") -> pd.DataFrame:
+    """Per seed ``subject`` ran on, what it cost in training steps (its exploration included) beside what choosing
+    a constant learning rate by a grid of ``grid_size`` rates costs: one run of ``steps`` per rate. The grid's cost
+    is the same on every seed, whether it was paid on that seed or on the seeds the rate was tuned on.
 
-    >>> rows = pd.DataFrame({"schedule": ["constant 0.1", "constant 0.01", "AutoLRS"], "seed": 0,
-    ...                      "steps": [100, 100, 100], "explore_steps": [0, 0, 30]})
-    >>> tuning_cost(rows, 100).to_dict("records")
-    [{'seed': 0, 'AutoLRS steps': 130, 'constants tried': 2, 'grid steps': 200, 'grid / AutoLRS': 1.54}]
+    >>> rows = pd.DataFrame({"schedule": ["constant 0.1", "AutoLRS"], "seed": 0, "steps": [100, 100],
+    ...                      "explore_steps": [0, 30]})
+    >>> tuning_cost(rows, 100, grid_size=2).to_dict("records")
+    [{'seed': 0, 'AutoLRS steps': 130, 'grid size': 2, 'grid steps': 200, 'grid / AutoLRS': 1.54}]
     """
+    if grid_size < 1:
+        raise ValueError(f"grid_size must be a whole number >= 1, got {grid_size}")
     out = []
     for seed, runs in rows.groupby("seed"):
         own = runs[runs.schedule == subject]
-        tried = int(runs.schedule.str.startswith("constant ").sum())
-        if own.empty or not tried:
+        if own.empty:
             continue
         cost = int(own.steps.iloc[0] + own.explore_steps.iloc[0])
-        out.append({"seed": seed, f"{subject} steps": cost, "constants tried": tried, "grid steps": tried * steps,
-                    "grid / AutoLRS": round(tried * steps / cost, 2)})
+        out.append({"seed": seed, f"{subject} steps": cost, "grid size": grid_size, "grid steps": grid_size * steps,
+                    "grid / AutoLRS": round(grid_size * steps / cost, 2)})
     return pd.DataFrame(out)
