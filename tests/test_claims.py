@@ -248,7 +248,10 @@ def test_a_chapter_opens_with_its_claims_each_linking_to_its_section_and_ledger_
     assert "Where it is measured" not in pso  # its section is not in this copy: no link to nowhere
     assert build._claims_box([], set()) == ""
     source = {"cells": [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# Title"},
+                        {"cell_type": "code", "id": "p", "metadata": {"tags": ["parameters"]}, "source": "x = 1"},
                         {"cell_type": "code", "id": "b", "metadata": {}, "source": "1"}]}
     (tmp_path / "n.ipynb").write_text(json.dumps(source))
     shown = json.loads(build._presented(tmp_path / "n.ipynb", tmp_path / "n.ipynb", box))["cells"]
-    assert [c["id"] for c in shown] == ["a", "claims-tested-here", "b"] and shown[1]["source"] == box
+    assert [c["id"] for c in shown] == ["a", "claims-tested-here", "p", "b"] and shown[1]["source"] == box
+    assert "remove-cell" in shown[2]["metadata"]["tags"]  # the defaults, not what ran: the banner says that
+    assert "remove-cell" not in shown[3]["metadata"]["tags"]

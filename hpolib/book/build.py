@@ -93,9 +93,9 @@ PRESENTATION = ("remove-cell", "remove-input", "remove-output", "hide-input", "h
 
 def _presented(executed: Path, source: Path, box: str = "") -> str:
     """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
-    shows what the source says to show even when it was executed before the tags changed; papermill's
-    injected-parameters cell is removed (the banner says the scale); ``box``, the chapter's claims, follows its
-    opening cell."""
+    shows what the source says to show even when it was executed before the tags changed; the parameters cell and
+    papermill's injected one are removed (they hold the defaults and the overrides, not the settings: the banner
+    says those); ``box``, the chapter's claims, follows its opening cell."""
     notebook = json.loads(executed.read_text())
     if box:
         notebook["cells"].insert(1, {"cell_type": "markdown", "id": "claims-tested-here", "metadata": {},
@@ -104,7 +104,8 @@ def _presented(executed: Path, source: Path, box: str = "") -> str:
             for c in json.loads(source.read_text())["cells"]}
     for cell in notebook["cells"]:
         own = [t for t in cell.get("metadata", {}).get("tags", []) if t not in PRESENTATION]
-        wanted = tags.get(cell.get("id"), set()) | ({"remove-cell"} if "injected-parameters" in own else set())
+        plumbing = {"parameters", "injected-parameters"} & set(own)
+        wanted = tags.get(cell.get("id"), set()) | ({"remove-cell"} if plumbing else set())
         cell.setdefault("metadata", {})["tags"] = own + sorted(wanted)
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["METHODS", "PROBLEMS", "PARAMETERS", "name"]
+__all__ = ["METHODS", "PROBLEMS", "PARAMETERS", "DATASETS", "CHAPTERS", "name"]
 
 METHODS = {
     # optimisers of hpolib, and their peers on the benchmarks
@@ -27,11 +27,20 @@ METHODS = {
     "hpbandster-bohb": "HpBandSter BOHB", "autolrs": "AutoLRS", "iis": "IIS",
 }
 
+CHAPTERS = {"lenet_hpo": "LeNet-5 widths", "autolrs": "AutoLRS", "lcm_pbt": "LCM and PBT",
+            "iis_fanova": "Increasing image sizes and fANOVA"}
+
 PROBLEMS = {
     "branin": "Branin", "hartmann3": "Hartmann-3", "hartmann6": "Hartmann-6", "rosenbrock4": "Rosenbrock-4D",
     "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D", "levy4": "Levy-4D", "levy10": "Levy-10D",
     "mixed": "mixed space", "svm_digits": "SVM on digits", "boosting": "gradient boosting (CV)",
     "mlp_digits": "MLP on digits", "lenet_widths": "LeNet-5 widths",
+}
+
+DATASETS = {
+    "cifar10": "CIFAR-10", "mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "digits": "scikit-learn's 8x8 digits",
+    "mnist5k": "a 5,000-image MNIST sample", "stl10": "STL-10", "flowers102": "Oxford Flowers-102",
+    "cifar100": "CIFAR-100",
 }
 
 PARAMETERS = {
@@ -51,7 +60,7 @@ _NUMBERED = ((r"filters_(\d+)", "filters, conv layer {}"), (r"kernel_(\d+)", "ke
 
 def name(key: str) -> str:
     """What the book calls ``key`` (a method, problem or parameter id); an unknown id as words."""
-    for table in (METHODS, PROBLEMS, PARAMETERS):
+    for table in (METHODS, PROBLEMS, PARAMETERS, DATASETS, CHAPTERS):
         if key in table:
             return table[key]
     for pattern, text in _NUMBERED:

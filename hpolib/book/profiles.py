@@ -246,16 +246,38 @@ def _known() -> dict[str, tuple]:
             "loss": ("train", "validation"), "retrain_recipes": tuple(RECIPES)}
 
 
+_SCALE_WORDS = {  # what sets a chapter's scale, in the order and words its banner gives them
+    "dataset": "data", "subset": "training images", "size": "image size (px)", "resolutions": "resolutions (px)",
+    "model": "model", "depth": "depth", "width_multiplier": "width multiplier", "epochs": "epochs per trial",
+    "steps": "training steps", "budget": "epochs per search", "evaluations": "evaluations", "seeds": "seeds",
+    "headline_seeds": "seeds of the source's methods", "seed": "seed", "cnn_dataset": "network data",
+    "cnn_subset": "network training images", "cnn_epochs": "network epochs per trial",
+}
+
+
 def banner(study: str, profile: str, settings: dict) -> Callout:
-    """What sets the scale a notebook ran at, shown as a callout at the top of every study page of the book."""
+    """What sets the scale a notebook ran at, in words, shown as a callout at the top of every study page."""
+    from .names import name
+
     scale = {"smoke": "a seconds-long smoke test", "quick": "a minutes-long run on bundled data",
              "full": "a CPU-sized run on real data", "paper": "the source study's own scale"}[profile]
-    knobs = ("dataset", "subset", "size", "resolutions", "model", "depth", "width_multiplier", "epochs", "steps",
-             "budget", "evaluations", "seeds", "headline_seeds", "seed", "cnn_dataset", "cnn_subset", "cnn_epochs")
-    what = ", ".join(f"{k}={'all' if k.endswith('subset') and settings[k] is None else settings[k]}"
-                     for k in knobs if k in settings)
-    return Callout(f"{study} at profile '{profile}' ({scale}): {what}, "
-                   f"precision={_precision(settings['precision'])}")
+    what = [f"{words} {_value(key, settings[key], name)}" for key, words in _SCALE_WORDS.items() if key in settings]
+    what.append(f"arithmetic {_precision(settings['precision'])}")
+    return Callout(f"{name(study)} at profile '{profile}' ({scale}): " + "; ".join(what) + ".")
+
+
+def _value(key: str, value, name) -> str:
+    """A setting as the banner writes it: datasets by name, ``None`` subsets as "all", runs of seeds as ranges."""
+    if key.endswith("subset"):
+        return "all" if value is None else f"{value:,}"
+    if key.endswith("dataset"):
+        return name(value)
+    if isinstance(value, (list, tuple)):
+        whole = all(isinstance(v, int) for v in value)
+        if whole and len(value) > 2 and list(value) == list(range(value[0], value[0] + len(value))):
+            return f"{value[0]} to {value[-1]}"
+        return ", ".join(map(str, value))
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def _precision(setting: str) -> str:
