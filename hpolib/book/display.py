@@ -95,6 +95,18 @@ class Callout(str):
 
     title: str = "Scale of this page"  # type: ignore[assignment]  # the heading, in place of str.title()
 
+    @classmethod
+    def titled(cls, text: str, title: str) -> Callout:
+        """A callout of ``text`` under the heading ``title``.
+
+        >>> note = Callout.titled("seeds 2.8 pp apart", "What the variants show")
+        >>> note.title, str(note)
+        ('What the variants show', 'seeds 2.8 pp apart')
+        """
+        made = cls(text)
+        made.title = title
+        return made
+
     def _repr_html_(self) -> str:
         return (f'<div class="admonition note"><p class="admonition-title">{html.escape(self.title)}</p>'
                 f"<p>{html.escape(str(self), quote=False)}</p></div>")
