@@ -24,7 +24,7 @@ from pathlib import Path
 
 
 from ..storage import SQLiteStorage
-from . import benchmark_tables, claims
+from . import benchmark_tables, claims, cost
 from .sources import SOURCES
 from .verdicts import RULES
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
@@ -65,6 +65,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
                                                     + "\n" + _provenance_table(executed, studies))
     results = ROOT / "benchmarks" / "results"
     (stage / "book" / "_throughput.md").write_text(_throughput_tables(results))
+    (stage / "book" / "_gpu_hours.md").write_text(cost.gpu_hours_table(results))
     for name in benchmark_tables.OPTIMIZER_SETS:
         (stage / "book" / f"_optimizers_{name}.md").write_text(benchmark_tables.optimizer_tables(results, name))
         figure = results / f"optimizers_regret_{name}.png"
