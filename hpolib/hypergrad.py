@@ -117,7 +117,7 @@ class WeightDecay:
         return sum(x.numel() for x in self.log_decay)
 
     def penalty(self, params: Tensors) -> torch.Tensor:
-        return sum((d.exp() * p.pow(2)).sum() for d, p in zip(self.log_decay, params)) / 2
+        return torch.stack([(d.exp() * p.pow(2)).sum() for d, p in zip(self.log_decay, params)]).sum() / 2
 
     def decays(self) -> torch.Tensor:
         """Every weight's decay, flattened (one value per parameter tensor for ``per="layer"``)."""
@@ -153,6 +153,6 @@ def train_with_hypergradients(params: Tensors, decay: WeightDecay, train_batch: 
             for x, g in zip(decay.log_decay, grads):
                 x.grad = g
             hyper_opt.step()
-            norm = float(torch.sqrt(sum(g.pow(2).sum() for g in grads)))
+            norm = float(torch.cat([g.reshape(-1) for g in grads]).norm())
             history.append({"step": step, "val_loss": float(val_loss().detach()), "hypergradient_norm": norm})
     return history

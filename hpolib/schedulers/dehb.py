@@ -224,7 +224,7 @@ class DEHB(Hyperband):
         child = np.where(cross, mutant, target)
         outside = (child < 0) | (child > 1)
         child[outside] = rng.random(int(outside.sum()))
-        return self.space.from_unit(child)
+        return self.space.from_unit(child.tolist())
 
     def _filled(self, configs: list[dict], target: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
         """The parent pool as points, the target left out, filled up to three from all subpopulations, then with
