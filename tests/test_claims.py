@@ -225,3 +225,20 @@ def test_autolrs_speed_is_its_steps_with_exploration_against_a_constant_grids(tm
     assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "reproduced"
     results["tuning_cost"] = results["tuning_cost"][:3]
     assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "inconclusive"  # 3 seeds: p >= 0.125
+
+
+def test_hypergradient_claim_from_the_per_seed_test_losses(tmp_path):
+    import pandas as pd
+
+    assert _verdict(_rows(tmp_path), "landscape.hypergrad_many_hyperparameters") == "not measured"
+
+    def runs(seeds, ahead):
+        rows = [{"seed": k, "method": m, "test_loss": loss + 0.01 * k}
+                for k in range(seeds) for m, loss in (("per-weight hypergradient", 0.3 if ahead else 0.6),
+                                                      ("random search (one decay)", 0.4), ("none", 0.5))]
+        pd.DataFrame(rows).to_csv(tmp_path / "hypergrad_summary_weight_decay.csv", index=False)
+        return _verdict(_rows(tmp_path), "landscape.hypergrad_many_hyperparameters")
+
+    assert runs(3, True) == "inconclusive"  # three pairs cannot reach p < 0.05
+    assert runs(6, True) == "reproduced"
+    assert runs(6, False) == "not reproduced"

@@ -69,6 +69,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         if figure.exists():
             shutil.copy(figure, stage / "book" / figure.name)
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
+    (stage / "book" / "_hypergrad.md").write_text(benchmark_tables.hypergrad_table(results))
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
