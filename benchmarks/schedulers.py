@@ -1,8 +1,9 @@
 """hpolib's multi-fidelity schedulers beside HpBandSter's BOHB and DEHB, on the same budgets and seeds, in one run.
 
 Methods: hpolib random search (every trial at the full budget), Hyperband
-(random configurations), BOHB (Hyperband + the BOHB model), ASHA and
-learning-curve matching (LCM); HpBandSter's BOHB and DEHB as the peers.
+(random configurations), BOHB (Hyperband + the BOHB model), ASHA,
+learning-curve matching (LCM) and DEHB; HpBandSter's BOHB and the ``dehb``
+package as the peers.
 
 Problems, budget = fidelity with ``R = 27``, ``eta = 3``: Branin and
 Hartmann-6 with their fidelity knob (biased, noisy below the full budget),
@@ -14,7 +15,8 @@ evaluated so far (HpBandSter's rule), the same rule for every method; its
 regret is the full-fidelity value minus the optimum (on the MLP, its
 validation error). Reports the median regret at 25, 50 and 100 % of the
 budget, a one-sided Wilcoxon signed-rank test over seeds of hpolib's BOHB
-against HpBandSter's (is hpolib worse?), the scheduler's wall-clock overhead
+against HpBandSter's and the ``dehb`` package's, and of hpolib's DEHB against
+the ``dehb`` package's (is hpolib worse?), the scheduler's wall-clock overhead
 per evaluation, and an anytime plot.
 
 A second experiment repeats the source study's LCM comparison on the MLP:
@@ -31,6 +33,7 @@ is installed without dependencies (see ``benchmarks/requirements.txt``).
 
     pip install -r benchmarks/requirements.txt && pip install --no-deps dehb==0.1.2
     python benchmarks/schedulers.py                      # seeds 0-9
+    python benchmarks/schedulers.py --methods hpolib-dehb,dehb --lcm-seeds 0   # the DEHB pair alone
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ import pandas as pd  # noqa: E402
 from hpolib import (  # noqa: E402
     ASHA,
     BOHB,
+    DEHB,
     Categorical,
     Float,
     Hyperband,
@@ -82,8 +86,9 @@ PROBLEMS = {
     "hartmann6": lambda: Hartmann6(max_budget=R),
     "mlp_digits": lambda: DigitsMLP(max_budget=R),
 }
-METHODS = ["hpolib-random", "hpolib-hyperband", "hpolib-bohb", "hpolib-asha", "hpolib-lcm", "hpbandster-bohb",
-           "dehb"]
+METHODS = ["hpolib-random", "hpolib-hyperband", "hpolib-bohb", "hpolib-asha", "hpolib-lcm", "hpolib-dehb",
+           "hpbandster-bohb", "dehb"]
+PAIRS = {"hpolib-bohb": ("hpbandster-bohb", "dehb"), "hpolib-dehb": ("dehb",)}  # hpolib's method: its peers
 # Chosen on seeds 100-105 (replaying recorded curves), apart from the reported seeds 0-9.
 LCM_SETTINGS = {"checkpoints": [3, 6], "split_rate": 0.1, "early_stopping_rate": 0.995, "n_neighbours": 3}
 
@@ -112,6 +117,8 @@ def run_hpolib(method, f, seed, budget):
         scheduler = Hyperband(1, R, eta=ETA)
     elif method == "hpolib-bohb":
         optimizer, scheduler = BOHB(f.space, seed=seed), Hyperband(1, R, eta=ETA)
+    elif method == "hpolib-dehb":
+        scheduler = DEHB(f.space, 1, R, eta=ETA, seed=seed)
     elif method == "hpolib-asha":
         scheduler = ASHA(1, R, eta=ETA)
     elif method == "hpolib-lcm":
@@ -354,9 +361,11 @@ def main() -> None:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed = time.perf_counter() - started
 
-    tag = f"seeds{args.seed_offset}"
+    methods = args.methods.split(",")
+    tag = f"seeds{args.seed_offset}" + ("" if methods == METHODS else "_" + "_".join(methods))
     RESULTS.mkdir(exist_ok=True)
-    summary, verdicts = summarise(runs), compare(runs)
+    summary = summarise(runs)
+    verdicts = pd.concat([compare(runs, ours, peers) for ours, peers in PAIRS.items()], ignore_index=True)
     lcm_summary = {}
     with pd.option_context("display.width", 170, "display.max_rows", 200, "display.float_format", "{:.4g}".format):
         print(summary.to_string(index=False))

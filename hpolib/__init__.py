@@ -4,7 +4,7 @@ The pieces, top to bottom: a :class:`Space` of :class:`Int`, :class:`Float`
 and :class:`Categorical` parameters; optimisers that ``ask()`` for
 configurations and are ``tell()``-ed results; schedulers that decide budgets
 and early stops (successive halving, ASHA, Hyperband, median stopping,
-learning-curve matching, PBT); a :class:`Study` that runs an objective on an
+learning-curve matching, PBT, DEHB); a :class:`Study` that runs an objective on an
 executor and keeps every event in durable storage.
 
 ``import hpolib`` imports NumPy and nothing heavier: SciPy, scikit-learn,
@@ -18,7 +18,7 @@ from . import optimizers
 from .direction import Direction, Incumbent
 from .executors import DaskExecutor, Executor, ProcessExecutor, Reporter, SerialExecutor
 from .optimizers import PSO, GeneticAlgorithm, GridSearch, Optimizer, RandomSearch, SpaceExhausted
-from .schedulers import ASHA, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
+from .schedulers import ASHA, DEHB, PBT, Hyperband, LearningCurveMatching, MedianStopping, Scheduler, SuccessiveHalving
 from .space import Categorical, Float, Grid, Int, Space
 from .storage import InMemoryStorage, SQLiteStorage, Storage, StorageError, StudyLocked
 from .study import Study
@@ -33,7 +33,7 @@ __all__ = [
     "Space", "Int", "Float", "Categorical", "Grid",
     "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "BOHB",
     "CMAES", "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
-    "LearningCurveMatching", "PBT",
+    "LearningCurveMatching", "PBT", "DEHB",
     "Study", "Trial", "TrialState", "TrialStopped", "Reporter", "Direction", "Incumbent",
     "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
     "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",

@@ -14,7 +14,7 @@ search still spends most of its evaluations on the model.
 >>> make_optimizer("tpe", space, seed=0, n_trials=20)
 TPE(multivariate, n_startup=5, seed=0)
 >>> sorted(method_factories(1, 9))
-['asha', 'bohb', 'cmaes', 'ga', 'gp', 'grid', 'hyperband', 'pso', 'random', 'tpe']
+['asha', 'bohb', 'cmaes', 'dehb', 'ga', 'gp', 'grid', 'hyperband', 'pso', 'random', 'tpe']
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from ._checks import check_whole
 from .optimizers import BOHB, CMAES, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch
-from .schedulers import ASHA, Hyperband, Scheduler
+from .schedulers import ASHA, DEHB, Hyperband, Scheduler
 from .space import Space
 
 __all__ = ["OPTIMIZERS", "make_optimizer", "method_factories"]
@@ -56,7 +56,7 @@ def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_re
                      ) -> dict[str, Callable[[Space, int], tuple[Optimizer, Scheduler | None]]]:
     """The study's methods by name, each ``method(space, seed) -> (optimizer, scheduler)``: grid
     (``grid_resolution`` values per axis, shuffled), the :data:`OPTIMIZERS` (sized for ``n_trials``
-    evaluations, see :func:`make_optimizer`), and Hyperband, BOHB and ASHA between ``min_budget`` and
+    evaluations, see :func:`make_optimizer`), and Hyperband, BOHB, ASHA and DEHB between ``min_budget`` and
     ``max_budget``."""
     methods: dict[str, Callable] = {
         "grid": lambda space, seed: (GridSearch(space, resolution=grid_resolution, shuffle=True, seed=seed), None)}
@@ -65,4 +65,6 @@ def method_factories(min_budget: float, max_budget: float, eta: int = 3, grid_re
     methods["hyperband"] = lambda space, seed: (RandomSearch(space, seed=seed), Hyperband(min_budget, max_budget, eta))
     methods["bohb"] = lambda space, seed: (BOHB(space, seed=seed), Hyperband(min_budget, max_budget, eta))
     methods["asha"] = lambda space, seed: (RandomSearch(space, seed=seed), ASHA(min_budget, max_budget, eta))
+    methods["dehb"] = lambda space, seed: (RandomSearch(space, seed=seed),
+                                           DEHB(space, min_budget, max_budget, eta, seed=seed))
     return methods

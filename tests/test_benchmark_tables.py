@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from hpolib.book.benchmark_tables import optimizer_tables
+from hpolib.book.benchmark_tables import hypergrad_table, optimizer_tables, scheduler_tables
 
 
 def _results(folder, first_seed, **meta):
@@ -37,3 +37,32 @@ def test_the_optimizer_tables_say_under_what_load_the_wall_times_were_measured(t
     assert "2 cores, load average 0.1 before and 2.3 after)" in text and "inflated" not in text
     _results(tmp_path, 1000, cpus=2, load=[4.1, 3.9])
     assert "other jobs shared the machine, so wall times are inflated" in optimizer_tables(tmp_path, "held-out")
+
+
+def test_the_scheduler_tables_add_the_runs_of_some_methods_to_the_whole_run(tmp_path):
+    summary = lambda methods, regret: pd.DataFrame(  # noqa: E731
+        {"problem": "branin", "method": methods, "regret@100%": regret})
+    verdict = lambda ours, peer, p: pd.DataFrame(  # noqa: E731
+        {"hpolib": [ours], "peer": [peer], "problem": ["branin"], "budget": ["100%"], "hpolib_median": [0.1],
+         "peer_median": [0.2], "p_hpolib_worse": [p], "verdict": ["no worse"]})
+    summary(["hpolib-bohb", "dehb"], [0.5, 0.6]).to_csv(tmp_path / "schedulers_summary_seeds0.csv", index=False)
+    verdict("hpolib-bohb", "dehb", 0.9).to_csv(tmp_path / "schedulers_vs_peers_seeds0.csv", index=False)
+    summary(["hpolib-dehb", "dehb"], [0.4, 0.7]).to_csv(tmp_path / "schedulers_summary_seeds0_hpolib-dehb_dehb.csv",
+                                                        index=False)
+    verdict("hpolib-dehb", "dehb", 0.8).to_csv(tmp_path / "schedulers_vs_peers_seeds0_hpolib-dehb_dehb.csv",
+                                               index=False)
+    text = scheduler_tables(tmp_path)
+    assert "| BOHB | 0.5 |" in text and "| DEHB | 0.4 |" in text
+    assert "| dehb package | 0.6 |" in text and "0.7" not in text  # the whole run's row first
+    assert "DEHB vs dehb package" in text and "BOHB vs dehb package" in text
+
+
+def test_the_hypergradient_table_shows_every_seed_and_the_compute(tmp_path):
+    assert "Not measured yet" in hypergrad_table(tmp_path)
+    pd.DataFrame({"seed": [0, 0, 1, 1], "method": ["per-weight hypergradient", "none"] * 2,
+                  "test_accuracy": [0.91, 0.89, 0.92, 0.88], "test_loss": [0.3, 0.5, 0.32, 0.55],
+                  "val_loss": [0.1, 0.5, 0.12, 0.52], "compute": [1_060_000, 100_000] * 2}).to_csv(
+        tmp_path / "hypergrad_summary_weight_decay.csv", index=False)
+    text = hypergrad_table(tmp_path)
+    assert "| none | 89.00 % / 0.500 | 88.00 % / 0.550 | 88.50 % / 0.525 | 0.510 | 100,000 |" in text
+    assert text.index("| none |") < text.index("| per-weight hypergradient |")

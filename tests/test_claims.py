@@ -255,3 +255,20 @@ def test_a_chapter_opens_with_its_claims_each_linking_to_its_section_and_ledger_
     assert [c["id"] for c in shown] == ["a", "claims-tested-here", "p", "b"] and shown[1]["source"] == box
     assert "remove-cell" in shown[2]["metadata"]["tags"]  # the defaults, not what ran: the banner says that
     assert "remove-cell" not in shown[3]["metadata"]["tags"]
+
+
+def test_hypergradient_claim_from_the_per_seed_test_losses(tmp_path):
+    import pandas as pd
+
+    assert _verdict(_rows(tmp_path), "landscape.hypergrad_many_hyperparameters") == "not measured"
+
+    def runs(seeds, ahead):
+        rows = [{"seed": k, "method": m, "test_loss": loss + 0.01 * k}
+                for k in range(seeds) for m, loss in (("per-weight hypergradient", 0.3 if ahead else 0.6),
+                                                      ("random search (one decay)", 0.4), ("none", 0.5))]
+        pd.DataFrame(rows).to_csv(tmp_path / "hypergrad_summary_weight_decay.csv", index=False)
+        return _verdict(_rows(tmp_path), "landscape.hypergrad_many_hyperparameters")
+
+    assert runs(3, True) == "inconclusive"  # three pairs cannot reach p < 0.05
+    assert runs(6, True) == "reproduced"
+    assert runs(6, False) == "not reproduced"

@@ -20,9 +20,9 @@ import math
 
 import pytest
 
-from hpolib import (ASHA, BOHB, CMAES, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch,
-                    Hyperband, InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch, Space,
-                    SQLiteStorage, Study, SuccessiveHalving, TrialState, optimizers, schedulers)
+from hpolib import (ASHA, BOHB, CMAES, DEHB, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer,
+                    GridSearch, Hyperband, InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch,
+                    Space, SQLiteStorage, Study, SuccessiveHalving, TrialState, optimizers, schedulers)
 
 SPACE = Space({"lr": Float(1e-4, 1e-1, log=True), "x": Float(-1.0, 1.0), "width": Int(4, 64, log=True),
                "act": Categorical(["relu", "tanh", "gelu"])})
@@ -47,6 +47,7 @@ SCHEDULERS = {
     "median stopping": lambda: MedianStopping(n_startup=3, budget=4),
     "learning-curve matching": lambda: LearningCurveMatching([2, 3], n_trials=12, budget=4),
     "pbt": lambda: PBT(SPACE, population_size=4, ready=3, max_steps=18, seed=0),
+    "dehb": lambda: DEHB(SPACE, 1, 9, eta=3, seed=0),
 }
 
 WARM_START = [{"lr": 0.01, "x": 0.5, "width": 16, "act": "tanh"},

@@ -3,8 +3,9 @@
 The optimiser benchmark writes one set of files per problem set
 (``optimizers_summary_<set>.csv``, ``optimizers_vs_peers_<set>.csv``,
 ``optimizers_<set>.json``); the scheduler benchmark
-``schedulers_summary_seeds0.csv`` and ``schedulers_vs_peers_seeds0.csv``.
-A file that is missing becomes a sentence saying which script writes it.
+``schedulers_summary_seeds0*.csv`` and ``schedulers_vs_peers_seeds0*.csv`` (the whole run, and runs of
+some of its methods, such as the DEHB pair); the hypergradient experiment
+``hypergrad_summary_weight_decay.csv``. A file that is missing becomes a sentence saying which script writes it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.stats import ALPHA
-from .names import name as display_name
+from .names import benchmark_name as display_name
 
-__all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
+__all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "OPTIMIZER_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
 _OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
@@ -104,18 +105,26 @@ def optimizer_tables(results: Path, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _all_runs(results: Path, stem: str, key: list[str]) -> pd.DataFrame:
+    """The rows of ``<stem>.csv`` and of every ``<stem>_<methods>.csv`` (a run of some methods), the whole run's
+    first where a later run repeats a row."""
+    paths = sorted(results.glob(f"{stem}_*.csv"), key=lambda p: p.name)
+    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *paths]], ignore_index=True)
+    return frame.drop_duplicates(subset=key, keep="first")
+
+
 def scheduler_tables(results: Path) -> str:
     """Regret and verdicts of the scheduler benchmark."""
     path = results / "schedulers_summary_seeds0.csv"
     if not path.exists():
         return "Not measured yet: run `python benchmarks/schedulers.py`.\n"
-    summary = pd.read_csv(path)
+    summary = _all_runs(results, "schedulers_summary_seeds0", ["problem", "method"])
     regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
     regret = regret.rename(index=display_name)
     regret = regret[[m for m in _SCHEDULERS if m in regret.columns]].rename(columns=display_name)
     lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
     lines += _markdown(regret.T.rename_axis("method").map(_number)) + [""]
-    verdicts = pd.read_csv(results / "schedulers_vs_peers_seeds0.csv")
+    verdicts = _all_runs(results, "schedulers_vs_peers_seeds0", ["hpolib", "peer", "problem", "budget"])
     verdicts["pair"] = verdicts.hpolib.map(display_name) + " vs " + verdicts.peer.map(display_name)
     verdicts["column"] = verdicts.problem.map(display_name) + " at " + verdicts.budget
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
@@ -126,3 +135,26 @@ def scheduler_tables(results: Path) -> str:
         lines += ["```{figure} schedulers_regret.png", ":width: 100%", "",
                   "Regret against the budget spent, median and interquartile band over seeds.", "```", ""]
     return "\n".join(lines) + "\n"
+
+
+_HYPERGRAD_METHODS = ("none", "random search (one decay)", "per-weight hypergradient")
+
+
+def hypergrad_table(results: Path) -> str:
+    """Test accuracy and loss per seed of the hypergradient experiment (``benchmarks/hypergrad.py``)."""
+    path = results / "hypergrad_summary_weight_decay.csv"
+    if not path.exists():
+        return "Not measured yet: run `python benchmarks/hypergrad.py`.\n"
+    runs = pd.read_csv(path)
+    cells = runs.assign(cell=[f"{100 * a:.2f} % / {loss:.3f}" for a, loss in zip(runs.test_accuracy,
+                                                                                   runs.test_loss)])
+    table = cells.pivot_table(index="method", columns="seed", values="cell", aggfunc="first", sort=False)
+    table = table.reindex([m for m in _HYPERGRAD_METHODS if m in table.index])
+    table.columns = [f"seed {s}" for s in table.columns]
+    means = runs.groupby("method", sort=False)[["test_accuracy", "test_loss", "val_loss", "compute"]].mean()
+    table["mean"] = [f"{100 * means.test_accuracy[m]:.2f} % / {means.test_loss[m]:.3f}" for m in table.index]
+    table["validation loss (mean)"] = [f"{means.val_loss[m]:.3f}" for m in table.index]
+    table["training compute (example-gradients)"] = [f"{means.compute[m]:,.0f}" for m in table.index]
+    table.index.name = "method"
+    return "\n".join(["Test accuracy / test cross-entropy on 5,000 MNIST test images, per seed (from "
+                      "`benchmarks/results/hypergrad_summary_weight_decay.csv`):", "", *_markdown(table), ""]) + "\n"

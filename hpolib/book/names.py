@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["METHODS", "PROBLEMS", "PARAMETERS", "DATASETS", "CHAPTERS", "name"]
+__all__ = ["METHODS", "PROBLEMS", "PARAMETERS", "DATASETS", "CHAPTERS", "name", "benchmark_name"]
 
 METHODS = {
     # optimisers of hpolib, and their peers on the benchmarks
@@ -68,3 +68,11 @@ def name(key: str) -> str:
         if found:
             return text.format(found.group(1))
     return key.replace("_", " ")
+
+
+_BENCHMARK_PEERS = {"dehb": "dehb package"}  # on the benchmarks, "dehb" is the package beside hpolib's DEHB
+
+
+def benchmark_name(key: str) -> str:
+    """What the benchmark tables and figures call ``key``: as :func:`name`, a peer package by its own name."""
+    return _BENCHMARK_PEERS.get(key) or name(key)

@@ -5,6 +5,7 @@ One algorithm per module, all behind :class:`Scheduler`'s four calls.
 
 from .asha import ASHA
 from .base import Launch, Scheduler
+from .dehb import DEHB
 from .hyperband import Hyperband
 from .lcm import LearningCurveMatching
 from .median import MedianStopping
@@ -12,4 +13,4 @@ from .pbt import PBT
 from .sha import SuccessiveHalving
 
 __all__ = ["Scheduler", "Launch", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
-           "LearningCurveMatching", "PBT"]
+           "LearningCurveMatching", "PBT", "DEHB"]
