@@ -148,13 +148,14 @@ def hypergrad_table(results: Path) -> str:
     runs = pd.read_csv(path)
     cells = runs.assign(cell=[f"{100 * a:.2f} % / {loss:.3f}" for a, loss in zip(runs.test_accuracy,
                                                                                    runs.test_loss)])
-    table = cells.pivot_table(index="method", columns="seed", values="cell", aggfunc="first", sort=False)
-    table = table.reindex([m for m in _HYPERGRAD_METHODS if m in table.index])
-    table.columns = [f"seed {s}" for s in table.columns]
+    table = cells.pivot_table(index="seed", columns="method", values="cell", aggfunc="first", sort=False)
+    table = table[[m for m in _HYPERGRAD_METHODS if m in table.columns]]
+    table.index = [f"seed {s}" for s in table.index]
     means = runs.groupby("method", sort=False)[["test_accuracy", "test_loss", "val_loss", "compute"]].mean()
-    table["mean"] = [f"{100 * means.test_accuracy[m]:.2f} % / {means.test_loss[m]:.3f}" for m in table.index]
-    table["validation loss (mean)"] = [f"{means.val_loss[m]:.3f}" for m in table.index]
-    table["training compute (example-gradients)"] = [f"{means.compute[m]:,.0f}" for m in table.index]
-    table.index.name = "method"
+    table.loc["mean"] = [f"{100 * means.test_accuracy[m]:.2f} % / {means.test_loss[m]:.3f}" for m in table.columns]
+    table.loc["validation loss, mean"] = [f"{means.val_loss[m]:.3f}" for m in table.columns]
+    table.loc["training compute (example-gradients)"] = [f"{means.compute[m]:,.0f}" for m in table.columns]
+    table.index.name = ""
+    table.columns.name = None
     return "\n".join(["Test accuracy / test cross-entropy on 5,000 MNIST test images, per seed (from "
                       "`benchmarks/results/hypergrad_summary_weight_decay.csv`):", "", *_markdown(table), ""]) + "\n"
