@@ -41,12 +41,21 @@ def number(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+NAMED = ("method", "optimizer", "optimiser", "problem")
+"""Columns whose values are ids the book has display names for (:func:`hpolib.book.names.name`)."""
+
+
 def table(frame, digits: int = 3, index: bool = False):
     """``frame`` as a compact HTML table (an ``IPython.display.HTML``): numbers to ``digits`` significant digits,
-    a dash where a value is missing, underscores in column names shown as spaces (so a heading can wrap)."""
+    a dash where a value is missing, underscores in column names shown as spaces (so a heading can wrap), and
+    the ids in :data:`NAMED` columns by their display names."""
     from IPython.display import HTML
 
+    from .names import name
+
     frame = frame.reset_index() if index else frame
+    frame = frame.assign(**{c: [name(v) if isinstance(v, str) else v for v in frame[c]]
+                            for c in frame.columns if c in NAMED})
     head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in frame.columns)
     rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(number(v, digits))}</td>" for v in row) + "</tr>"
                      for row in frame.itertuples(index=False))
