@@ -418,3 +418,25 @@ def test_an_image_folder_digest_changes_with_any_image_or_label(tmp_path):
     assert folder_digest(tmp_path) == first
     (tmp_path / "cat" / "0.jpg").write_bytes(b"\x01\x03")
     assert folder_digest(tmp_path) != first
+
+
+@pytest.mark.slow
+def test_a_chapter_runs_its_searches_on_a_two_worker_local_cluster_with_the_serial_runs_trials(tmp_path):
+    import json
+
+    import pandas as pd
+
+    pytest.importorskip("distributed")
+    shrunk = ["-p", "methods=['random']", "-p", "headline_seeds=[0]"]  # one study: random search, seed 0
+    for executor, folder in ((["--executor", "dask:2"], "dask"), ([], "serial")):
+        assert main(["run", "lenet_hpo", "--profile", "smoke", "--output", str(tmp_path / folder),
+                     *shrunk, *executor]) == 0
+    trials = {folder: pd.read_csv(tmp_path / folder / "smoke" / "lenet_hpo_trials.csv")
+              for folder in ("dask", "serial")}
+    shown = ["number", "c1", "c3", "c5", "f6", "state", "value"]
+    on_cluster = trials["dask"].sort_values("number")[shown].reset_index(drop=True)
+    assert len(on_cluster) > 1 and on_cluster.state.eq("complete").all()
+    # random search asks in the same order whoever finishes first, and each training is seeded: the same trials
+    pd.testing.assert_frame_equal(on_cluster, trials["serial"].sort_values("number")[shown].reset_index(drop=True))
+    provenance = json.loads((tmp_path / "dask" / "smoke" / "lenet_hpo_provenance.json").read_text())
+    assert provenance["command"].endswith("--executor dask:2")  # the command that reruns it, where it ran

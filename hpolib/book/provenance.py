@@ -36,11 +36,16 @@ _ABOUT = {
 }
 
 
-def command(name: str, profile: str, parameters: dict) -> str:
-    """The shell command that reruns notebook ``name`` at ``profile`` with ``parameters``."""
+def command(name: str, profile: str, parameters: dict, where: dict | None = None) -> str:
+    """The shell command that reruns notebook ``name`` at ``profile`` with ``parameters``, its trials run
+    ``where`` said (:func:`hpolib.book.runner.executor_parameters`: ``executor``, ``executor_config``,
+    ``executor_insecure``)."""
     words = ["python", "-m", "hpolib", "run", name, "--profile", profile]
     for key, value in parameters.items():
         words += ["-p", f"{key}={value}"]
+    for key, value in (where or {}).items():
+        option = "--" + key.replace("_", "-")
+        words += [option] if value is True else [option, str(value)]
     return " ".join(shlex.quote(w) for w in words)
 
 
@@ -55,16 +60,18 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def record(name: str, profile: str, parameters: dict, datasets: list[str], allow_dirty: bool = False) -> dict:
+def record(name: str, profile: str, parameters: dict, datasets: list[str], allow_dirty: bool = False,
+           where: dict | None = None) -> dict:
     """The provenance of a run of ``name``: commit, versions, CPU and threads, and the ``datasets`` it read;
-    ``allow_dirty`` records that a published profile was run from uncommitted code on purpose."""
+    ``allow_dirty`` records that a published profile was run from uncommitted code on purpose, ``where`` the
+    executor its trials ran on."""
     import numpy
     import torch
 
     from ..dl.data import data_root
     from ..dl.precision import native_bfloat16
 
-    return {"notebook": name, "profile": profile, "command": command(name, profile, parameters),
+    return {"notebook": name, "profile": profile, "command": command(name, profile, parameters, where),
             "commit": commit(), "python": platform.python_version(), "torch": torch.__version__,
             "numpy": numpy.__version__, "cpu": cpu_name(), "threads": torch.get_num_threads(),
             "native_bfloat16": native_bfloat16("cpu"),

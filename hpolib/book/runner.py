@@ -153,7 +153,9 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
         from .claims import write
 
         datasets = [settings[k] for k in ("dataset", "cnn_dataset") if settings.get(k)]
-        provenance = record(name, profile, parameters, datasets, allow_dirty=allow_dirty and profile in PUBLISHED)
+        asked = {"executor": executor, "executor_config": executor_config, "executor_insecure": executor_insecure}
+        provenance = record(name, profile, parameters, datasets, allow_dirty=allow_dirty and profile in PUBLISHED,
+                            where={key: value for key, value in asked.items() if value})  # as given, to rerun it
         (folder / f"{name}_provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
         write(folder)  # the claims ledger of every result in the folder, this chapter's new ones included
     return target
