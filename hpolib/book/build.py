@@ -190,9 +190,10 @@ def _summary(rows: list[dict], profile: str) -> str:
 
 
 def _sentence(row: dict) -> str:
-    """A claim in one line: the claim, its verdict, the seeds it rests on, and a link to its ledger entry."""
-    seeds = f"; {row['seeds']} seed{'s' * (row['seeds'] != 1)}" if row["seeds"] else ""
-    return (f"{row['claim']} **{row['verdict'].capitalize()}**{seeds}. "
+    """A claim in one line: the claim, its verdict, the number it rests on with its seeds, and a link to its
+    ledger entry."""
+    number = _key_number(row)
+    return (f"{row['claim']} **{row['verdict'].capitalize()}**{' ' + number if number else '.'} "
             f"{{ref}}`Evidence <{_claim_label(row['id'])}>`")
 
 
