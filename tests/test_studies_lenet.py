@@ -1,5 +1,6 @@
 """The LeNet chapter's retraining of the report's configurations: runs validated, stored, resumed, read back."""
 
+import pandas as pd
 import pytest
 import torch
 
@@ -63,3 +64,24 @@ def test_the_summary_reads_the_test_set_under_the_report_protocol_and_validation
     assert table.loc["report", "best_mean"] == pytest.approx(60)
     assert table.loc["hpolib", "best_mean"] == pytest.approx(60.5) and table.loc["hpolib", "best_epoch"] == 2
     assert table.loc["report", "seeds"] == 2
+
+
+def test_the_wider_space_is_paired_with_the_reports_by_method_and_seed_and_says_what_lies_outside():
+    narrow = pd.DataFrame({"method": ["random", "random", "tpe"], "seed": [0, 1, 0], "C1": [32, 30, 31],
+                           "C3": [32, 29, 20], "C5": [130, 100, 90], "F6": [325, 300, 200],
+                           "val_accuracy": [0.60, 0.61, 0.62]})
+    wide = pd.DataFrame({"method": ["random", "random", "tpe", "tpe"], "seed": [0, 1, 0, 1], "C1": [60, 20, 31, 5],
+                         "C3": [40, 10, 20, 5], "C5": [200, 100, 90, 50], "F6": [500, 300, 200, 150],
+                         "val_accuracy": [0.65, 0.60, 0.625, 0.5]})
+    ranges = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}
+    table = lenet.wider_space(narrow, wide, ranges)
+    assert len(table) == 3  # tpe seed 1 searched only the wider space: no pair
+    first = table.iloc[0]
+    assert first["wider − report's (pp)"] == pytest.approx(5.0)
+    assert first["wider space: C1-C3-C5-F6"] == "60-40-200-500"
+    outside = table["outside the report's ranges"].tolist()
+    assert outside == ["C1, C3, C5, F6", "none", "none"]
+    sentence = lenet.space_was_the_limit(table)
+    assert sentence.startswith("The wider space's best came out ahead on 2 of 3 method-seed pairs")
+    assert sentence.endswith("too few pairs to tell.")  # 3 pairs cannot reach p < 0.05
+    assert lenet.space_was_the_limit(table.iloc[:0]) == "No method ran in both spaces on a common seed."

@@ -20,6 +20,7 @@ from .display import Callout
 PROFILE_NAMES = ("smoke", "quick", "full", "paper")
 
 _LENET_SPACE = {"c1": (1, 32), "c3": (1, 32), "c5": (40, 130), "f6": (125, 325)}  # the source report's ranges
+_LENET_WIDE = {"wide_c1": (1, 64), "wide_c3": (1, 64), "wide_c5": (40, 256), "wide_f6": (125, 512)}  # about twice
 
 _IIS_SPACE = dict(lr_range=(1e-4, 0.3), filters=(4, 64), kernels=(2, 5), dense_layers=(0, 2), dense_units=(16, 256),
                   batch_size=(16, 256), l1=(1e-7, 1e-3), l2=(1e-7, 1e-3))  # Hinz et al. (2018): per-layer conv
@@ -31,7 +32,8 @@ _AUTOLRS_BASELINES = dict(schedules=["step", "cosine", "onecycle"], step_milesto
 # What every profile of a study shares; each profile below states only what sets its scale.
 _SHARED = {
     "lenet_hpo": dict(size=32, min_epochs=1, grid_resolution=2, retrain_recipes=["hpolib", "pytorch-tutorial",
-                      "relu-crop-flip", "adam-crop-flip"], **_LENET_SPACE),
+                      "relu-crop-flip", "adam-crop-flip"], wide_methods=["random", "tpe"], **_LENET_SPACE,
+                      **_LENET_WIDE),
     "lcm_pbt": dict(ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3), perturb=(0.8, 1.2),
                     resample_probability=0.25, split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3),
     "iis_fanova": dict(grayscale=True, optimizers=["random", "tpe", "ga"], narrow_margin=0.1, **_IIS_SPACE),
@@ -44,20 +46,20 @@ _SCALES: dict[str, dict[str, dict]] = {
     "lenet_hpo": {
         "smoke": dict(dataset="digits", subset=500, grayscale=True, seeds=[0], headline_seeds=[0, 1], epochs=2,
                       budget=6, methods=["random", "tpe", "pso", "bohb"], final_epochs=2, retrain_seeds=[0],
-                      retrain_recipes=["hpolib", "relu-crop-flip"]),
+                      retrain_recipes=["hpolib", "relu-crop-flip"], wide_methods=["random"], wide_seeds=[0]),
         "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, seeds=[0, 1], headline_seeds=[0, 1, 2],
                       epochs=3, budget=12, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"],
-                      final_epochs=8, retrain_seeds=[0]),
+                      final_epochs=8, retrain_seeds=[0], wide_seeds=[0]),
         # 6-epoch trials on a fifth of CIFAR-10, 50 of them per run (60 full-data epochs); the report's three
         # methods on five seeds, the rest on two; every run's best retrained for the report's 40 epochs
         "full": dict(dataset="cifar10", subset=10000, grayscale=False, seeds=[0, 1], headline_seeds=[0, 1, 2, 3, 4],
                      epochs=6, budget=300, min_epochs=2, methods=["grid", "random", "pso", "ga", "tpe", "gp",
                                                                   "hyperband", "bohb"],
-                     grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2]),
+                     grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2], wide_seeds=[0, 1, 2]),
         "paper": dict(dataset="cifar10", subset=None, grayscale=False, seeds=[0, 1, 2], headline_seeds=[0, 1, 2, 3, 4],
                       epochs=40, budget=4000, min_epochs=10, methods=["grid", "random", "pso", "ga", "tpe", "gp",
                                                                       "hyperband", "bohb"],
-                      grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2]),
+                      grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2], wide_seeds=[0, 1, 2]),
     },
     "lcm_pbt": {
         "smoke": dict(dataset="digits", subset=None, seeds=[0], n_trials=12, epochs=6, checkpoints=[2, 3],
@@ -123,7 +125,7 @@ for _study in PROFILES.values():
         _settings["precision"] = PRECISION[_profile]
 
 
-FOLLOWS = {"headline_seeds": "seeds", "cnn_seeds": "seeds", "retrain_seeds": "seeds"}
+FOLLOWS = {"headline_seeds": "seeds", "cnn_seeds": "seeds", "retrain_seeds": "seeds", "wide_seeds": "seeds"}
 """Knobs that take the value of another when only that other is given: ``seeds`` sets every method's seeds
 unless the more seeds some methods run at a profile (``headline_seeds``: the report's three methods) are given
 too."""
@@ -191,7 +193,7 @@ def check(study: str, settings: dict) -> None:
                          f"got {settings['iis_evaluations']!r}")
 
 
-_MAY_BE_ZERO = ("seed", "seeds", "headline_seeds", "cnn_seeds", "retrain_seeds", "carry")
+_MAY_BE_ZERO = ("seed", "seeds", "headline_seeds", "cnn_seeds", "retrain_seeds", "wide_seeds", "carry")
 _MAY_BE_EMPTY = ("ablations",)
 
 
@@ -242,6 +244,7 @@ def _known() -> dict[str, tuple]:
     from ..studies.lenet import RECIPES
 
     return {"dataset": DATASETS, "cnn_dataset": DATASETS, "methods": tuple(method_factories(1, 3)),
+            "wide_methods": tuple(method_factories(1, 3)),
             "optimizers": ("random", "tpe", "ga"), "schedules": SCHEDULES, "precision": PRECISIONS,
             "loss": ("train", "validation"), "retrain_recipes": tuple(RECIPES)}
 

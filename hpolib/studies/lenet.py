@@ -34,7 +34,7 @@ from ..book.sources import LENET_REPORT
 
 __all__ = ["Results", "search_runs", "per_method", "best_per_run", "confirm", "curve_of", "comparisons",
            "beside_report", "REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all",
-           "runs_of", "per_run", "summary", "chosen_recipe"]
+           "runs_of", "per_run", "summary", "chosen_recipe", "wider_space", "space_was_the_limit"]
 
 WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
 REPORT_CONFIGS = {method: {k: int(row[k]) for k in WIDTHS} for method, row in LENET_REPORT.items()}
@@ -272,6 +272,7 @@ class Results:
     confirmed: list[dict] = field(default_factory=list)
     tests: list[dict] = field(default_factory=list)
     retrained: list[dict] = field(default_factory=list)
+    wider: list[dict] = field(default_factory=list)
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
@@ -366,16 +367,51 @@ def comparisons(at_budget: dict[str, pd.DataFrame], confirmed: pd.DataFrame) -> 
     return pd.DataFrame(rows)
 
 
+def wider_space(narrow: pd.DataFrame, wide: pd.DataFrame, ranges: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Per method and seed confirmed (:func:`confirm`) in both the report's space (``narrow``) and a wider one:
+    each best configuration's confirmed validation accuracy, their difference in points, the wider one's widths
+    (C1-C3-C5-F6), and which of them lie outside the report's ``ranges``."""
+    keys = ["method", "seed"]
+    both = wide.merge(narrow[keys + ["val_accuracy"]], on=keys, suffixes=("", "_narrow"))
+
+    def outside(row) -> str:
+        names = [k.upper() for k, (low, high) in ranges.items() if not low <= row[k.upper()] <= high]
+        return ", ".join(names) or "none"
+
+    return pd.DataFrame({
+        "method": both.method, "seed": both.seed,
+        "report's space": both.val_accuracy_narrow, "wider space": both.val_accuracy,
+        "wider − report's (pp)": 100 * (both.val_accuracy - both.val_accuracy_narrow),
+        "wider space: C1-C3-C5-F6": ["-".join(str(int(r[k])) for k in ("C1", "C3", "C5", "F6"))
+                                     for _, r in both.iterrows()],
+        "outside the report's ranges": [outside(r) for _, r in both.iterrows()]})
+
+
+def space_was_the_limit(table: pd.DataFrame) -> str:
+    """Whether the wider space's best configurations beat the report's space's, paired over every method and seed
+    of :func:`wider_space` (:func:`hpolib.analysis.stats.paired`, one-sided), in a sentence."""
+    from ..analysis.stats import call, paired
+
+    if table.empty:
+        return "No method ran in both spaces on a common seed."
+    row = paired(table["wider space"], table["report's space"], alternative="greater")
+    verdict = call(row, ("the report's ranges held the searches back", "too few pairs to tell",
+                         "no sign that the report's ranges held the searches back"))
+    return (f"The wider space's best came out ahead on {row['wins']} of {row['n']} method-seed pairs, by "
+            f"{100 * row['mean_diff']:+.2f} points on average (one-sided Wilcoxon signed-rank, p = {row['p']:.2g}): "
+            f"{verdict}.")
+
+
 def beside_report(confirmed: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     """The report's widths and accuracy per method beside the best confirmed configuration of each here."""
     def widths(row) -> str:
-        return "-".join(str(int(row[k])) for k in ("f6", "c1", "c3", "c5")) if "f6" in row else \
-            "-".join(str(int(row[k.upper()])) for k in ("f6", "c1", "c3", "c5"))
+        return "-".join(str(int(row[k])) for k in ("c1", "c3", "c5", "f6")) if "f6" in row else \
+            "-".join(str(int(row[k.upper()])) for k in ("c1", "c3", "c5", "f6"))
 
-    paper = pd.DataFrame([{"method": m, "report: F6-C1-C3-C5": widths(r), "report: validation accuracy":
+    paper = pd.DataFrame([{"method": m, "report: C1-C3-C5-F6": widths(r), "report: validation accuracy":
                            r["accuracy"] / 100} for m, r in LENET_REPORT.items()])
     best = confirmed.loc[confirmed.groupby("method", sort=False).val_accuracy.idxmax().dropna()]
-    ours = pd.DataFrame({"method": best.method, "here: F6-C1-C3-C5": [widths(r) for _, r in best.iterrows()],
+    ours = pd.DataFrame({"method": best.method, "here: C1-C3-C5-F6": [widths(r) for _, r in best.iterrows()],
                          "here: best validation accuracy": best.val_accuracy,
                          "here: its test accuracy": best.test_accuracy})
     order = {name: k for k, name in enumerate(dict.fromkeys([*HEADLINE, *methods]))}
