@@ -85,3 +85,5 @@ def test_the_wider_space_is_paired_with_the_reports_by_method_and_seed_and_says_
     assert sentence.startswith("The wider space's best came out ahead on 2 of 3 method-seed pairs")
     assert sentence.endswith("too few pairs to tell.")  # 3 pairs cannot reach p < 0.05
     assert lenet.space_was_the_limit(table.iloc[:0]) == "No method ran in both spaces on a common seed."
+    one = lenet.space_was_the_limit(table.iloc[:1])
+    assert one.endswith("+5.00 points on average: too few pairs to tell.") and "nan" not in one

@@ -395,11 +395,13 @@ def space_was_the_limit(table: pd.DataFrame) -> str:
     if table.empty:
         return "No method ran in both spaces on a common seed."
     row = paired(table["wider space"], table["report's space"], alternative="greater")
+    ahead = (f"The wider space's best came out ahead on {row['wins']} of {row['n']} method-seed pairs, by "
+             f"{100 * row['mean_diff']:+.2f} points on average")
+    if not row["p"] <= 1:  # no test on these pairs (one pair, or every pair tied)
+        return f"{ahead}: too few pairs to tell."
     verdict = call(row, ("the report's ranges held the searches back", "too few pairs to tell",
                          "no sign that the report's ranges held the searches back"))
-    return (f"The wider space's best came out ahead on {row['wins']} of {row['n']} method-seed pairs, by "
-            f"{100 * row['mean_diff']:+.2f} points on average (one-sided Wilcoxon signed-rank, p = {row['p']:.2g}): "
-            f"{verdict}.")
+    return f"{ahead} (one-sided Wilcoxon signed-rank, p = {row['p']:.2g}): {verdict}."
 
 
 def beside_report(confirmed: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
