@@ -8,7 +8,7 @@ import pytest
 
 from hpolib import (BOHB, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int, ProcessExecutor,
                     RandomSearch, Space, SpaceExhausted, Study)
-from hpolib.optimizers.encoding import OneHot
+from hpolib.optimizers.encoding import Asked, OneHot, integer_slices
 from hpolib.problems import Branin
 
 MIXED = Space({"lr": Float(1e-4, 1e-1, log=True), "width": Int(8, 64, log=True), "depth": Int(1, 4),
@@ -172,6 +172,44 @@ def test_one_hot_encoding_round_trip():
         config = MIXED.sample(rng)
         assert encoding.decode(encoding.encode(config)) == config
     assert all(row[3:].sum() == 1 for row in encoding.random(rng, 10))
+
+
+def test_a_snapped_point_is_the_vector_of_the_configuration_it_proposes_and_an_integer_owns_its_slice():
+    space = Space({"k": Int(1, 4), "w": Int(16, 512, log=True), "x": Float(0.0, 1.0), "act": Categorical(["a", "b"])})
+    encoding = OneHot(space)
+    points = np.random.default_rng(0).random((300, encoding.dim))
+    snapped = encoding.snap(points)
+    for point, snap in zip(points, snapped):
+        config = encoding.decode(point)
+        assert encoding.decode(snap) == config and np.allclose(snap, encoding.encode(config))
+    assert np.array_equal(encoding.snap(points[0]), snapped[0])  # one point as a row of many
+    lower, upper = integer_slices(snapped, encoding.integers)
+    for j, param in enumerate(encoding.integers):
+        if param is None:  # not an integer: a point, not an interval
+            assert np.array_equal(lower[:, j], snapped[:, j]) and np.array_equal(upper[:, j], snapped[:, j])
+            continue
+        assert np.all((lower[:, j] < snapped[:, j]) & (snapped[:, j] < upper[:, j]))
+        inside = [param.from_unit(v) for v in (lower[:, j] + 1e-9, upper[:, j] - 1e-9, snapped[:, j]) for v in v]
+        assert inside[:300] == inside[300:600] == inside[600:]  # the whole slice rounds to the snapped integer
+    assert lower[:, 0].min() == 0.0 and upper[:, 0].max() == 1.0  # the end integers' slices reach the ends
+
+
+def test_neighbours_are_one_integer_step_or_one_other_choice_away():
+    space = Space({"k": Int(0, 9), "j": Int(1, 3), "x": Float(0.0, 1.0), "act": Categorical(["a", "b", "c"])})
+    encoding = OneHot(space)
+    point = {"k": 9, "j": 2, "x": 0.5, "act": "b"}
+    moved = [{n: v for n, v in encoding.decode(p).items() if v != point[n]} for p in
+             encoding.neighbours(encoding.encode(point))]
+    assert sorted(map(str, moved)) == sorted(map(str, [{"k": 8}, {"j": 1}, {"j": 3}, {"act": "a"}, {"act": "c"}]))
+
+
+def test_asked_proposes_the_best_new_configuration_and_a_repeat_only_when_none_is_new():
+    asked = Asked()
+    for k in (2, 3):
+        asked.add({"k": k})
+    configs = [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}]
+    assert asked.best(np.array([9.0, 8.0, 1.0, 7.0]), configs.__getitem__) == 3
+    assert asked.best(np.array([9.0, 8.0]), configs.__getitem__) == 0  # every candidate repeats: the best
 
 
 @pytest.mark.parametrize("make, message", [
