@@ -212,6 +212,18 @@ def test_asked_proposes_the_best_new_configuration_and_a_repeat_only_when_none_i
     assert asked.best(np.array([9.0, 8.0]), configs.__getitem__) == 0  # every candidate repeats: the best
 
 
+def test_gp_proposes_every_integer_configuration_once_before_any_twice():
+    """Rounding made the GP re-propose its evaluated incumbent; now the best-scoring new configuration is
+    proposed (:class:`~hpolib.optimizers.encoding.Asked`), each one integers in range, until the space is spent."""
+    space = Space({"k": Int(0, 2), "j": Int(-1, 2), "act": Categorical(["a", "b"])})
+    gp = GPOptimizer(space, n_startup=4, n_candidates=300, seed=0)
+    history = optimise(gp, lambda c: (c["k"] - 2) ** 2 + (c["j"] - 1) ** 2 + (c["act"] == "a"), 25)
+    configs = [c for c, _ in history]
+    assert all(space.validate(c) == c and type(c["k"]) is int for c in configs)
+    assert len({tuple(c.values()) for c in configs[:24]}) == 24  # the 24 configurations, each once
+    assert configs[24] in configs[:24]  # then, with none new, a repeat rather than an error
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: TPE(MIXED, n_startup=0), "n_startup"),
     (lambda: GPOptimizer(MIXED, acquisition="pi"), "acquisition"),
