@@ -224,6 +224,14 @@ def test_gp_proposes_every_integer_configuration_once_before_any_twice():
     assert configs[24] in configs[:24]  # then, with none new, a repeat rather than an error
 
 
+def test_tpe_does_not_propose_its_evaluated_incumbent_again_when_a_neighbour_is_a_candidate():
+    for seed in range(10):
+        tpe = TPE(Space({"k": Int(0, 99)}), n_startup=1, seed=seed)
+        for k in range(0, 100, 10):
+            tpe.tell({"k": k}, abs(k - 50))  # the good group is k = 50 alone
+        assert 45 <= tpe.ask()["k"] <= 55 and tpe.ask()["k"] != 50
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: TPE(MIXED, n_startup=0), "n_startup"),
     (lambda: GPOptimizer(MIXED, acquisition="pi"), "acquisition"),

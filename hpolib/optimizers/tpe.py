@@ -21,7 +21,13 @@ its algorithm components and their roles for better empirical performance"
 - an integer candidate is rounded before it is scored, and scored by the
   kernels' mass on its integer's slice of the unit interval rather than by
   a density at the unrounded draw: the score is that of the configuration
-  proposed, and two draws that round alike score alike;
+  proposed, and two draws that round alike score alike (the rules of
+  :mod:`~hpolib.optimizers.encoding`, which GP-BO shares);
+- the multivariate variant proposes the best candidate whose configuration
+  it has not asked or been told
+  (:class:`~hpolib.optimizers.encoding.Asked`): where rounding makes
+  repeats possible, an evaluation is not spent on a configuration already
+  evaluated while another candidate is new;
 - a categorical kernel puts mass ``1 + w/(n+1)`` on its observed choice and
   ``w/(n+1)`` on every choice (``w`` the prior weight, ``n`` observations),
   normalised: an unordered kernel that sharpens as data accumulate;
@@ -43,9 +49,9 @@ from scipy.special import log_ndtr, logsumexp
 from scipy.stats import truncnorm
 
 from .._checks import check_positive, check_whole
-from ..space import Int, Space
+from ..space import Space
 from .base import Optimizer, config_key
-from .encoding import Ordinal
+from .encoding import Asked, Ordinal, integer_slices, snap_integers
 
 __all__ = ["TPE", "default_gamma", "default_weights"]
 
@@ -200,8 +206,8 @@ class TPE(Optimizer):
         self.encoding = Ordinal(space)
         self._categorical = self.encoding.categorical
         self._n_choices = [n for n in self.encoding.n_choices if n is not None]
-        self._integers = [p if isinstance(p, Int) else None
-                          for p, categorical in zip(space.values(), self._categorical) if not categorical]
+        self._integers = [p for p, categorical in zip(self.encoding.integers, self._categorical) if not categorical]
+        self.asked: Asked = Asked()
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
         self.losses: list[float] = []
@@ -247,7 +253,7 @@ class TPE(Optimizer):
             bad_choices = np.vstack([bad_choices, np.array(pending_choices).reshape(len(pending_choices), -1)])
         groups = ((numbers[good], choices[good]), (bad_numbers, bad_choices))
         if self.multivariate:
-            return self._join(*self._best_candidate(rng, groups, self._n_choices, self._integers))
+            return self._join(*self._best_candidate(rng, groups, self._n_choices, self._integers, self._join))
         # Univariate: every parameter on its own, with its own pair of estimators.
         best_numbers, best_choices = [], []
         j_num = j_cat = 0
@@ -264,25 +270,22 @@ class TPE(Optimizer):
                 j_num += 1
         return self._join(np.array(best_numbers), np.array(best_choices, dtype=int))
 
-    def _best_candidate(self, rng, groups, n_choices, integers):
+    def _best_candidate(self, rng, groups, n_choices, integers, join=None):
         """Draw candidates from l(x), return the one with the largest log l(x) - log g(x).
 
-        ``integers`` holds, per numeric coordinate, its :class:`Int` or ``None``: an integer candidate is
-        rounded first and scored by the mass of its slice, so the score is that of what is proposed.
+        ``integers`` holds, per numeric coordinate, its :class:`~hpolib.space.Int` or ``None``: an integer
+        candidate is rounded first and scored by the mass of its slice, so the score is that of what is
+        proposed. With ``join`` (numbers and choices to a configuration), the best is the best not yet asked
+        (:class:`~hpolib.optimizers.encoding.Asked`).
         """
         (good_n, good_c), (bad_n, bad_c) = groups
         below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight)
         above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight)
         numbers, choices = below.sample(rng, self.n_candidates)
-        lower, upper = numbers.copy(), numbers.copy()
-        for j, param in enumerate(integers):
-            if param is not None:
-                values = [param.from_unit(u) for u in numbers[:, j]]
-                numbers[:, j] = [param.to_unit(v) for v in values]
-                lower[:, j] = [param.to_unit(v - 0.5) for v in values]
-                upper[:, j] = [param.to_unit(v + 0.5) for v in values]
+        numbers = snap_integers(numbers, integers)
+        lower, upper = integer_slices(numbers, integers)
         score = below.log_pdf(lower, upper, choices) - above.log_pdf(lower, upper, choices)
-        best = int(np.argmax(score))
+        best = int(np.argmax(score)) if join is None else self.asked.best(score, lambda i: join(numbers[i], choices[i]))
         return numbers[best], choices[best]
 
     def __repr__(self):
