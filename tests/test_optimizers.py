@@ -232,6 +232,16 @@ def test_tpe_does_not_propose_its_evaluated_incumbent_again_when_a_neighbour_is_
         assert 45 <= tpe.ask()["k"] <= 55 and tpe.ask()["k"] != 50
 
 
+def test_ga_breeds_again_rather_than_repeat_a_configuration():
+    def repeats(max_breeds):
+        ga = GeneticAlgorithm(Space({"k": Int(0, 29), "j": Int(0, 29)}), population_size=10, seed=0)
+        ga.MAX_BREEDS = max_breeds
+        children = [c for c, _ in optimise(ga, lambda c: (c["k"] - 3) ** 2 + (c["j"] - 7) ** 2, 60)][10:]
+        return len(children) - len({tuple(c.values()) for c in children})
+
+    assert repeats(1) > 0 and repeats(GeneticAlgorithm.MAX_BREEDS) == 0  # one child a proposal repeated some
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: TPE(MIXED, n_startup=0), "n_startup"),
     (lambda: GPOptimizer(MIXED, acquisition="pi"), "acquisition"),
