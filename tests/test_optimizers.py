@@ -232,6 +232,25 @@ def test_tpe_does_not_propose_its_evaluated_incumbent_again_when_a_neighbour_is_
         assert 45 <= tpe.ask()["k"] <= 55 and tpe.ask()["k"] != 50
 
 
+def test_tpe_orders_equal_integers_at_random_to_give_them_their_kernel_widths():
+    """Of four equal values, the one that takes the gap to the next value is drawn at random, not the newest
+    (a stable sort's choice, the same in every coordinate); values without a tie draw nothing."""
+    from hpolib.optimizers.tpe import _neighbour_bandwidths
+
+    values = np.array([0.45, 0.45, 0.45, 0.45, 0.85])
+    in_order = _neighbour_bandwidths(values)[:4]
+    assert np.argmax(in_order) == 3  # in the order given, the newest of the tie
+    wide = np.zeros(4)
+    for seed in range(400):
+        widths = _neighbour_bandwidths(values, np.random.default_rng(seed))[:4]
+        assert sorted(widths) == sorted(in_order)  # the same widths, dealt out afresh
+        wide[np.argmax(widths)] += 1
+    assert np.all((wide > 60) & (wide < 140))  # each of the four about a quarter of the time
+    rng = np.random.default_rng(0)
+    _neighbour_bandwidths(np.array([0.1, 0.5, 0.9]), rng)
+    assert rng.random() == np.random.default_rng(0).random()
+
+
 def test_ga_breeds_again_rather_than_repeat_a_configuration():
     def repeats(max_breeds):
         ga = GeneticAlgorithm(Space({"k": Int(0, 29), "j": Int(0, 29)}), population_size=10, seed=0)

@@ -17,7 +17,13 @@ its algorithm components and their roles for better empirical performance"
 - numeric kernels are Gaussians truncated to the unit interval (log scales
   and integers live in it already), each as wide as the larger gap to its
   neighbouring observations, clipped to ``[1/min(100, n+2), 1]`` (hyperopt's
-  "magic clip"); the prior kernel is centred with width 1;
+  "magic clip"); the prior kernel is centred with width 1. Equal values (an
+  integer observed again) take their places among themselves in a random
+  order, drawn for each coordinate and proposal: the outer two of a tie get
+  the gaps, the others the narrowest width, and in order of age the oldest
+  and newest of every tie got the wide kernels in every coordinate at once,
+  which left TPE behind Optuna's (whose unstable sort orders ties
+  arbitrarily) on narrow integers;
 - an integer candidate is rounded before it is scored, and scored by the
   kernels' mass on its integer's slice of the unit interval rather than by
   a density at the unrounded draw: the score is that of the configuration
@@ -82,15 +88,17 @@ class ParzenEstimator:
     weights : ndarray (n,)
         Observation weights.
     prior_weight : float
+    rng : numpy.random.Generator or None
+        Orders equal values at random (``None``: in the order given).
     """
 
-    def __init__(self, numbers, choices, n_choices, weights, prior_weight=1.0):
+    def __init__(self, numbers, choices, n_choices, weights, prior_weight=1.0, rng=None):
         n, d_num = numbers.shape
         self.n_choices = list(n_choices)
         w = np.append(weights, prior_weight)
         self.log_weights = np.log(w / w.sum())
         self.mus = np.vstack([numbers, np.full((1, d_num), 0.5)])
-        self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j]) for j in range(d_num)]) \
+        self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j], rng) for j in range(d_num)]) \
             if d_num else np.ones((n + 1, 0))
         self.log_truncation = _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
         self.log_density_scale = np.log(self.sigmas * math.sqrt(2 * math.pi))
@@ -141,18 +149,23 @@ def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return log_high + np.log1p(-np.exp(np.minimum(log_ndtr(low) - log_high, 0.0)))
 
 
-def _neighbour_bandwidths(values: np.ndarray) -> np.ndarray:
+def _neighbour_bandwidths(values: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Hyperopt's rule on one coordinate: each kernel as wide as the larger gap to its neighbours.
 
     The unit interval's ends count as neighbours, except that with two or more
     observations the outermost kernels look inwards only; then the widths are
     clipped to ``[1 / min(100, n + 2), 1]`` ("magic clip", ``n + 1`` kernels
-    with the prior's). Returns one width per value plus 1.0 for the prior.
+    with the prior's). Equal values are ordered at random with ``rng`` (given
+    and needed: no draw without a tie). Returns one width per value plus 1.0
+    for the prior.
     """
     n = len(values)
     if n == 0:
         return np.ones(1)
-    order = np.argsort(values, kind="stable")
+    if rng is not None and len(np.unique(values)) < n:
+        order = np.lexsort((rng.random(n), values))
+    else:
+        order = np.argsort(values, kind="stable")
     ordered = values[order]
     padded = np.concatenate([[0.0], ordered, [1.0]])
     widths = np.maximum(padded[1:-1] - padded[:-2], padded[2:] - padded[1:-1])
@@ -279,8 +292,8 @@ class TPE(Optimizer):
         (:class:`~hpolib.optimizers.encoding.Asked`).
         """
         (good_n, good_c), (bad_n, bad_c) = groups
-        below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight)
-        above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight)
+        below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight, rng)
+        above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight, rng)
         numbers, choices = below.sample(rng, self.n_candidates)
         numbers = snap_integers(numbers, integers)
         lower, upper = integer_slices(numbers, integers)
