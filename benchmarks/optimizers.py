@@ -3,7 +3,10 @@
 Pairs (hpolib <-> peer): random <-> Optuna RandomSampler, TPE <-> Optuna
 TPESampler (defaults), GP-BO <-> scikit-optimize gp_minimize and Optuna
 GPSampler, PSO <-> pyswarms GlobalBestPSO (same swarm settings: S = 5,
-c1 = c2 = 2, w = 0.5), GA <-> random search (no peer library).
+c1 = c2 = 2, w = 0.5), GA <-> random search (no peer library), CMA-ES <->
+Optuna CmaEsSampler (defaults: both start at the centre of the unit cube
+with sigma0 = 1/6 and no restart; hpolib's integers are discrete coordinates
+with margin, Optuna's rounded continuous ones).
 
 Problems, in two sets. The *development* set (Branin, Hartmann-6,
 Rosenbrock-4D, an off-centre bowl in 4-D, an integer-heavy bowl, and a real SVM
@@ -30,6 +33,7 @@ the development set), and an anytime-regret plot. Raw traces go to
     python benchmarks/optimizers.py                      # the development set, seeds 0-19
     python benchmarks/optimizers.py --set held-out       # every problem but the integer family, seeds 1000-1019
     python benchmarks/optimizers.py --set integers       # the integer family, seeds 2000-2019
+    python benchmarks/optimizers.py --methods hpolib-cmaes optuna-cmaes --problems branin --seeds 6  # a subset
 """
 
 from __future__ import annotations
@@ -119,7 +123,8 @@ HPOLIB.update({
                                                               seed=seed),
 })
 PAIRS = [("hpolib-random", "optuna-random"), ("hpolib-tpe", "optuna-tpe"), ("hpolib-gp", "skopt-gp"),
-         ("hpolib-gp", "optuna-gp"), ("hpolib-pso", "pyswarms-pso"), ("hpolib-ga", "optuna-random")]
+         ("hpolib-gp", "optuna-gp"), ("hpolib-pso", "pyswarms-pso"), ("hpolib-ga", "optuna-random"),
+         ("hpolib-cmaes", "optuna-cmaes")]
 GP_METHODS = {"hpolib-gp", "hpolib-gp-plain", "skopt-gp", "optuna-gp"}
 
 
@@ -156,7 +161,8 @@ def _optuna_sampler(method, seed):
 
     return {"optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
             "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-            "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed)}[method]()
+            "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
+            "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed)}[method]()
 
 
 def run_optuna(method, f, seed, n):
@@ -331,7 +337,7 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
 
     palette = sns.color_palette("colorblind")
     colour = {"tpe": palette[0], "gp": palette[1], "pso": palette[2], "ga": palette[4], "random": palette[7],
-              "gp-plain": palette[8]}
+              "gp-plain": palette[8], "cmaes": palette[3]}
     style = {"hpolib": "-", "optuna": "--", "skopt": ":", "pyswarms": "-."}
     problems = list(runs.problem.unique())
     columns = 3
@@ -375,15 +381,21 @@ def main() -> None:
                         help="skip the time per proposal (measured with the development set only: it does not "
                              "depend on the problem)")
     parser.add_argument("--methods", nargs="+", default=None, help="run only these methods (default: all)")
+    parser.add_argument("--problems", nargs="+", default=None, choices=list(PROBLEMS),
+                        help="run only these problems of the set (default: all of it)")
     args = parser.parse_args()
 
-    methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "skopt-gp", "pyswarms-pso"]
+    methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "optuna-cmaes", "skopt-gp", "pyswarms-pso"]
     if args.methods:
         unknown = sorted(set(args.methods) - set(methods))
         if unknown:
             parser.error(f"unknown methods {unknown}; known: {', '.join(methods)}")
         methods = [m for m in methods if m in args.methods]
     problems, first_seed = SETS[args.set]
+    if args.problems:
+        problems = tuple(p for p in problems if p in args.problems)
+        if not problems:
+            parser.error(f"none of {args.problems} is in the {args.set} set: {', '.join(SETS[args.set][0])}")
     jobs = []
     for method in methods:
         gp = method in GP_METHODS
@@ -395,7 +407,8 @@ def main() -> None:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
 
-    tag = args.set + ("" if args.methods is None else "_" + "_".join(methods))
+    tag = args.set + ("" if args.methods is None else "_" + "_".join(methods)) \
+        + ("" if args.problems is None else "_" + "_".join(problems))
     RESULTS.mkdir(exist_ok=True)
     summary, verdicts = summarise(runs), compare(runs)
     with pd.option_context("display.width", 160, "display.max_rows", 200, "display.float_format", "{:.4g}".format):

@@ -9,7 +9,7 @@ executor and keeps every event in durable storage.
 
 ``import hpolib`` imports NumPy and nothing heavier: SciPy, scikit-learn,
 pandas and PyTorch are imported where they are used (see
-:mod:`hpolib.optimizers` for TPE, BOHB and the GP).
+:mod:`hpolib.optimizers` for TPE, BOHB, the GP and CMA-ES).
 """
 
 from typing import TYPE_CHECKING
@@ -25,14 +25,14 @@ from .study import Study
 from .trial import Trial, TrialState, TrialStopped
 
 if TYPE_CHECKING:
-    from .optimizers import BOHB, TPE, GPOptimizer
+    from .optimizers import BOHB, CMAES, TPE, GPOptimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Space", "Int", "Float", "Categorical", "Grid",
     "Optimizer", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO", "GeneticAlgorithm", "BOHB",
-    "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
+    "CMAES", "SpaceExhausted", "Scheduler", "SuccessiveHalving", "ASHA", "Hyperband", "MedianStopping",
     "LearningCurveMatching", "PBT",
     "Study", "Trial", "TrialState", "TrialStopped", "Reporter", "Direction", "Incumbent",
     "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
@@ -41,6 +41,6 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name in optimizers.LAZY:  # TPE, BOHB, GPOptimizer: imported at first use
+    if name in optimizers.LAZY:  # TPE, BOHB, GPOptimizer, CMAES: imported at first use
         return getattr(optimizers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

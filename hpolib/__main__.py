@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -75,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--output", default=None, help="results folder (default runs/book); a subfolder per profile")
     r.add_argument("--baseline", action="store_true",
                    help="write the nbval baseline (smoke profile) into tests/notebooks instead")
+    r.add_argument("--executor", default=None, metavar="SPEC",
+                   help="where the trials run: serial (default), processes:N, dask, dask:N, dask://HOST:PORT, "
+                        "tcp://HOST:PORT, tls://HOST:PORT, or slurm with --executor-config")
+    r.add_argument("--executor-config", default=None, metavar="FILE",
+                   help="the SLURM cluster's YAML file (queue, cores, memory, walltime, jobs; account, gpus)")
+    r.add_argument("--executor-insecure", action="store_true",
+                   help="allow plain tcp:// to a scheduler on another machine (neither encrypted nor authenticated)")
+    r.add_argument("--mlflow", nargs="?", const="", default=None, metavar="URI",
+                   help="after each chapter, export every study of its SQLite store (<chapter>.db) to MLflow, "
+                        "experiment hpo-study, at URI (default $MLFLOW_TRACKING_URI, else mlruns/ here)")
     b = commands.add_parser("book", help="build the Jupyter Book of a profile from its executed notebooks")
     b.add_argument("--profile", default="quick", help="smoke | quick | full | paper (default quick)")
     b.add_argument("--executed", default=None, help="folder of executed notebooks (default runs/book/PROFILE)")
@@ -129,14 +140,29 @@ def _run(parser, args) -> int:
             check(study, args.profile, parameters, args.baseline)
         for study in studies:
             started = time.perf_counter()
-            path = run(study, args.profile, parameters, args.output, baseline=args.baseline)
+            path = run(study, args.profile, parameters, args.output, baseline=args.baseline, executor=args.executor,
+                       executor_config=args.executor_config, executor_insecure=args.executor_insecure)
             print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
+            if args.mlflow is not None:
+                _export(path, study, args.profile, args.mlflow or None)
     except ValueError as exc:
         parser.error(str(exc))
     except NotebookFailed as exc:
         print(f"hpolib run: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _export(notebook: Path, chapter: str, profile: str, uri: str | None) -> None:
+    """Export every study of a chapter's SQLite store to MLflow (``hpolib run --mlflow``)."""
+    from .tracking import to_mlflow
+
+    db = notebook.with_suffix(".db")
+    if not db.exists():
+        print(f"{chapter}: no SQLite store ({db.name}) to export to MLflow")
+        return
+    runs = to_mlflow(db, name="hpo-study", tracking_uri=uri, tags={"chapter": chapter, "profile": profile})
+    print(f"{chapter}: {len(runs)} studies exported to MLflow (experiment hpo-study)")
 
 
 if __name__ == "__main__":

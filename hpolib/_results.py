@@ -34,7 +34,8 @@ def parse_result(result, metric: str) -> tuple[float | None, dict, str | None]:
 
 def record_outcome(trial: Trial, outcome: Outcome, metric: str, stop_reason: str | None,
                    parent_step: float | None) -> None:
-    """Set ``trial``'s end state, value, metrics, user attributes, error and budget used from its ``outcome``.
+    """Set ``trial``'s end state, value, metrics, user attributes, error, budget used and GPU (``info["device"]``)
+    from its ``outcome``.
 
     ``stop_reason`` is why the study refused one of its reports (it then
     failed); ``parent_step`` the last step of the trial it continued from, if any.
@@ -58,6 +59,8 @@ def record_outcome(trial: Trial, outcome: Outcome, metric: str, stop_reason: str
         trial.budget_used = budget_or_one(trial.budget)
     if parent_step is not None and trial.steps:
         trial.start_step = parent_step if trial.steps[0][0] > parent_step else 0.0
+    if outcome.device is not None:
+        trial.info["device"] = outcome.device
 
 
 def budget_or_one(budget: float | None) -> float:

@@ -18,15 +18,21 @@ objective can save its state and a promoted trial (successive halving) or a
 PBT member can continue from its parent's instead of starting again.
 Checkpoint folders are paths: on a cluster they must be on a file system
 every worker sees.
+
+:func:`from_spec` makes an executor from one string (``"processes:4"``,
+``"dask"``, ``"tls://host:8786"``, ``"slurm"`` with a cluster's YAML file), as
+``python -m hpolib run --executor`` and the chapters take it.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import signal
 import sys
 import threading
@@ -36,14 +42,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cloudpickle
 
 from ._checks import check_whole
 from .trial import TrialState, TrialStopped
 
-__all__ = ["Job", "Outcome", "Reporter", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
+__all__ = ["Job", "Outcome", "Reporter", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+           "from_spec", "check_spec", "SPECS"]
 
 
 class OnReport(Protocol):
@@ -96,10 +103,14 @@ class Reporter:
         What the objective notes about the trial (JSON values: a model's
         size, a seed, a path), stored with its end as the trial's
         ``user_attrs`` (Optuna's ``trial.set_user_attr``).
+    device : str or None
+        The GPU this trial has to itself (``"cuda:1"``; it is also the
+        current CUDA device of the trial's thread) when the executor hands
+        out GPUs (``DaskExecutor(gpu=True)``), else ``None``.
     """
 
-    def __init__(self, send: Callable[[float, float], bool], job: Job):
-        self._send, self.trial = send, job.number
+    def __init__(self, send: Callable[[float, float], bool], job: Job, device: str | None = None):
+        self._send, self.trial, self.device = send, job.number, device
         self.checkpoint_dir = Path(job.checkpoint_dir) if job.checkpoint_dir else None
         self.restore_dir = Path(job.restore_dir) if job.restore_dir else None
         self._stopped_at: float | None = None
@@ -128,7 +139,7 @@ class Reporter:
 @dataclass
 class Outcome:
     """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``;
-    and what its objective noted in ``report.user_attrs``."""
+    what its objective noted in ``report.user_attrs``; and ``device``, the GPU it had, if any."""
 
     number: int
     status: TrialState
@@ -136,24 +147,28 @@ class Outcome:
     error: str | None = None
     worker: str | None = None
     user_attrs: dict = field(default_factory=dict)
+    device: str | None = None
 
 
-def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str) -> Outcome:
+def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str,
+                  device: str | None = None) -> Outcome:
     """Call ``objective(config, budget, report)`` and turn what it returns or raises into an outcome.
 
     ``send(step, value)`` delivers a report to the study and answers whether the trial goes on.
     """
-    number, report = job.number, Reporter(send, job)
+    number, report = job.number, Reporter(send, job, device)
     try:
         result = objective(dict(job.config), job.budget, report)
     except TrialStopped:
-        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs, device=device)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
         error = "".join(traceback.format_exception(exc)).strip()
-        return Outcome(number, TrialState.FAILED, error=error, worker=worker, user_attrs=report.user_attrs)
+        return Outcome(number, TrialState.FAILED, error=error, worker=worker, user_attrs=report.user_attrs,
+                       device=device)
     if report.should_stop():  # it returned when asked to stop: stopped at its last report, whatever it returned
-        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs)
-    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker, user_attrs=report.user_attrs)
+        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs, device=device)
+    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker, user_attrs=report.user_attrs,
+                   device=device)
 
 
 class Executor(abc.ABC):
@@ -402,23 +417,57 @@ class ProcessExecutor(Executor):
         self._workers = []
 
 
-def _dask_task(objective, job, channel):
+def _dask_task(objective, job, channel, gpu):
     """Run one trial on a Dask worker, sending reports to the driver through named queues.
 
     Each run is an attempt of its own: Dask may run the task again when its worker died, and the study then
-    keeps the reports of the last attempt only.
+    keeps the reports of the last attempt only. A driver that died or let go of the trial answers no more: the
+    trial then stops at its next report, and frees its worker for the next driver.
     """
     from distributed import Queue, get_worker
 
-    attempt, reports, replies = uuid.uuid4().hex, Queue(channel), None
+    worker = get_worker()
+    key, attempt, reports, replies = worker.get_current_task(), uuid.uuid4().hex, Queue(channel), None
 
     def send(step, value):
         nonlocal replies
         reports.put((job.number, attempt, step, value))
         replies = replies or Queue(f"{channel}-{job.number}-{attempt}")
-        return replies.get()
+        while True:
+            try:
+                return replies.get(timeout=1)
+            except TimeoutError:
+                task = worker.state.tasks.get(key)
+                if task is None or task.state == "cancelled":
+                    return False
 
-    return run_objective(objective, job, send, get_worker().address)
+    with _own_gpu(worker) if gpu else contextlib.nullcontext() as device:
+        return run_objective(objective, job, send, worker.address, device)
+
+
+_free_gpus: dict[str, list[int]] = {}  # a worker's address -> the indices of its GPUs no trial is using
+_gpus_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _own_gpu(worker):
+    """One of ``worker``'s GPUs, the running trial's alone, as ``"cuda:<index>"`` and its thread's CUDA device.
+
+    Dask runs no more trials needing ``{"GPU": 1}`` at once on a worker than its resource ``GPU`` says, so one is free.
+    """
+    with _gpus_lock:
+        free = _free_gpus.setdefault(worker.address, list(range(int(worker.state.total_resources["GPU"]))))
+        index = free.pop(0)
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.set_device(index)  # per thread: "cuda" means this GPU to the trial
+        yield f"cuda:{index}"
+    finally:
+        with _gpus_lock:
+            free.append(index)
+            free.sort()
 
 
 class DaskExecutor(Executor):
@@ -430,56 +479,91 @@ class DaskExecutor(Executor):
     worker dies ends as failed (for a cluster this executor starts, Dask's
     ``allowed-failures`` is 0; on your own cluster Dask may first retry the
     task elsewhere, as its configuration says: the retry starts the trial
-    over, and the study keeps its reports only).
+    over, and the study keeps its reports only). The driver is not precious:
+    kill it and run it again, and the study resumes from its storage on the
+    same cluster, as a serial one does; what the dead driver's trials still
+    run stops at their next report.
 
     Parameters
     ----------
-    client : distributed.Client, str or None
-        A client, a scheduler address, or ``None`` to start a local cluster
-        of ``n_workers`` single-threaded worker processes (closed with the
-        executor).
+    client : distributed.Client, str, a Dask cluster or None
+        Where trials run, for every ``optimize``:
+
+        - a ``Client``: used as it is (and left open);
+        - a scheduler address (``"tls://host:8786"``): connected to at each
+          ``optimize`` and disconnected after it. ``tcp://`` only to a
+          scheduler on this machine, unless ``insecure``
+          (:func:`hpolib.cluster.check_address`);
+        - a cluster object (a ``LocalCluster``, dask-jobqueue's
+          ``SLURMCluster``): likewise; the cluster stays up for the next
+          study, and is closed by its owner (Dask closes it at exit);
+        - ``None``: a local cluster of ``n_workers`` single-threaded worker
+          processes that listens on the loopback only, started for each
+          ``optimize`` and closed after it.
     n_workers : int or None
         Workers of the local cluster (default: the number of CPUs); for an
         existing cluster, how many trials to run at once (default: its
-        total threads).
+        total threads, which must then be more than 0).
+    gpu : bool
+        One GPU per trial: each trial needs the worker resource ``{"GPU": 1}``
+        (workers started with ``--resources GPU=<their GPUs>``), has one of
+        its worker's GPUs to itself as its thread's CUDA device
+        (:attr:`Reporter.device`), and records it as ``trial.info["device"]``.
+    insecure : bool
+        Allow a ``tcp://`` address of a scheduler on another machine.
     """
 
-    def __init__(self, client=None, n_workers: int | None = None):
+    def __init__(self, client=None, n_workers: int | None = None, *, gpu: bool = False, insecure: bool = False):
+        from .cluster import check_address
+
         if n_workers is not None:
             check_whole("n_workers", n_workers, 1)
-        self.client, self._requested = client, n_workers
+        if isinstance(client, str):
+            check_address(client, insecure)
+        self.target, self.gpu, self._requested = client, bool(gpu), n_workers
+        self.client: Any = None  # this optimize's distributed.Client
         self._own: list = []
         self._futures: dict = {}
         self.n_workers = n_workers or 0
 
     def __repr__(self):
-        return f"DaskExecutor(client={self.client!r}, n_workers={self.n_workers})"
+        return f"DaskExecutor(client={self.target!r}, n_workers={self.n_workers}, gpu={self.gpu})"
 
     def start(self, objective, on_report):
-        import dask
-        from distributed import Client, LocalCluster, Queue
+        from distributed import Queue
 
         super().start(objective, on_report)
-        if self.client is None:
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                cluster = LocalCluster(n_workers=self._requested or os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
-            self.client = Client(cluster)
-            self._own = [self.client, cluster]
-        elif isinstance(self.client, str):
-            self.client = Client(self.client)
-            self._own = [self.client]
+        self.client, self._own = self._connect()
         self.n_workers = self._requested or sum(self.client.nthreads().values())
+        if not self.n_workers:
+            raise RuntimeError(f"the Dask cluster at {self.client.scheduler.address} has no workers yet: "
+                               "start some, or give n_workers to queue trials until they come")
         self._channel = f"hpolib-{uuid.uuid4().hex}"
         self._reports = Queue(self._channel, client=self.client)
         self._replies: dict[tuple, Queue] = {}
+
+    def _connect(self) -> tuple:
+        """This ``optimize``'s client, and what ``close`` closes: whatever was started or connected here."""
+        from distributed import Client
+
+        from .cluster import local_cluster
+
+        if isinstance(self.target, Client):
+            return self.target, []
+        if self.target is None:
+            cluster = local_cluster(self._requested or os.cpu_count() or 1)
+            client = Client(cluster)
+            return client, [client, cluster]
+        client = Client(self.target)  # an address, or a cluster (with its security)
+        return client, [client]
 
     def idle(self):
         return self.n_workers - len(self._futures)
 
     def submit(self, job):
-        future = self.client.submit(_dask_task, self._objective, job, self._channel,
-                                    key=f"{self._channel}-trial-{job.number}", pure=False)
+        future = self.client.submit(_dask_task, self._objective, job, self._channel, self.gpu,
+                                    key=f"{self._channel}-trial-{job.number}", pure=False,
+                                    resources={"GPU": 1} if self.gpu else None)
         self._futures[future] = job.number
 
     def _serve_reports(self) -> None:
@@ -511,11 +595,82 @@ class DaskExecutor(Executor):
         return Outcome(number, TrialState.FAILED, error=f"the task failed on the cluster: {reason!r}")
 
     def close(self):
+        """Cancel what still runs, and close what ``start`` opened; the cluster to use next time stays as given."""
         for future in self._futures:
             future.cancel()
         self._futures = {}
         for thing in self._own:
             thing.close()
-        if self._own:
-            self.client = None
-        self._own = []
+        self.client, self._own = None, []
+
+
+SPECS = ("serial", "processes:N", "dask", "dask:N", "dask://HOST:PORT", "tcp://HOST:PORT", "tls://HOST:PORT",
+         "slurm")
+
+
+def _parsed(spec: str, config) -> tuple[str, Any]:
+    """``(kind, setting)`` of executor ``spec``; a ValueError listing :data:`SPECS` for anything else, or naming
+    what is wrong with ``config`` (read only for ``slurm``)."""
+    from .cluster import SlurmConfig, check_sbatch
+
+    if config is not None and spec != "slurm":
+        raise ValueError(f"executor_config is a SLURM cluster's file, for executor 'slurm' only; got it with "
+                         f"executor {spec!r}")
+    if spec in ("serial", "dask"):
+        return spec, None
+    if spec == "slurm":
+        if config is None:
+            raise ValueError("executor 'slurm' needs executor_config, the cluster's YAML file (queue, cores, memory, "
+                             "walltime, jobs; optionally account, gpus)")
+        settings = SlurmConfig.read(config)
+        check_sbatch()
+        return spec, settings
+    count = re.fullmatch(r"(processes|dask):([1-9]\d*)", spec) if isinstance(spec, str) else None
+    if count:
+        return count[1], int(count[2])
+    address = re.fullmatch(r"(dask|tcp|tls)://([^/]+):(\d+)", spec) if isinstance(spec, str) else None
+    if address:
+        return "address", f"{'tcp' if address[1] == 'dask' else address[1]}://{address[2]}:{address[3]}"
+    raise ValueError(f"executor must be one of {', '.join(SPECS)} (N a whole number >= 1; slurm with "
+                     f"executor_config, the cluster's YAML file), got {spec!r}")
+
+
+def check_spec(spec: str, config: str | os.PathLike | None = None, *, insecure: bool = False) -> None:
+    """A ValueError for what :func:`from_spec` would refuse, starting nothing."""
+    from .cluster import check_address
+
+    kind, setting = _parsed(spec, config)
+    if kind == "address":
+        check_address(setting, insecure)
+
+
+def from_spec(spec: str = "serial", config: str | os.PathLike | None = None, *, insecure: bool = False) -> Executor:
+    """The executor that ``spec`` names; everything is checked before anything starts.
+
+    - ``serial``: :class:`SerialExecutor`;
+    - ``processes:N``: :class:`ProcessExecutor` of ``N`` workers;
+    - ``dask`` or ``dask:N``: :class:`DaskExecutor` on a local cluster (one worker per CPU, or ``N``), listening on
+      the loopback, started for each study;
+    - ``dask://HOST:PORT`` (as ``tcp://``), ``tcp://HOST:PORT`` or ``tls://HOST:PORT``: a running scheduler;
+      ``tcp://`` to another machine only with ``insecure=True``;
+    - ``slurm``: a dask-jobqueue ``SLURMCluster`` described by the YAML file ``config``
+      (:class:`hpolib.cluster.SlurmConfig`), talking TLS with credentials made for the run. Its jobs are submitted
+      now and serve every study of this process; Dask cancels them when it exits.
+
+    >>> from_spec("processes:2")
+    ProcessExecutor(n_workers=2, start_method='spawn')
+    """
+    from .cluster import slurm_cluster
+
+    kind, setting = _parsed(spec, config)
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor(setting)
+    if kind == "dask":
+        return DaskExecutor(n_workers=setting)
+    if kind == "address":
+        return DaskExecutor(setting, insecure=insecure)
+    cluster = slurm_cluster(setting)
+    cluster.scale(jobs=setting.jobs)
+    return DaskExecutor(cluster, n_workers=setting.trials_at_once, gpu=setting.gpus > 0)

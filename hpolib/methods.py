@@ -14,7 +14,7 @@ search still spends most of its evaluations on the model.
 >>> make_optimizer("tpe", space, seed=0, n_trials=20)
 TPE(multivariate, n_startup=5, seed=0)
 >>> sorted(method_factories(1, 9))
-['asha', 'bohb', 'ga', 'gp', 'grid', 'hyperband', 'pso', 'random', 'tpe']
+['asha', 'bohb', 'cmaes', 'ga', 'gp', 'grid', 'hyperband', 'pso', 'random', 'tpe']
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._checks import check_whole
-from .optimizers import BOHB, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch
+from .optimizers import BOHB, CMAES, PSO, TPE, GeneticAlgorithm, GPOptimizer, GridSearch, Optimizer, RandomSearch
 from .schedulers import ASHA, Hyperband, Scheduler
 from .space import Space
 
 __all__ = ["OPTIMIZERS", "make_optimizer", "method_factories"]
 
-OPTIMIZERS = ("random", "pso", "ga", "tpe", "gp")
+OPTIMIZERS = ("random", "pso", "ga", "tpe", "gp", "cmaes")
 
 
 def make_optimizer(name: str, space: Space, seed: int, n_trials: int | None = None) -> Optimizer:
@@ -46,6 +46,8 @@ def make_optimizer(name: str, space: Space, seed: int, n_trials: int | None = No
             GeneticAlgorithm(space, population_size=max(4, n_trials // 4), seed=seed)
     if name == "tpe":
         return TPE(space, seed=seed) if n_trials is None else TPE(space, n_startup=max(3, n_trials // 4), seed=seed)
+    if name == "cmaes":
+        return CMAES(space, seed=seed)
     return GPOptimizer(space, seed=seed)
 
 

@@ -78,7 +78,8 @@ class Trial:
         objective resumed from the parent's checkpoint (its first report
         came after it), else 0.
     info : dict
-        What the scheduler noted about the trial (bracket, rung, member...).
+        What the scheduler noted about the trial (bracket, rung, member...),
+        and ``device``, the GPU it had, where the executor hands out GPUs.
     user_attrs : dict
         What the objective noted about the trial in ``report.user_attrs``, or
         the caller of :meth:`~hpolib.Study.tell` in the asked trial's (JSON

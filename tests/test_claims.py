@@ -193,3 +193,35 @@ def test_the_report_configurations_are_judged_under_the_recipe_chosen_by_the_dec
     assert row["verdict"] == "reproduced" and "relu-crop-flip (the chosen one)" in row["our_scale"]
     results["retrained"] = runs("hpolib", -6.0)
     assert _verdict(_rows(tmp_path, lenet_hpo=results), "lenet.report_configs") == "not reproduced"
+
+
+def test_the_claims_page_lists_every_verdict_the_one_rule_moved():
+    before = [{"id": "a", "verdict": "reproduced"}, {"id": "b", "verdict": "partly"}, {"id": "gone", "verdict": "x"}]
+    now = [{"id": "a", "verdict": "inconclusive"}, {"id": "b", "verdict": "partly"}, {"id": "new", "verdict": "y"}]
+    table = build._moved(before, now)
+    assert "| `a` | reproduced | inconclusive |" in table and "`b`" not in table
+    assert "| `gone` | x | dropped or restated |" in table and "| `new` | new claim | y |" in table
+
+
+def test_a_measured_claim_linking_to_a_missing_section_stops_the_build(tmp_path):
+    rows = _rows(tmp_path, lenet_hpo=_lenet())
+    sections = {"lenet_hpo": {"confirmation-at-the-report-s-scale"}}
+    entry = "\n".join(build._claim_entry(rows["lenet.best_val_acc"], sections))
+    assert 'href="../notebooks/lenet_hpo.html#confirmation-at-the-report-s-scale"' in entry
+    with pytest.raises(ValueError, match="claim lenet.pso_vs_bohb links to section 'which-differences-the-seeds"):
+        build._claim_entry(rows["lenet.pso_vs_bohb"], sections)
+    assert "not in this copy of the chapter yet" in "\n".join(build._claim_entry(rows["lenet.report_configs"],
+                                                                                sections))
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": ["## Confirmation at the "
+                                                                                   "report's scale\n", "text"]}]}))
+    assert build._sections(notebook) == {"confirmation-at-the-report-s-scale"}
+
+
+def test_autolrs_speed_is_its_steps_with_exploration_against_a_constant_grids(tmp_path):
+    results = _autolrs()
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "not measured"
+    results["tuning_cost"] = [{"seed": k, "AutoLRS steps": 2000 + k, "grid steps": 5000} for k in range(6)]
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "reproduced"
+    results["tuning_cost"] = results["tuning_cost"][:3]
+    assert _verdict(_rows(tmp_path, autolrs=results), "autolrs.fast") == "inconclusive"  # 3 seeds: p >= 0.125

@@ -20,9 +20,9 @@ import math
 
 import pytest
 
-from hpolib import (ASHA, BOHB, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Hyperband,
-                    InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch, Space, SQLiteStorage,
-                    Study, SuccessiveHalving, TrialState, optimizers, schedulers)
+from hpolib import (ASHA, BOHB, CMAES, PBT, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch,
+                    Hyperband, InMemoryStorage, Int, LearningCurveMatching, MedianStopping, RandomSearch, Space,
+                    SQLiteStorage, Study, SuccessiveHalving, TrialState, optimizers, schedulers)
 
 SPACE = Space({"lr": Float(1e-4, 1e-1, log=True), "x": Float(-1.0, 1.0), "width": Int(4, 64, log=True),
                "act": Categorical(["relu", "tanh", "gelu"])})
@@ -35,6 +35,7 @@ OPTIMIZERS = {
     "tpe": lambda seed: TPE(SPACE, n_startup=4, seed=seed),
     "gp": lambda seed: GPOptimizer(SPACE, n_startup=4, n_candidates=100, n_polish=1, seed=seed),
     "bohb": lambda seed: BOHB(SPACE, min_points_in_model=2, seed=seed),
+    "cmaes": lambda seed: CMAES(SPACE, population_size=4, seed=seed),
 }
 
 OPTIMIZER_NAMES = [pytest.param(name, marks=pytest.mark.slow) if name == "gp" else name for name in OPTIMIZERS]

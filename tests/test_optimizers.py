@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from hpolib import (BOHB, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int, ProcessExecutor,
-                    RandomSearch, Space, SpaceExhausted, Study)
+from hpolib import (BOHB, CMAES, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int,
+                    ProcessExecutor, RandomSearch, Space, SpaceExhausted, Study)
 from hpolib.optimizers.encoding import Asked, OneHot, integer_slices
 from hpolib.problems import Branin
 
@@ -29,6 +29,8 @@ MAKERS = {
     "pso": lambda space, seed: PSO(space, seed=seed),
     "ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
     "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
+    "cmaes": lambda space, seed: CMAES(space, seed=seed),
+    "cmaes-ipop": lambda space, seed: CMAES(space, restarts=4, seed=seed),
 }
 
 
@@ -58,7 +60,7 @@ def test_same_seed_same_proposals_and_valid_types(name):
 
 @pytest.mark.parametrize("name, n, seeds, tolerance", [
     ("tpe", 80, 10, 0.3), ("tpe-univariate", 80, 10, 0.5), ("gp", 25, 3, 0.1), ("pso", 80, 10, 0.3),
-    ("ga", 80, 10, 1.0), ("ga-sbx", 80, 10, 1.0),
+    ("ga", 80, 10, 1.0), ("ga-sbx", 80, 10, 1.0), ("cmaes", 80, 10, 0.3), ("cmaes-ipop", 80, 10, 0.3),
 ])
 def test_converges_on_branin_and_beats_random_search(name, n, seeds, tolerance):
     f = Branin()
@@ -274,6 +276,10 @@ def test_ga_breeds_again_rather_than_repeat_a_configuration():
     (lambda: TPE(MIXED, prior_weight=None), "prior_weight must be a positive number, got None"),
     (lambda: BOHB(MIXED, top_n_percent=100), r"top_n_percent must be a number in \(0, 100\)"),
     (lambda: BOHB(MIXED, random_fraction=-0.1), r"random_fraction must be a number in \[0, 1\]"),
+    (lambda: CMAES(MIXED, population_size=3), "population_size must be a whole number >= 4, got 3"),
+    (lambda: CMAES(MIXED, sigma0=0), r"sigma0 must be a number in \(0, 1\], got 0"),
+    (lambda: CMAES(MIXED, restarts=-1), "restarts must be a whole number >= 0, got -1"),
+    (lambda: CMAES(MIXED, with_margin=1), "with_margin must be True or False, got 1"),
 ])
 def test_bad_settings_are_named(make, message):
     with pytest.raises(ValueError, match=message):
@@ -443,7 +449,36 @@ def test_gp_without_polishing_proposes_the_best_candidate_or_the_polished_incumb
     assert proposal == optimizer.encoding.decode(expected)
 
 
-@pytest.mark.parametrize("cls", [RandomSearch, GridSearch, TPE, GPOptimizer, PSO, GeneticAlgorithm, BOHB])
+@pytest.mark.parametrize("cls", [RandomSearch, GridSearch, TPE, GPOptimizer, PSO, GeneticAlgorithm, BOHB, CMAES])
 def test_settings_after_the_space_are_keyword_only(cls):
     with pytest.raises(TypeError, match="positional argument"):
         cls(MIXED, 3)
+
+
+def test_cmaes_restarts_with_twice_the_population_and_restore_replays_across_a_restart():
+    """On a flat loss every run stops on its range of values; each IPOP restart doubles the population, and a
+    rebuilt strategy told the history (a trial left running at the end) proposes what the first would."""
+    space = Space({"x": Float(0, 1), "k": Int(0, 3)})
+    straight = CMAES(space, population_size=4, restarts=2, seed=0)
+    history = []
+    for _ in range(300):
+        config = straight.ask()
+        history.append((config, 1.0, None))
+        straight.tell(config, 1.0)
+    assert straight.restart == 2 and straight.population_size == 16
+    running = straight.ask()
+    rebuilt = CMAES(space, population_size=4, restarts=2, seed=0)
+    rebuilt.restore(301, history)
+    assert (rebuilt.restart, rebuilt.generation, rebuilt.n_asked) == (2, straight.generation, 301)
+    rebuilt.tell(running, 0.5)
+    straight.tell(running, 0.5)
+    assert [rebuilt.ask() for _ in range(10)] == [straight.ask() for _ in range(10)]
+
+
+def test_cmaes_learns_integers_as_discrete_coordinates_and_categories_as_one_hot_blocks():
+    cma = CMAES(MIXED, seed=0)  # lr, width (log: continuous), depth (linear: discrete), act (3 coordinates)
+    assert cma.steps.tolist() == [0.0, 0.0, 0.25, 0.0, 0.0, 0.0]
+    assert cma.bounds[2].tolist() == [0.125, 0.875]
+    plain = CMAES(MIXED, with_margin=False, seed=0)
+    assert not plain.steps.any() and type(plain._engine).__name__ == "CMA"
+    assert type(cma._engine).__name__ == "CMAwM"

@@ -268,3 +268,57 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
     rows = _runs_table(tmp_path, ["lenet_hpo.ipynb", "autolrs.ipynb"], stores=tmp_path).splitlines()
     assert rows[2].startswith("| {doc}`../notebooks/lenet_hpo` | full | float32 | 2026-12-05 07:40 | 17 s | 3 trials, ")
     assert rows[3].endswith("| 17 s | – |")  # a chapter without a store
+
+
+def tiny_notebook(folder):
+    """A notebook that declares none of the executor's parameters, as the chapters did before they took them."""
+    import nbformat
+
+    book = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('profile = "smoke"\noutput_dir = None', metadata={"tags": ["parameters"]})],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(book, folder / "tiny.ipynb")
+
+
+def test_executor_options_reach_the_notebook_as_parameters(tmp_path, monkeypatch, capsys):
+    import shutil as files
+
+    tiny_notebook(tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
+    given = []
+
+    def execute_notebook(source, target, parameters, **options):  # what papermill is asked to run
+        given.append(parameters)
+        files.copy(source, target)
+
+    monkeypatch.setattr("papermill.execute_notebook", execute_notebook)
+    out = tmp_path / "out"
+    assert main(["run", "tiny", "--profile", "smoke", "--output", str(out), "--executor", "processes:2"]) == 0
+    (tmp_path / "cluster.yaml").write_text("queue: cpu\ncores: 4\nmemory: 8GB\nwalltime: '01:00:00'\njobs: 2\n")
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")  # sbatch, as on a login node
+    assert main(["run", "tiny", "--profile", "smoke", "--output", str(out), "--executor", "slurm",
+                 "--executor-config", str(tmp_path / "cluster.yaml")]) == 0
+    assert main(["run", "tiny", "--profile", "smoke", "--output", str(out)]) == 0
+    assert given == [
+        {"executor": "processes:2", "profile": "smoke", "output_dir": "."},
+        {"executor": "slurm", "executor_config": "../../cluster.yaml", "profile": "smoke", "output_dir": "."},
+        {"profile": "smoke", "output_dir": "."},  # the notebook's own default: serial
+    ]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--executor", "threads:2"], "executor must be one of serial, processes:N, dask, dask:N, dask://HOST:PORT"),
+    (["--executor", "tcp://10.1.2.3:8786"], "is on another machine and tcp:// is neither encrypted"),
+    (["--executor-config", "cluster.yaml"], "--executor-config and --executor-insecure go with --executor"),
+    (["--executor", "slurm"], "executor 'slurm' needs executor_config"),
+    (["-p", "executor=dask"], "executor is not set with -p: give it as --executor"),
+    (["--baseline", "--executor", "dask"], "a baseline runs its trials serially: give no --executor"),
+])
+def test_a_bad_executor_is_refused_before_running(arguments, message, tmp_path, monkeypatch, capsys):
+    tiny_notebook(tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
+    monkeypatch.setattr("hpolib.book.runner.BASELINES", tmp_path / "baselines")
+    with pytest.raises(SystemExit):
+        main(["run", "tiny", "--profile", "smoke", "--output", str(tmp_path / "out"), *arguments])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "baselines").exists()  # nothing ran

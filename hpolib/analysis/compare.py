@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..direction import Direction, Incumbent
+from ..executors import Executor
 from ..optimizers import RandomSearch
 from ..study import Study
 from ..trial import TrialState
@@ -28,10 +29,11 @@ __all__ = ["compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
 
 def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int] | Mapping[str, Sequence[int]],
             budget: float, *, trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
-            name: str = "compare", progress: bool | None = None) -> pd.DataFrame:
+            name: str = "compare", progress: bool | None = None, executor: Executor | None = None) -> pd.DataFrame:
     """Run every method with every seed until ``budget`` is spent; one row per trial.
 
-    ``seeds`` is one list for every method, or a list per method name.
+    ``seeds`` is one list for every method, or a list per method name. Every study runs its trials on
+    ``executor`` (default: serially; :func:`hpolib.executors.from_spec` makes one from a string).
 
     Columns: method, seed, number, state, value, budget, cost, spent (cumulative
     cost when the trial ended), the configuration. Studies are named
@@ -42,7 +44,7 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
         for seed in (seeds[method] if isinstance(seeds, Mapping) else seeds):
             optimizer, scheduler = make(space, seed)
             with Study(space, optimizer, direction=direction, metric=metric, storage=storage,
-                       name=f"{name}-{method}-{seed}", scheduler=scheduler) as study:
+                       name=f"{name}-{method}-{seed}", scheduler=scheduler, executor=executor) as study:
                 study.optimize(objective, total_budget=budget, trial_budget=None if scheduler else trial_budget,
                                progress=progress)
             frame = study.to_dataframe()
@@ -56,7 +58,8 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
 
 def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int], *, n_trials: int,
                      trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
-                     name: str = "stopping", progress: bool | None = None) -> pd.DataFrame:
+                     name: str = "stopping", progress: bool | None = None,
+                     executor: Executor | None = None) -> pd.DataFrame:
     """Random search with and without an early-stopping ``scheduler`` on the same configurations; one row per seed.
 
     For each seed, :class:`~hpolib.optimizers.RandomSearch` proposes the same
@@ -64,7 +67,8 @@ def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int]
     ``trial_budget`` ("full"), once ``scheduler()`` (a fresh scheduler per
     seed, which should give every trial that same budget) may stop them
     ("early"). Studies are named
-    ``<name>-full-<seed>`` and ``<name>-early-<seed>`` in ``storage``.
+    ``<name>-full-<seed>`` and ``<name>-early-<seed>`` in ``storage``, their trials run on ``executor`` (default:
+    serially).
 
     Returns
     -------
@@ -83,7 +87,7 @@ def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int]
         for kind in ("full", "early"):
             study = Study(space, RandomSearch(space, seed=seed), direction=direction, metric=metric,
                           storage=storage, name=f"{name}-{kind}-{seed}",
-                          scheduler=scheduler() if kind == "early" else None)
+                          scheduler=scheduler() if kind == "early" else None, executor=executor)
             started = time.perf_counter()
             with study:
                 study.optimize(objective, n_trials=n_trials, trial_budget=trial_budget if kind == "full" else None,

@@ -12,11 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["gaps", "steps_to_target", "tuned_constant"]
+__all__ = ["gaps", "steps_to_target", "smoothed", "tuned_constant", "tuning_cost"]
 
 
-def tuned_constant(rows: pd.DataFrame) -> str | None:
+def tuned_constant(rows: pd.DataFrame, seeds: int = 1) -> str | None:
     """The constant learning rate with the best validation accuracy (its mean over the seeds it ran on), or None.
+
+    Only constants run on at least ``seeds`` seeds compete, so a grid tuned on two seeds is not won by a rate
+    that ran on one.
 
     >>> rows = pd.DataFrame({"schedule": ["constant 0.1", "constant 0.01", "cosine 0.1"], "seed": 0,
     ...                      "val_accuracy": [0.7, 0.6, 0.8]})
@@ -24,6 +27,7 @@ def tuned_constant(rows: pd.DataFrame) -> str | None:
     'constant 0.1'
     """
     constants = rows[rows.schedule.str.startswith("constant ")].dropna(subset=["val_accuracy"])
+    constants = constants.groupby("schedule").filter(lambda runs: runs.seed.nunique() >= seeds)
     if constants.empty:
         return None
     return str(constants.groupby("schedule").val_accuracy.mean().idxmax())
@@ -53,17 +57,55 @@ def gaps(rows: pd.DataFrame, subject: str = "AutoLRS") -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def steps_to_target(validation: list[dict], target: float) -> dict:
-    """The training steps and total steps (with exploration) of the first record at or above ``target``.
+def smoothed(validation: list[dict], window: int = 1) -> list[float]:
+    """The validation accuracy of each record, as the running mean over the last ``window`` records (fewer at the
+    start), so one lucky evaluation does not count as reaching a target.
+
+    >>> smoothed([{"val_accuracy": a} for a in (0.5, 0.7, 0.6)], window=2)
+    [0.5, 0.6, 0.65]
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be a whole number >= 1, got {window!r}")
+    accuracy = pd.Series([r["val_accuracy"] for r in validation], dtype=float)
+    return accuracy.rolling(window, min_periods=1).mean().round(12).tolist()
+
+
+def steps_to_target(validation: list[dict], target: float, window: int = 1) -> dict:
+    """The training steps and total steps (with exploration) of the first record whose :func:`smoothed` accuracy
+    is at or above ``target``.
 
     Both are NaN when the run never reached it.
 
     >>> records = [{"step": 10, "total_steps": 20, "val_accuracy": 0.5}, {"step": 20, "total_steps": 30,
-    ...            "val_accuracy": 0.7}]
+    ...            "val_accuracy": 0.7}, {"step": 30, "total_steps": 40, "val_accuracy": 0.72}]
     >>> steps_to_target(records, 0.6)
     {'steps': 20, 'total_steps': 30}
+    >>> steps_to_target(records, 0.7, window=2)
+    {'steps': 30, 'total_steps': 40}
     """
-    reached = next((r for r in validation if r["val_accuracy"] >= target), None)
+    curve = smoothed(validation, window)
+    reached = next((r for r, a in zip(validation, curve) if a >= target), None)
     if reached is None:
         return {"steps": np.nan, "total_steps": np.nan}
     return {"steps": reached["step"], "total_steps": reached["total_steps"]}
+
+
+def tuning_cost(rows: pd.DataFrame, steps: int, subject: str = "AutoLRS") -> pd.DataFrame:
+    """Per seed, what ``subject`` cost in training steps (its exploration included) beside what tuning a constant
+    learning rate by the grid of ``rows`` cost: one run of ``steps`` per constant tried on that seed.
+
+    >>> rows = pd.DataFrame({"schedule": ["constant 0.1", "constant 0.01", "AutoLRS"], "seed": 0,
+    ...                      "steps": [100, 100, 100], "explore_steps": [0, 0, 30]})
+    >>> tuning_cost(rows, 100).to_dict("records")
+    [{'seed': 0, 'AutoLRS steps': 130, 'constants tried': 2, 'grid steps': 200, 'grid / AutoLRS': 1.54}]
+    """
+    out = []
+    for seed, runs in rows.groupby("seed"):
+        own = runs[runs.schedule == subject]
+        tried = int(runs.schedule.str.startswith("constant ").sum())
+        if own.empty or not tried:
+            continue
+        cost = int(own.steps.iloc[0] + own.explore_steps.iloc[0])
+        out.append({"seed": seed, f"{subject} steps": cost, "constants tried": tried, "grid steps": tried * steps,
+                    "grid / AutoLRS": round(tried * steps / cost, 2)})
+    return pd.DataFrame(out)

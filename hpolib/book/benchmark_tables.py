@@ -20,10 +20,12 @@ OPTIMIZER_SETS = ("development", "held-out")
 _OPTIMIZER_COLUMNS = {"hpolib-tpe": "TPE", "optuna-tpe": "Optuna TPE", "hpolib-gp": "GP", "skopt-gp": "skopt GP",
                       "optuna-gp": "Optuna GP", "hpolib-pso": "PSO", "pyswarms-pso": "pyswarms", "hpolib-ga": "GA",
                       "hpolib-random": "random", "optuna-random": "Optuna random",
-                      "hpolib-gp-plain": "GP, standardised"}
+                      "hpolib-gp-plain": "GP, standardised", "hpolib-cmaes": "CMA-ES",
+                      "optuna-cmaes": "Optuna CMA-ES"}
+# the GP ablation is left out
 _OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
-                       "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-random",
-                                                       "optuna-random"]}  # the GP ablation is left out
+                       "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
+                                                       "optuna-cmaes", "hpolib-random", "optuna-random"]}
 _PROBLEM_NAMES = {"branin": "Branin", "hartmann3": "Hartmann-3", "hartmann6": "Hartmann-6",
                   "rosenbrock4": "Rosenbrock-4D", "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D",
                   "levy4": "Levy-4D", "levy10": "Levy-10D", "mixed": "mixed space", "svm_digits": "SVM on digits",

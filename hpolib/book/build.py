@@ -72,7 +72,11 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     rows = claims.ledger(executed) if executed == BASELINES else json.loads(claims.write(executed).read_text())
-    (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile))
+    before = executed / "claims_before_one_rule.json"
+    sections = {chapter: _sections(stage / f"{chapter}.md" if chapter == "book/benchmarks" else stage / "notebooks" /
+                                   f"{chapter}.ipynb") for chapter in ("book/benchmarks", *NOTEBOOK_CHAPTERS)}
+    (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile, sections) + (
+        _moved(json.loads(before.read_text()), rows) if before.exists() else ""))
     (stage / "book" / "_summary.md").write_text(_summary(rows, profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(target),
                "-W", "-n", "--quiet"]
@@ -163,7 +167,24 @@ def _claim_label(claim_id: str) -> str:
     return "claim-" + claim_id.replace(".", "-").replace("_", "-")
 
 
-def _claims_tables(rows: list[dict], profile: str) -> str:
+NOTEBOOK_CHAPTERS = ("lenet_hpo", "autolrs", "lcm_pbt", "iis_fanova")
+
+
+def _sections(page: Path) -> set[str]:
+    """The anchors of the section headings of a chapter (a Markdown page or a notebook), as Sphinx makes them."""
+    from docutils.nodes import make_id
+
+    if not page.exists():
+        return set()
+    if page.suffix == ".ipynb":
+        text = "\n".join("".join(cell["source"]) for cell in json.loads(page.read_text())["cells"]
+                          if cell["cell_type"] == "markdown")
+    else:
+        text = page.read_text()
+    return {make_id(line.lstrip("#").strip()) for line in text.splitlines() if re.match(r"#+ ", line)}
+
+
+def _claims_tables(rows: list[dict], profile: str, sections: dict[str, set[str]] | None = None) -> str:
     """The ledger as Markdown: the rules (from :mod:`hpolib.book.verdicts`, so page and code agree), a count of
     verdicts, then per source one entry per claim: the quote, the verdict and its reason, the per-seed
     evidence, and a link to the chapter section that measures it."""
@@ -175,11 +196,29 @@ def _claims_tables(rows: list[dict], profile: str) -> str:
         source = SOURCES[key]
         lines += [f"## {source.authors}: {source.what}", "", f"Source: {{cite:p}}`{source.cite}`.", ""]
         for r in (r for r in rows if r["source"] == key):
-            lines += _claim_entry(r)
+            lines += _claim_entry(r, sections)
     return "\n".join(lines)
 
 
-def _claim_entry(r: dict) -> list[str]:
+def _moved(before: list[dict], rows: list[dict]) -> str:
+    """What replacing the ledger's three earlier rules by the one rule changed: each claim whose verdict moved,
+    that was split, restated or dropped, beside its earlier verdict (``claims_before_one_rule.json``)."""
+    old = {r["id"]: r["verdict"] for r in before}
+    new = {r["id"]: r["verdict"] for r in rows}
+    lines = ["## What the one rule changed", "",
+             "Until this ledger's rules were made one, three rules judged the claims, with different caps on "
+             "seeds and tolerances the page did not list; claims were also restated in the sources' own words, "
+             "split or dropped. Every row that moved:", "", "| claim | before | now |", "|---|---|---|"]
+    for claim in dict.fromkeys([*old, *new]):
+        if old.get(claim) != new.get(claim):
+            lines.append(f"| `{claim}` | {old.get(claim, 'new claim')} | {new.get(claim, 'dropped or restated')} |")
+    return "\n".join(lines) + "\n"
+
+
+def _claim_entry(r: dict, sections: dict[str, set[str]] | None = None) -> list[str]:
+    """A claim's entry on the claims page. Its link to the section that measures it is checked against that
+    chapter's headings (``sections``, where given): a measured claim whose section is missing stops the build; a
+    claim not measured yet may name a section its chapter does not have yet, and is shown without the link."""
     quote = (f"> “{r['source_quote']}”" if r["source_quote"] else
              "> *(no sentence of the source is quoted here: the claim restates its figures)*")
     chapter = r["chapter"] if r["chapter"] == "benchmarks" else f"notebooks/{r['chapter']}"
@@ -196,6 +235,11 @@ def _claim_entry(r: dict) -> list[str]:
         lines += ["Per seed: " + " — ".join(evidence) + ".", ""]
     if r["resolution"]:
         lines += [f"Resolution: {r['resolution']}." + (f" CPU: {r['cpu']}." if r["cpu"] else ""), ""]
+    chapter_key = "book/benchmarks" if r["chapter"] == "benchmarks" else r["chapter"]
+    if sections is not None and r["section"] not in sections.get(chapter_key, set()):
+        if r["verdict"] != "not measured":
+            raise ValueError(f"claim {r['id']} links to section {r['section']!r}, which {chapter_key} does not have")
+        return lines + ["Its section is not in this copy of the chapter yet.", ""]
     lines += [f'<a href="{page}">Where this is measured →</a>', ""]
     return lines
 

@@ -126,7 +126,8 @@ def _lenet_epochs(r: LenetResults) -> Measured:
     share = f"{ours / 4000:.1%}" if ours else "a small share"
     return Measured((Unmeasured(f"a budget, not a finding: each run here spends {ours} full-data epochs, {share} of "
                                 "the report's 4,000, by design; lenet.best_val_acc says what that buys",
-                                comparable=False),), ours, _lenet_scale(s), len(spent))
+                                comparable=False),), ours, _lenet_scale(s),
+                    len(set(spent.seed)) if len(spent) else 0)
 
 
 def _lenet_pair(r: LenetResults, first: str, second: str) -> list[float]:
@@ -237,6 +238,20 @@ def _autolrs_vs_tuned(r: dict) -> Measured:
     ours = {label: [round(g, 2) for g in gaps[label]] for label in wanted.values()}
     return Measured(parts, ours, _autolrs_scale(s), min(len(gaps[label]) for label in wanted.values()), words,
                     _cpu(r))
+
+
+def _autolrs_fast(r: dict) -> Measured:
+    """AutoLRS's training steps with its exploration against the steps of tuning a constant by the chapter's grid
+    (one full run per rate tried on that seed), paired by seed: the cost of choosing the learning rate."""
+    s, cost = r["settings"], pd.DataFrame(r.get("tuning_cost", []))
+    if cost.empty:
+        return Measured((Unmeasured("the chapter's results hold no tuning cost (run before it was measured)"),),
+                        None, _autolrs_scale(s))
+    part = Effect(cost["AutoLRS steps"].tolist(), cost["grid steps"].tolist(), higher=False,
+                  label="AutoLRS's steps with exploration below the constant grid's")
+    ours = {"AutoLRS steps": cost["AutoLRS steps"].tolist(), "grid steps": cost["grid steps"].tolist()}
+    return Measured((part,), ours, _autolrs_scale(s) + "; steps, not seconds (load-independent)", len(cost),
+                    None, _cpu(r))
 
 
 # ----------------------------------------------------------------------------------- LCM and PBT (002)
@@ -466,9 +481,10 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("autolrs.fast", "001", "is really fast … as compared to other learning rate optimization techniques",
           "AutoLRS's training, its search included, is fast compared with tuning a schedule by other means.",
           "qualitative", "steps and seconds", "VGG-16 on CIFAR-10, GPU",
-          "AutoLRS's total steps (exploration included) against the cost of tuning a fixed schedule to the same "
-          "accuracy", "autolrs", "judged-on-the-paper-s-terms",
-          _not_measured("AutoLRS's cost beside a tuning grid's (the chapter's direct tests)")),
+          "AutoLRS's training steps with its exploration against the steps of tuning a constant learning rate by "
+          "the chapter's grid (one full run per rate tried), paired by seed; whether AutoLRS then matches the "
+          "tuned constant is autolrs.vs_tuned_schedule", "autolrs", "judged-on-the-paper-s-terms",
+          _autolrs_fast),
     Claim("lcm.mnist_time_share", "002", None, "On MNIST, LCM needs about a fifth of random search's time for "
           "the same trials.", "21 % (778.5 s of 3,657.75 s)", "share of random search's seconds",
           "MNIST, one dense layer", "LCM's seconds over random search's, per seed (epochs shown beside); a "

@@ -36,7 +36,8 @@ _SHARED = {
                     resample_probability=0.25, split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3),
     "iis_fanova": dict(grayscale=True, optimizers=["random", "tpe", "ga"], narrow_margin=0.1, **_IIS_SPACE),
     "autolrs": dict(base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1], **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1,
-                    kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0], ablations=[]),
+                    kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0], ablations=[],
+                    smooth_evaluations=3),
 }
 
 _SCALES: dict[str, dict[str, dict]] = {
@@ -96,7 +97,8 @@ _SCALES: dict[str, dict[str, dict]] = {
                       batch_size=128, val_size=200, tau=30, tau_max=120, k=5, explore_fraction=0.2),
         # 30 epochs of the 45,000 training images (352 steps each); stages of 2, 4 and then 8 epochs
         "full": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=0.125, steps=10560,
-                     batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1],
+                     batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1, 2],
+                     constant_lrs=[0.003, 0.01, 0.03, 0.1, 0.3],
                      ablations=[{"name": "validation loss", "loss": "validation"},
                                 {"name": "tau' = tau / 5, k = 5", "explore_fraction": 0.2, "k": 5},
                                 {"name": "k = 5: half the exploration", "k": 5},

@@ -3,6 +3,12 @@
 Each run writes the executed notebook, and whatever results it saves, to
 ``<output>/<profile>/`` (default ``runs/book/<profile>/``): profiles never
 overwrite each other's results.
+
+Where a chapter's trials run (``--executor``, :func:`hpolib.executors.from_spec`)
+reaches the notebook as the parameters ``executor``, ``executor_config`` and
+``executor_insecure``, given only when set: a notebook runs its trials
+serially by default, and papermill only warns of a parameter a notebook does
+not declare.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from pathlib import Path
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 
-__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters"]
+__all__ = ["NOTEBOOKS", "NotebookFailed", "check", "check_checkout", "run", "parse_parameter", "notebook_parameters",
+           "executor_parameters"]
 
 
 def check_checkout() -> None:
@@ -58,26 +65,50 @@ def parse_parameter(text: str) -> tuple[str, object]:
 def check(name: str, profile: str, parameters: dict, baseline: bool = False) -> dict:
     """The settings the notebook will run with (:func:`hpolib.book.profiles.resolve`; empty for a notebook without a
     profile); a ValueError naming what is wrong for what :func:`run` would refuse: an unknown notebook,
-    profile or parameter, a parameter of the wrong type or out of range, ``profile`` or ``output_dir`` as
-    parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
+    profile or parameter, a parameter of the wrong type or out of range, ``profile``, ``output_dir`` or the executor's
+    as parameters (they are ``run``'s arguments), or a baseline that is not the smoke profile's defaults."""
     if profile not in PROFILE_NAMES:
         raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
+    for key, option in (("profile", "--profile"), ("output_dir", "--output"), ("executor", "--executor"),
+                        ("executor_config", "--executor-config"), ("executor_insecure", "--executor-insecure")):
+        if key in parameters:
+            raise ValueError(f"{key} is not set with -p: give it as {option} (run's {option[2:]} argument)")
     valid = notebook_parameters(name)
     unknown = sorted(set(parameters) - set(valid))
     if unknown:
         raise ValueError(f"unknown parameters {unknown} for {name}; valid: {', '.join(valid)}")
-    for key, option in (("profile", "--profile"), ("output_dir", "--output")):
-        if key in parameters:
-            raise ValueError(f"{key} is not set with -p: give it as {option} (run's {option[2:]} argument)")
     settings = resolve(name, profile, parameters) if name in PROFILES else {}
     if baseline and (profile != "smoke" or parameters):
         raise ValueError("a baseline is the smoke profile with its defaults: give no profile or parameters")
     return settings
 
 
+def executor_parameters(spec: str | None, config: str | os.PathLike | None = None, insecure: bool = False,
+                        folder: str | os.PathLike = ".") -> dict:
+    """The notebook parameters that say where its trials run, checked (:func:`hpolib.executors.check_spec`): only
+    those given; ``executor_config`` relative to ``folder``, where the notebook runs."""
+    from ..executors import check_spec
+
+    if spec is None:
+        if config is not None or insecure:
+            raise ValueError("--executor-config and --executor-insecure go with --executor")
+        return {}
+    check_spec(spec, config, insecure=insecure)
+    given: dict = {"executor": spec}
+    if config is not None:
+        given["executor_config"] = os.path.relpath(Path(config).resolve(), Path(folder).resolve())
+    if insecure:
+        given["executor_insecure"] = True
+    return given
+
+
 def run(name: str, profile: str = "quick", parameters: dict | None = None, output: str | os.PathLike | None = None,
-        progress: bool = True, baseline: bool = False) -> Path:
+        progress: bool = True, baseline: bool = False, executor: str | None = None,
+        executor_config: str | os.PathLike | None = None, executor_insecure: bool = False) -> Path:
     """Execute notebook ``name`` at ``profile`` with ``parameters``; return the executed notebook's path.
+
+    ``executor``, ``executor_config`` and ``executor_insecure`` say where its trials run
+    (:func:`hpolib.executors.from_spec`; default: the notebook's own, serial).
 
     ``baseline=True`` writes the nbval regression baseline instead: the notebook executed at the
     ``smoke`` profile into ``tests/notebooks/``, its results in a temporary folder. The smoke profile
@@ -92,11 +123,14 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     else:
         folder = Path(output or OUTPUT) / profile
         results = "."  # the notebook runs in its folder: a relative path keeps local paths out of what is published
+    where = executor_parameters(executor, executor_config, executor_insecure, folder)
+    if baseline and where:
+        raise ValueError("a baseline runs its trials serially: give no --executor")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.ipynb"
     parameters = {key: list(value) if isinstance(value, tuple) else value  # papermill writes a tuple as a string
                   for key, value in parameters.items()}
-    _execute(_path(name), target, {**parameters, "profile": profile, "output_dir": results}, progress)
+    _execute(_path(name), target, {**parameters, **where, "profile": profile, "output_dir": results}, progress)
     if not baseline:
         from .claims import write
         from .provenance import record

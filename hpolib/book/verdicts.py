@@ -122,8 +122,8 @@ RULES = {
         f"**A number to match** (an accuracy, a share of compute): with at least {MIN_SEEDS} seeds, the "
         f"{CONFIDENCE:.0%} t-interval of our mean lies wholly inside the source's number ± the tolerance "
         f"(wholly above the source's number less the tolerance, for a floor): *reproduced*; wholly outside: "
-        f"*not reproduced*; else, or with fewer seeds, *inconclusive*. A measure that cannot resolve a "
-        f"{RESOLUTION_SHARE}th of its tolerance (one image of a small validation set) is *inconclusive* whatever "
+        f"*not reproduced*; else, or with fewer seeds, *inconclusive*. A measure that cannot resolve "
+        f"1/{RESOLUTION_SHARE} of its tolerance (one image of a small validation set) is *inconclusive* whatever "
         f"it reads. With several numbers in one claim, each interval is widened to {CONFIDENCE:.0%} over them "
         f"all (Bonferroni)."),
     Effect: (
@@ -207,7 +207,7 @@ def _level(part: Level, parts: int) -> Judgement:
             f"{'less' if part.higher else 'plus'} {part.tolerance:.3g})")
     if part.resolution > part.tolerance / RESOLUTION_SHARE:
         return Judgement(Verdict.INCONCLUSIVE, f"{part.label}: the measure's step ({part.resolution:.3g}) is coarser "
-                                               f"than a {RESOLUTION_SHARE}th of the tolerance ({part.tolerance:.3g})",
+                                               f"than 1/{RESOLUTION_SHARE} of the tolerance ({part.tolerance:.3g})",
                          [detail])
     if n < MIN_SEEDS:
         mean = f"{values.mean():.4g}" if n else "no value"

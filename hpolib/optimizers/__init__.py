@@ -1,7 +1,7 @@
 """Optimisers: propose configurations with ``ask()``, learn from ``tell()``. One algorithm per module.
 
-:class:`TPE`, :class:`BOHB` and :class:`GPOptimizer` need SciPy (the GP
-scikit-learn too), which takes most of a second to import: their modules are
+:class:`TPE`, :class:`BOHB`, :class:`GPOptimizer` and :class:`CMAES` need SciPy (the GP
+scikit-learn too, CMA-ES the ``cmaes`` package), which takes most of a second to import: their modules are
 imported when one of them is first used (``hpolib.TPE``, ``from
 hpolib.optimizers import TPE``), so that ``import hpolib`` stays fast.
 """
@@ -19,13 +19,15 @@ from .random import RandomSearch
 
 if TYPE_CHECKING:
     from .bohb import BOHB
+    from .cmaes import CMAES
     from .gp import GPOptimizer
     from .tpe import TPE
 
 __all__ = ["Optimizer", "SpaceExhausted", "GridSearch", "RandomSearch", "TPE", "GPOptimizer", "PSO",
-           "GeneticAlgorithm", "BOHB"]
+           "GeneticAlgorithm", "BOHB", "CMAES"]
 
-LAZY = {"TPE": ".tpe", "GPOptimizer": ".gp", "BOHB": ".bohb"}  # imported at first use: they need SciPy
+# imported at first use: they need SciPy
+LAZY = {"TPE": ".tpe", "GPOptimizer": ".gp", "BOHB": ".bohb", "CMAES": ".cmaes"}
 
 
 def __getattr__(name: str):

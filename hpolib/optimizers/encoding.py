@@ -130,6 +130,10 @@ class OneHot:
                 self.numeric[self._slices[name]] = False
                 self.blocks.append(self._slices[name])
 
+    def coordinates(self, name: str) -> slice:
+        """The coordinates of parameter ``name`` (one for a number, a block for a categorical parameter)."""
+        return self._slices[name]
+
     def encode(self, config: dict) -> np.ndarray:
         x = np.zeros(self.dim)
         for name, param in self.space.items():
