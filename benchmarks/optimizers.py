@@ -34,6 +34,7 @@ the development set), and an anytime-regret plot. Raw traces go to
     python benchmarks/optimizers.py --set held-out       # every problem but the integer family, seeds 1000-1019
     python benchmarks/optimizers.py --set integers       # the integer family, seeds 2000-2019
     python benchmarks/optimizers.py --methods hpolib-cmaes optuna-cmaes --problems branin --seeds 6  # a subset
+    python benchmarks/optimizers.py --methods hpolib-gp --reuse benchmarks/results/optimizers_runs_development.json
 """
 
 from __future__ import annotations
@@ -383,6 +384,9 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=None, help="run only these methods (default: all)")
     parser.add_argument("--problems", nargs="+", default=None, choices=list(PROBLEMS),
                         help="run only these problems of the set (default: all of it)")
+    parser.add_argument("--reuse", default=None,
+                        help="an earlier optimizers_runs_*.json of the same set: the runs of the methods not run "
+                             "now are read from it (the peers, when only hpolib's optimisers changed)")
     args = parser.parse_args()
 
     methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "optuna-cmaes", "skopt-gp", "pyswarms-pso"]
@@ -406,6 +410,10 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
+    if args.reuse:
+        earlier = pd.read_json(args.reuse, orient="records")
+        runs = pd.concat([runs, earlier[~earlier.method.isin(methods) & earlier.problem.isin(problems)]],
+                         ignore_index=True)
 
     tag = args.set + ("" if args.methods is None else "_" + "_".join(methods)) \
         + ("" if args.problems is None else "_" + "_".join(problems))

@@ -77,7 +77,7 @@ from .._checks import check_in, check_whole
 from ..space import Space
 from .base import Optimizer
 from .encoding import Asked, OneHot
-from .gaussian_process import GaussianProcess
+from .gaussian_process import LENGTH_SCALE_PRIOR, GaussianProcess
 
 __all__ = ["GPOptimizer", "fit_gp", "transform_targets", "expected_improvement", "log_expected_improvement",
            "lower_confidence_bound", "TARGETS"]
@@ -233,7 +233,7 @@ class GPOptimizer(Optimizer):
 
     def __init__(self, space: Space, *, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0,
                  n_startup: int = 10, n_candidates: int = 1000, n_polish: int = 5,
-                 length_scale_prior: tuple[float, float] = (0.5, 0.5), targets: str = "auto",
+                 length_scale_prior: tuple[float, float] = LENGTH_SCALE_PRIOR, targets: str = "auto",
                  constant_liar: bool = True, seed: int | None = None):
         super().__init__(space, seed=seed)
         if acquisition not in ("ei", "lcb"):
