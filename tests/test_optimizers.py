@@ -374,6 +374,22 @@ def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others(
     assert model.leave_one_out_log_density() == pytest.approx(total, rel=1e-8)
 
 
+def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support():
+    """Under the former prior, (0.5, 0.5), a bowl's length scales were held short and the model predicted it
+    worse away from its observations; the default, (1, 1), lets them lengthen."""
+    from hpolib.optimizers.gaussian_process import LENGTH_SCALE_PRIOR, GaussianProcess
+
+    rng = np.random.default_rng(0)
+    x, elsewhere = rng.random((30, 5)), rng.random((200, 5))
+    def bowl(v):
+        return 100 * (v - 0.3) ** 2 @ np.logspace(0, 1, 5)
+
+    fits = [GaussianProcess(prior).fit(x, bowl(x)) for prior in (LENGTH_SCALE_PRIOR, (0.5, 0.5))]
+    assert LENGTH_SCALE_PRIOR == (1.0, 1.0) and np.all(fits[0].lengths > 1.5 * fits[1].lengths)
+    error = [np.abs(fit.predict(elsewhere)[0] - bowl(elsewhere)).mean() for fit in fits]
+    assert error[0] < 0.8 * error[1]
+
+
 def test_gp_auto_targets_choose_the_transform_that_predicts_better():
     # a valley whose walls are far above its floor: the power transform predicts it better; a plane: standardising
     def choices(f):
