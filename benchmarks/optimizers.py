@@ -15,7 +15,12 @@ seeds from 0 is what defaults are tuned on. The *held-out* set adds problems
 never tuned on (Hartmann-3, Levy-4D, Levy-10D, a mixed space whose categorical
 changes the landscape, and cross-validated gradient boosting on the
 breast-cancer data) and runs every problem on seeds from 1000; it is run once
-per change, to check that what helped on the first set holds.
+per change, to check that what helped on the first set holds. The *integers*
+set is a family of bowls over wide and narrow integers (2 to 8 of them, 10
+to 1,000 values each, optima off the centre and at bounds, beside floats and
+a categorical or alone; :class:`hpolib.problems.QuadraticBowl`), the shape of
+the LeNet study's widths among them: tuned on with ``--set integers-tuning``
+(seeds from 0), reported on seeds from 2000.
 
 Reports the median and interquartile range of the simple regret (best value
 minus the known optimum; for the real tasks, the error) after 25, 50 and all
@@ -26,8 +31,10 @@ the development set), and an anytime-regret plot. Raw traces go to
 
     pip install -r benchmarks/requirements.txt
     python benchmarks/optimizers.py                      # the development set, seeds 0-19
-    python benchmarks/optimizers.py --set held-out       # every problem, seeds 1000-1019
+    python benchmarks/optimizers.py --set held-out       # every problem but the integer family, seeds 1000-1019
+    python benchmarks/optimizers.py --set integers       # the integer family, seeds 2000-2019
     python benchmarks/optimizers.py --methods hpolib-cmaes optuna-cmaes --problems branin --seeds 6  # a subset
+    python benchmarks/optimizers.py --methods hpolib-gp --reuse benchmarks/results/optimizers_runs_development.json
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hpolib import Categorical, GPOptimizer, Int  # noqa: E402
+from hpolib import Categorical, Float, GPOptimizer, Int  # noqa: E402
 from hpolib.problems import (  # noqa: E402
     Branin,
     CancerBoosting,
@@ -62,6 +69,7 @@ from hpolib.problems import (  # noqa: E402
     IntegerBowl,
     Levy,
     MixedBranches,
+    QuadraticBowl,
     Rosenbrock,
     ShiftedBowl,
 )
@@ -85,7 +93,30 @@ PROBLEMS = {
     "boosting": CancerBoosting,
 }
 DEVELOPMENT = ("branin", "hartmann6", "rosenbrock4", "bowl4", "integers6", "svm_digits")
-SETS = {"development": (DEVELOPMENT, 0), "held-out": (tuple(PROBLEMS), 1000)}  # problems, first seed
+# The integer family: bowls on the unit scale (QuadraticBowl) over 2-8 integers of 10 to 1,000 values, optima
+# off the centre and at bounds, alone or beside floats and a categorical; separable or coupled (rotation_seed).
+INTEGERS = {
+    "lenet_widths": lambda: QuadraticBowl(  # the LeNet study's widths and a learning rate
+        {"c1": Int(1, 32), "c3": Int(1, 32), "c5": Int(40, 130), "f6": Int(125, 325), "lr": Float(1e-4, 0.1, log=True)},
+        {"c1": 6, "c3": 25, "c5": 112, "f6": 150, "lr": 3e-3}),
+    "int2_wide": lambda: QuadraticBowl({"a": Int(0, 999), "b": Int(0, 999)}, {"a": 271, "b": 888}, rotation_seed=1),
+    "int8_narrow": lambda: QuadraticBowl({f"k{i}": Int(0, 9) for i in range(8)},
+                                         dict(zip([f"k{i}" for i in range(8)], [0, 9, 3, 7, 0, 5, 9, 2]))),
+    "int3_floats": lambda: QuadraticBowl(  # integers at their bounds, coupled with two floats
+        {"n": Int(1, 1000, log=True), "m": Int(0, 299), "k": Int(10, 109), "x": Float(-5, 5), "y": Float(0, 1)},
+        {"n": 1, "m": 299, "k": 37, "x": 1.7, "y": 0.2}, rotation_seed=2),
+    "int5_categorical": lambda: QuadraticBowl(
+        {"a": Int(0, 19), "b": Int(0, 49), "c": Int(0, 99), "d": Int(0, 199), "w": Int(16, 512, log=True),
+         "act": Categorical(["relu", "tanh", "elu"]), "lr": Float(1e-5, 0.1, log=True)},
+        {"a": 14, "b": 3, "c": 61, "d": 180, "w": 64, "act": "tanh", "lr": 1e-3}),
+    "int6_coupled": lambda: QuadraticBowl({f"k{i}": Int(0, 63) for i in range(6)},
+                                          dict(zip([f"k{i}" for i in range(6)], [9, 50, 21, 63, 40, 2])),
+                                          rotation_seed=3),
+}
+PROBLEMS.update(INTEGERS)
+SETS = {"development": (DEVELOPMENT, 0), "held-out": (tuple(p for p in PROBLEMS if p not in INTEGERS), 1000),
+        # tuned on seeds from 0, reported on seeds from 2000
+        "integers-tuning": (tuple(INTEGERS), 0), "integers": (tuple(INTEGERS), 2000)}  # problems, first seed
 
 HPOLIB = {f"hpolib-{name}": partial(make_optimizer, name) for name in OPTIMIZERS}  # the study's settings
 HPOLIB.update({
@@ -342,7 +373,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=list(SETS), default="development",
                         help="development: the problems defaults are tuned on, seeds from 0; held-out: every "
-                             "problem, seeds from 1000")
+                             "problem but the integer family, seeds from 1000; integers-tuning and integers: the "
+                             "integer family, seeds from 0 and from 2000")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--evals", type=int, default=100)
     parser.add_argument("--gp-seeds", type=int, default=6, help="seeds for the GP methods (slower)")
@@ -354,6 +386,9 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=None, help="run only these methods (default: all)")
     parser.add_argument("--problems", nargs="+", default=None, choices=list(PROBLEMS),
                         help="run only these problems of the set (default: all of it)")
+    parser.add_argument("--reuse", default=None,
+                        help="an earlier optimizers_runs_*.json of the same set: the runs of the methods not run "
+                             "now are read from it (the peers, when only hpolib's optimisers changed)")
     args = parser.parse_args()
 
     methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "optuna-cmaes", "skopt-gp", "pyswarms-pso"]
@@ -377,6 +412,10 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
+    if args.reuse:
+        earlier = pd.read_json(args.reuse, orient="records")
+        runs = pd.concat([runs, earlier[~earlier.method.isin(methods) & earlier.problem.isin(problems)]],
+                         ignore_index=True)
 
     tag = args.set + ("" if args.methods is None else "_" + "_".join(methods)) \
         + ("" if args.problems is None else "_" + "_".join(problems))

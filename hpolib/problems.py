@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["SyntheticFunction", "Branin", "Hartmann3", "Hartmann6", "Rosenbrock", "Ackley", "Levy", "ShiftedBowl",
-           "FUNCTIONS", "IntegerBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting", "LenetTable",
-           "lenet_table", "LENET_TABLE"]
+           "FUNCTIONS", "IntegerBowl", "QuadraticBowl", "MixedBranches", "DigitsMLP", "DigitsSVM", "CancerBoosting",
+           "LenetTable", "lenet_table", "LENET_TABLE"]
 
 
 class SyntheticFunction:
@@ -277,6 +277,55 @@ class IntegerBowl:
         if report is not None:
             report(1, value)
         return float(value)
+
+
+class QuadraticBowl:
+    """A bowl over any space, measured on the unit scale, f* = 0: the integer development family's shape.
+
+    ``f = 100 d^T Q diag(w) Q^T d + penalty[choice]`` with ``d`` each numeric
+    parameter's distance to its target on the unit scale
+    (:meth:`~hpolib.space.Int.to_unit`, log scales included), weights
+    ``w`` from 1 to 10 (log-spaced), ``Q`` the identity or, with
+    ``rotation_seed``, a fixed random rotation (coupled parameters), and a
+    categorical parameter's penalty the distance of its choice's index to
+    the target's (0 for the target, 1 for its neighbours in the list, ...). An integer that spans ``m`` values costs
+    ``100 w / m^2`` per step away from its target: a wide integer must be hit
+    exactly for a small regret.
+
+    Parameters
+    ----------
+    params : mapping of str to Param
+        The space.
+    target : mapping of str to value
+        The minimiser, a configuration of the space.
+    rotation_seed : int or None
+        Seed of the rotation (``None``: the bowl is separable).
+    """
+
+    optimum = 0.0
+
+    def __init__(self, params: dict, target: dict, rotation_seed: int | None = None):
+        self.space = Space(params)
+        self.optimum_config = self.space.validate(target)
+        self.numeric = [n for n, p in self.space.items() if not isinstance(p, Categorical)]
+        weights = np.logspace(0, 1, len(self.numeric))
+        rotation = np.eye(len(self.numeric)) if rotation_seed is None else \
+            np.linalg.qr(np.random.default_rng(rotation_seed).standard_normal((len(self.numeric),) * 2))[0]
+        self.hessian = 100 * rotation @ np.diag(weights) @ rotation.T
+        self.centre = np.array([self.space[n].to_unit(self.optimum_config[n]) for n in self.numeric])
+
+    def __repr__(self):
+        return f"QuadraticBowl({self.space!r})"
+
+    def __call__(self, config: dict, budget: float | None = None, report=None) -> float:
+        d = np.array([self.space[n].to_unit(config[n]) for n in self.numeric]) - self.centre
+        value = float(d @ self.hessian @ d)
+        for name, p in self.space.items():
+            if isinstance(p, Categorical):
+                value += abs(p.index(config[name]) - p.index(self.optimum_config[name]))
+        if report is not None:
+            report(1, value)
+        return value
 
 
 class MixedBranches:

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from hpolib.problems import FUNCTIONS, Branin, DigitsMLP, Hartmann3, Rosenbrock
+from hpolib import Categorical, Float, Int
+from hpolib.problems import FUNCTIONS, Branin, DigitsMLP, Hartmann3, QuadraticBowl, Rosenbrock
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -65,6 +66,18 @@ def test_the_widened_problems_have_their_stated_optima_off_the_centre():
     branches = MixedBranches()
     best_elsewhere = min(branches({**branches.optimum_config, "shape": s}) for s in ("ridge", "ackley"))
     assert best_elsewhere >= 0.5  # the other branches cannot reach the optimum
+
+
+def test_quadratic_bowl_is_zero_at_its_target_alone_and_charges_an_integer_by_its_step():
+    f = QuadraticBowl({"k": Int(0, 99), "x": Float(-1.0, 1.0), "act": Categorical(["relu", "tanh", "elu"])},
+                      {"k": 99, "x": 0.25, "act": "tanh"}, rotation_seed=0)
+    assert f(f.optimum_config) == pytest.approx(f.optimum, abs=1e-12)
+    rng = np.random.default_rng(0)
+    assert all(f(f.space.sample(rng)) > f.optimum for _ in range(200))  # the rotated bowl has no other zero
+    assert f({**f.optimum_config, "act": "elu"}) == pytest.approx(1.0)  # one choice away along the list
+    separable = QuadraticBowl({"k": Int(0, 99), "j": Int(0, 9)}, {"k": 10, "j": 9})
+    assert separable({"k": 11, "j": 9}) == pytest.approx(100 * 1 / 100**2)  # a step of a 100-value integer
+    assert separable({"k": 10, "j": 8}) == pytest.approx(100 * 10 / 10**2)  # of a 10-value one, weight 10
 
 
 def test_the_boosting_task_is_a_deterministic_cross_validated_error():

@@ -8,7 +8,7 @@ import pytest
 
 from hpolib import (BOHB, CMAES, PSO, TPE, Categorical, Float, GeneticAlgorithm, GPOptimizer, GridSearch, Int,
                     ProcessExecutor, RandomSearch, Space, SpaceExhausted, Study)
-from hpolib.optimizers.encoding import OneHot
+from hpolib.optimizers.encoding import Asked, OneHot, integer_slices
 from hpolib.problems import Branin
 
 MIXED = Space({"lr": Float(1e-4, 1e-1, log=True), "width": Int(8, 64, log=True), "depth": Int(1, 4),
@@ -176,6 +176,93 @@ def test_one_hot_encoding_round_trip():
     assert all(row[3:].sum() == 1 for row in encoding.random(rng, 10))
 
 
+def test_a_snapped_point_is_the_vector_of_the_configuration_it_proposes_and_an_integer_owns_its_slice():
+    space = Space({"k": Int(1, 4), "w": Int(16, 512, log=True), "x": Float(0.0, 1.0), "act": Categorical(["a", "b"])})
+    encoding = OneHot(space)
+    points = np.random.default_rng(0).random((300, encoding.dim))
+    snapped = encoding.snap(points)
+    for point, snap in zip(points, snapped):
+        config = encoding.decode(point)
+        assert encoding.decode(snap) == config and np.allclose(snap, encoding.encode(config))
+    assert np.array_equal(encoding.snap(points[0]), snapped[0])  # one point as a row of many
+    lower, upper = integer_slices(snapped, encoding.integers)
+    for j, param in enumerate(encoding.integers):
+        if param is None:  # not an integer: a point, not an interval
+            assert np.array_equal(lower[:, j], snapped[:, j]) and np.array_equal(upper[:, j], snapped[:, j])
+            continue
+        assert np.all((lower[:, j] < snapped[:, j]) & (snapped[:, j] < upper[:, j]))
+        inside = [param.from_unit(v) for v in (lower[:, j] + 1e-9, upper[:, j] - 1e-9, snapped[:, j]) for v in v]
+        assert inside[:300] == inside[300:600] == inside[600:]  # the whole slice rounds to the snapped integer
+    assert lower[:, 0].min() == 0.0 and upper[:, 0].max() == 1.0  # the end integers' slices reach the ends
+
+
+def test_neighbours_are_one_integer_step_or_one_other_choice_away():
+    space = Space({"k": Int(0, 9), "j": Int(1, 3), "x": Float(0.0, 1.0), "act": Categorical(["a", "b", "c"])})
+    encoding = OneHot(space)
+    point = {"k": 9, "j": 2, "x": 0.5, "act": "b"}
+    moved = [{n: v for n, v in encoding.decode(p).items() if v != point[n]} for p in
+             encoding.neighbours(encoding.encode(point))]
+    assert sorted(map(str, moved)) == sorted(map(str, [{"k": 8}, {"j": 1}, {"j": 3}, {"act": "a"}, {"act": "c"}]))
+
+
+def test_asked_proposes_the_best_new_configuration_and_a_repeat_only_when_none_is_new():
+    asked = Asked()
+    for k in (2, 3):
+        asked.add({"k": k})
+    configs = [{"k": 2}, {"k": 3}, {"k": 4}, {"k": 5}]
+    assert asked.best(np.array([9.0, 8.0, 1.0, 7.0]), configs.__getitem__) == 3
+    assert asked.best(np.array([9.0, 8.0]), configs.__getitem__) == 0  # every candidate repeats: the best
+
+
+def test_gp_proposes_every_integer_configuration_once_before_any_twice():
+    """Rounding made the GP re-propose its evaluated incumbent; now the best-scoring new configuration is
+    proposed (:class:`~hpolib.optimizers.encoding.Asked`), each one integers in range, until the space is spent."""
+    space = Space({"k": Int(0, 2), "j": Int(-1, 2), "act": Categorical(["a", "b"])})
+    gp = GPOptimizer(space, n_startup=4, n_candidates=300, seed=0)
+    history = optimise(gp, lambda c: (c["k"] - 2) ** 2 + (c["j"] - 1) ** 2 + (c["act"] == "a"), 25)
+    configs = [c for c, _ in history]
+    assert all(space.validate(c) == c and type(c["k"]) is int for c in configs)
+    assert len({tuple(c.values()) for c in configs[:24]}) == 24  # the 24 configurations, each once
+    assert configs[24] in configs[:24]  # then, with none new, a repeat rather than an error
+
+
+def test_tpe_does_not_propose_its_evaluated_incumbent_again_when_a_neighbour_is_a_candidate():
+    for seed in range(10):
+        tpe = TPE(Space({"k": Int(0, 99)}), n_startup=1, seed=seed)
+        for k in range(0, 100, 10):
+            tpe.tell({"k": k}, abs(k - 50))  # the good group is k = 50 alone
+        assert 45 <= tpe.ask()["k"] <= 55 and tpe.ask()["k"] != 50
+
+
+def test_tpe_orders_equal_integers_at_random_to_give_them_their_kernel_widths():
+    """Of four equal values, the one that takes the gap to the next value is drawn at random, not the newest
+    (a stable sort's choice, the same in every coordinate); values without a tie draw nothing."""
+    from hpolib.optimizers.tpe import _neighbour_bandwidths
+
+    values = np.array([0.45, 0.45, 0.45, 0.45, 0.85])
+    in_order = _neighbour_bandwidths(values)[:4]
+    assert np.argmax(in_order) == 3  # in the order given, the newest of the tie
+    wide = np.zeros(4)
+    for seed in range(400):
+        widths = _neighbour_bandwidths(values, np.random.default_rng(seed))[:4]
+        assert sorted(widths) == sorted(in_order)  # the same widths, dealt out afresh
+        wide[np.argmax(widths)] += 1
+    assert np.all((wide > 60) & (wide < 140))  # each of the four about a quarter of the time
+    rng = np.random.default_rng(0)
+    _neighbour_bandwidths(np.array([0.1, 0.5, 0.9]), rng)
+    assert rng.random() == np.random.default_rng(0).random()
+
+
+def test_ga_breeds_again_rather_than_repeat_a_configuration():
+    def repeats(max_breeds):
+        ga = GeneticAlgorithm(Space({"k": Int(0, 29), "j": Int(0, 29)}), population_size=10, seed=0)
+        ga.MAX_BREEDS = max_breeds
+        children = [c for c, _ in optimise(ga, lambda c: (c["k"] - 3) ** 2 + (c["j"] - 7) ** 2, 60)][10:]
+        return len(children) - len({tuple(c.values()) for c in children})
+
+    assert repeats(1) > 0 and repeats(GeneticAlgorithm.MAX_BREEDS) == 0  # one child a proposal repeated some
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: TPE(MIXED, n_startup=0), "n_startup"),
     (lambda: GPOptimizer(MIXED, acquisition="pi"), "acquisition"),
@@ -285,6 +372,22 @@ def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others(
         mean, var = weights @ z[rest], cov[i, i] - weights @ cov[rest, i]
         total += norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var))
     assert model.leave_one_out_log_density() == pytest.approx(total, rel=1e-8)
+
+
+def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support():
+    """Under the former prior, (0.5, 0.5), a bowl's length scales were held short and the model predicted it
+    worse away from its observations; the default, (1, 1), lets them lengthen."""
+    from hpolib.optimizers.gaussian_process import LENGTH_SCALE_PRIOR, GaussianProcess
+
+    rng = np.random.default_rng(0)
+    x, elsewhere = rng.random((30, 5)), rng.random((200, 5))
+    def bowl(v):
+        return 100 * (v - 0.3) ** 2 @ np.logspace(0, 1, 5)
+
+    fits = [GaussianProcess(prior).fit(x, bowl(x)) for prior in (LENGTH_SCALE_PRIOR, (0.5, 0.5))]
+    assert LENGTH_SCALE_PRIOR == (1.0, 1.0) and np.all(fits[0].lengths > 1.5 * fits[1].lengths)
+    error = [np.abs(fit.predict(elsewhere)[0] - bowl(elsewhere)).mean() for fit in fits]
+    assert error[0] < 0.8 * error[1]
 
 
 def test_gp_auto_targets_choose_the_transform_that_predicts_better():

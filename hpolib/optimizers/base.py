@@ -10,12 +10,15 @@ history again, goes on proposing exactly what an uninterrupted run would.
 from __future__ import annotations
 
 import abc
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from .._checks import check_number
 from ..space import Space
+
+if TYPE_CHECKING:
+    from .encoding import Asked
 
 __all__ = ["Optimizer", "SpaceExhausted", "config_key"]
 
@@ -44,6 +47,9 @@ class Optimizer(abc.ABC):
     """
 
     size: int | None = None
+    asked: Asked | None = None
+    """Every configuration asked or told, kept (from ``__init__``) by an optimiser that proposes none twice while
+    it has a new one (:class:`~hpolib.optimizers.encoding.Asked`)."""
 
     def __init__(self, space: Space, *, seed: int | None = None):
         if not isinstance(space, Space):
@@ -58,6 +64,8 @@ class Optimizer(abc.ABC):
         """Propose the next configuration."""
         config = self._propose(self._rng())
         self.n_asked += 1
+        if self.asked is not None:
+            self.asked.add(config)
         return config
 
     def tell(self, config: dict, loss: float | None, budget: float | None = None) -> None:
@@ -68,7 +76,10 @@ class Optimizer(abc.ABC):
         nor a finite number, is refused with a ValueError naming it, before anything is learnt.
         """
         config = self.space.validate(config)
-        self._tell(config, None if loss is None else check_number("loss", loss), budget)
+        loss = None if loss is None else check_number("loss", loss)
+        if self.asked is not None:
+            self.asked.add(config)
+        self._tell(config, loss, budget)
 
     def _tell(self, config: dict, loss: float | None, budget: float | None) -> None:
         """What a subclass learns from a told outcome (``config`` in the space, ``loss`` finite or ``None``)."""

@@ -18,7 +18,11 @@ Each proposal after the random initial population is one child:
    there too), a categorical gene to another choice, uniformly.
 
 Numeric genes are coordinates in the unit interval; categorical genes are
-choice indices, never treated as ordered.
+choice indices, never treated as ordered. A child whose configuration has
+been asked or told already (a copy of a parent, or a gene that rounds to the
+same integer) is bred again, up to ``MAX_BREEDS`` times
+(:class:`~hpolib.optimizers.encoding.Asked`), so evaluations are not spent
+on configurations already evaluated.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import numpy as np
 from .._checks import check_in, check_positive, check_whole
 from ..space import Space
 from .base import Optimizer
-from .encoding import Ordinal
+from .encoding import Asked, Ordinal
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -69,6 +73,7 @@ class GeneticAlgorithm(Optimizer):
         self.crossover, self.crossover_rate = crossover, crossover_rate
         self.mutation_rate, self.mutation_scale, self.eta = mutation_rate, mutation_scale, eta
         self.encoding = Ordinal(space)
+        self.asked: Asked = Asked()
         self.encoded: list[np.ndarray] = []  # the genomes told, in order
         self.losses: list[float] = []
 
@@ -85,10 +90,20 @@ class GeneticAlgorithm(Optimizer):
     def _propose(self, rng):
         if self.n_asked < self.population_size or len(self.losses) < 2:
             return self.space.sample(rng)
+        for _ in range(self.MAX_BREEDS):
+            config = self.encoding.decode(self._breed(rng))
+            if config not in self.asked:
+                break
+        return config
+
+    MAX_BREEDS = 20
+    """Children bred per proposal at most while each repeats a configuration asked or told (the last is proposed)."""
+
+    def _breed(self, rng) -> np.ndarray:
         population = self.population
         mother, father = (self.encoded[self._tournament(population, rng)] for _ in range(2))
         child = self._cross(mother, father, rng) if rng.random() < self.crossover_rate else mother.copy()
-        return self.encoding.decode(self._mutate(child, rng))
+        return self._mutate(child, rng)
 
     def _tournament(self, population: list[int], rng) -> int:
         entrants = rng.choice(population, size=min(self.tournament_size, len(population)), replace=False)

@@ -43,8 +43,15 @@ The acquisition is maximised over ``n_candidates`` random valid vectors; the
 best ``n_polish`` of them and the incumbent (the best observation: the
 search refines around it, as Optuna's GPSampler does) are polished with
 L-BFGS-B over their numeric coordinates (categories held fixed), with the
-acquisition's exact gradient. The first ``n_startup`` proposals are a seeded
-Latin hypercube. With several workers, pending proposals enter the model
+acquisition's exact gradient, then climb on the discrete coordinates, one
+integer up or down or one category switched at a time, while that scores
+higher. Every point is scored as the configuration it proposes, its
+integers rounded (:mod:`~hpolib.optimizers.encoding`): a relaxed optimum
+between two integers, scored there and rounded afterwards, proposed the
+evaluated incumbent again and again on integer spaces. The proposal is the
+highest-scoring point whose configuration has not been asked or told
+(:class:`~hpolib.optimizers.encoding.Asked`). The first ``n_startup``
+proposals are a seeded Latin hypercube. With several workers, pending proposals enter the model
 with the best value seen so far as a stand-in ("constant liar", Ginsbourger,
 Le Riche and Carraro 2010), so parallel asks spread out.
 
@@ -69,8 +76,8 @@ from sklearn.preprocessing import PowerTransformer
 from .._checks import check_in, check_whole
 from ..space import Space
 from .base import Optimizer
-from .encoding import OneHot
-from .gaussian_process import GaussianProcess
+from .encoding import Asked, OneHot
+from .gaussian_process import LENGTH_SCALE_PRIOR, GaussianProcess
 
 __all__ = ["GPOptimizer", "fit_gp", "transform_targets", "expected_improvement", "log_expected_improvement",
            "lower_confidence_bound", "TARGETS"]
@@ -226,7 +233,7 @@ class GPOptimizer(Optimizer):
 
     def __init__(self, space: Space, *, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0,
                  n_startup: int = 10, n_candidates: int = 1000, n_polish: int = 5,
-                 length_scale_prior: tuple[float, float] = (0.5, 0.5), targets: str = "auto",
+                 length_scale_prior: tuple[float, float] = LENGTH_SCALE_PRIOR, targets: str = "auto",
                  constant_liar: bool = True, seed: int | None = None):
         super().__init__(space, seed=seed)
         if acquisition not in ("ei", "lcb"):
@@ -243,6 +250,7 @@ class GPOptimizer(Optimizer):
         GaussianProcess(self.length_scale_prior)  # refuses a bad prior now
         self.constant_liar = bool(constant_liar)
         self.encoding = OneHot(space)
+        self.asked: Asked = Asked()
         self.encoded: list[np.ndarray] = []
         self.losses: list[float] = []
         self.chosen: list[str] = []  # the targets each fit modelled
@@ -331,34 +339,49 @@ class GPOptimizer(Optimizer):
         return np.log(sigma) + log_h, gradient
 
     def _maximise(self, model, best, rng, incumbent: np.ndarray) -> np.ndarray:
-        """The best candidate or polished point that is not a pending proposal (with the constant liar, a noisy
-        model may still rank a pending point first: it is asked for once)."""
-        pending = [] if not self.constant_liar else list(self._pending.values())
-
-        def taken(point):
-            return any(np.allclose(point, p, atol=1e-9) for p in pending)
-
-        candidates = self.encoding.random(rng, self.n_candidates)
+        """The highest-scoring point, among the candidates and the polished ones, whose configuration has not been
+        asked or told (:class:`~hpolib.optimizers.encoding.Asked`); every point is scored snapped, as the
+        configuration it proposes."""
+        candidates = self.encoding.snap(self.encoding.random(rng, self.n_candidates))
         scores = self.score(model, candidates, best)
-        order = [i for i in np.argsort(-scores) if not taken(candidates[i])]
-        winner, winner_score = candidates[order[0]], scores[order[0]]
+        starts = [*candidates[np.argsort(-scores, kind="stable")[:self.n_polish]], incumbent]
+        polished = np.array([self._climb(model, self._polish(model, start, best), best) for start in starts])
+        candidates = np.vstack([candidates, polished])
+        scores = np.append(scores, self.score(model, polished, best))
+        return candidates[self.asked.best(scores, lambda i: self.encoding.decode(candidates[i]))]
+
+    def _climb(self, model, point: np.ndarray, best: float) -> np.ndarray:
+        """``point`` moved one discrete step at a time (:meth:`~hpolib.optimizers.encoding.OneHot.neighbours`: an
+        integer one up or down, a category switched) while a neighbour scores higher."""
+        score = self.score(model, point, best)[0]
+        for _ in range(100):
+            steps = self.encoding.neighbours(point)
+            if not len(steps):
+                break
+            step_scores = self.score(model, steps, best)
+            if step_scores.max() <= score:
+                break
+            point, score = steps[int(np.argmax(step_scores))], step_scores.max()
+        return point
+
+    def _polish(self, model, start: np.ndarray, best: float) -> np.ndarray:
+        """``start`` moved uphill by L-BFGS-B in its numeric coordinates (integers relaxed, categories held), then
+        snapped."""
         free = self.encoding.numeric
         if not free.any():
-            return winner
-        for start in [*candidates[order[:self.n_polish]], incumbent]:
-            def negative(z, start=start):
-                point = start.copy()
-                point[free] = z
-                value, gradient = self._score_with_gradient(model, point, best)
-                return -value, -gradient[free]
+            return start
 
-            result = minimize(negative, start[free], jac=True, method="L-BFGS-B",
-                              bounds=[(0.0, 1.0)] * int(free.sum()), options={"maxiter": 50})
-            polished = start.copy()
-            polished[free] = result.x
-            if -result.fun > winner_score and not taken(polished):
-                winner, winner_score = polished, -result.fun
-        return winner
+        def negative(z):
+            point = start.copy()
+            point[free] = z
+            value, gradient = self._score_with_gradient(model, point, best)
+            return -value, -gradient[free]
+
+        result = minimize(negative, start[free], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * int(free.sum()),
+                          options={"maxiter": 50})
+        polished = start.copy()
+        polished[free] = result.x
+        return self.encoding.snap(polished)
 
     def __repr__(self):
         return (f"GPOptimizer({self.acquisition}, targets={self.targets!r}, n_startup={self.n_startup}, "

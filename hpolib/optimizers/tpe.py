@@ -17,11 +17,23 @@ its algorithm components and their roles for better empirical performance"
 - numeric kernels are Gaussians truncated to the unit interval (log scales
   and integers live in it already), each as wide as the larger gap to its
   neighbouring observations, clipped to ``[1/min(100, n+2), 1]`` (hyperopt's
-  "magic clip"); the prior kernel is centred with width 1;
+  "magic clip"); the prior kernel is centred with width 1. Equal values (an
+  integer observed again) take their places among themselves in a random
+  order, drawn for each coordinate and proposal: the outer two of a tie get
+  the gaps, the others the narrowest width, and in order of age the oldest
+  and newest of every tie got the wide kernels in every coordinate at once,
+  which left TPE behind Optuna's (whose unstable sort orders ties
+  arbitrarily) on narrow integers;
 - an integer candidate is rounded before it is scored, and scored by the
   kernels' mass on its integer's slice of the unit interval rather than by
   a density at the unrounded draw: the score is that of the configuration
-  proposed, and two draws that round alike score alike;
+  proposed, and two draws that round alike score alike (the rules of
+  :mod:`~hpolib.optimizers.encoding`, which GP-BO shares);
+- the multivariate variant proposes the best candidate whose configuration
+  it has not asked or been told
+  (:class:`~hpolib.optimizers.encoding.Asked`): where rounding makes
+  repeats possible, an evaluation is not spent on a configuration already
+  evaluated while another candidate is new;
 - a categorical kernel puts mass ``1 + w/(n+1)`` on its observed choice and
   ``w/(n+1)`` on every choice (``w`` the prior weight, ``n`` observations),
   normalised: an unordered kernel that sharpens as data accumulate;
@@ -43,9 +55,9 @@ from scipy.special import log_ndtr, logsumexp
 from scipy.stats import truncnorm
 
 from .._checks import check_positive, check_whole
-from ..space import Int, Space
+from ..space import Space
 from .base import Optimizer, config_key
-from .encoding import Ordinal
+from .encoding import Asked, Ordinal, integer_slices, snap_integers
 
 __all__ = ["TPE", "default_gamma", "default_weights"]
 
@@ -76,15 +88,17 @@ class ParzenEstimator:
     weights : ndarray (n,)
         Observation weights.
     prior_weight : float
+    rng : numpy.random.Generator or None
+        Orders equal values at random (``None``: in the order given).
     """
 
-    def __init__(self, numbers, choices, n_choices, weights, prior_weight=1.0):
+    def __init__(self, numbers, choices, n_choices, weights, prior_weight=1.0, rng=None):
         n, d_num = numbers.shape
         self.n_choices = list(n_choices)
         w = np.append(weights, prior_weight)
         self.log_weights = np.log(w / w.sum())
         self.mus = np.vstack([numbers, np.full((1, d_num), 0.5)])
-        self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j]) for j in range(d_num)]) \
+        self.sigmas = np.column_stack([_neighbour_bandwidths(numbers[:, j], rng) for j in range(d_num)]) \
             if d_num else np.ones((n + 1, 0))
         self.log_truncation = _log_mass(-self.mus / self.sigmas, (1 - self.mus) / self.sigmas)
         self.log_density_scale = np.log(self.sigmas * math.sqrt(2 * math.pi))
@@ -135,18 +149,23 @@ def _log_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return log_high + np.log1p(-np.exp(np.minimum(log_ndtr(low) - log_high, 0.0)))
 
 
-def _neighbour_bandwidths(values: np.ndarray) -> np.ndarray:
+def _neighbour_bandwidths(values: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Hyperopt's rule on one coordinate: each kernel as wide as the larger gap to its neighbours.
 
     The unit interval's ends count as neighbours, except that with two or more
     observations the outermost kernels look inwards only; then the widths are
     clipped to ``[1 / min(100, n + 2), 1]`` ("magic clip", ``n + 1`` kernels
-    with the prior's). Returns one width per value plus 1.0 for the prior.
+    with the prior's). Equal values are ordered at random with ``rng`` (given
+    and needed: no draw without a tie). Returns one width per value plus 1.0
+    for the prior.
     """
     n = len(values)
     if n == 0:
         return np.ones(1)
-    order = np.argsort(values, kind="stable")
+    if rng is not None and len(np.unique(values)) < n:
+        order = np.lexsort((rng.random(n), values))
+    else:
+        order = np.argsort(values, kind="stable")
     ordered = values[order]
     padded = np.concatenate([[0.0], ordered, [1.0]])
     widths = np.maximum(padded[1:-1] - padded[:-2], padded[2:] - padded[1:-1])
@@ -200,8 +219,8 @@ class TPE(Optimizer):
         self.encoding = Ordinal(space)
         self._categorical = self.encoding.categorical
         self._n_choices = [n for n in self.encoding.n_choices if n is not None]
-        self._integers = [p if isinstance(p, Int) else None
-                          for p, categorical in zip(space.values(), self._categorical) if not categorical]
+        self._integers = [p for p, categorical in zip(self.encoding.integers, self._categorical) if not categorical]
+        self.asked: Asked = Asked()
         self._numbers: list[np.ndarray] = []
         self._choices: list[np.ndarray] = []
         self.losses: list[float] = []
@@ -247,7 +266,7 @@ class TPE(Optimizer):
             bad_choices = np.vstack([bad_choices, np.array(pending_choices).reshape(len(pending_choices), -1)])
         groups = ((numbers[good], choices[good]), (bad_numbers, bad_choices))
         if self.multivariate:
-            return self._join(*self._best_candidate(rng, groups, self._n_choices, self._integers))
+            return self._join(*self._best_candidate(rng, groups, self._n_choices, self._integers, self._join))
         # Univariate: every parameter on its own, with its own pair of estimators.
         best_numbers, best_choices = [], []
         j_num = j_cat = 0
@@ -264,25 +283,22 @@ class TPE(Optimizer):
                 j_num += 1
         return self._join(np.array(best_numbers), np.array(best_choices, dtype=int))
 
-    def _best_candidate(self, rng, groups, n_choices, integers):
+    def _best_candidate(self, rng, groups, n_choices, integers, join=None):
         """Draw candidates from l(x), return the one with the largest log l(x) - log g(x).
 
-        ``integers`` holds, per numeric coordinate, its :class:`Int` or ``None``: an integer candidate is
-        rounded first and scored by the mass of its slice, so the score is that of what is proposed.
+        ``integers`` holds, per numeric coordinate, its :class:`~hpolib.space.Int` or ``None``: an integer
+        candidate is rounded first and scored by the mass of its slice, so the score is that of what is
+        proposed. With ``join`` (numbers and choices to a configuration), the best is the best not yet asked
+        (:class:`~hpolib.optimizers.encoding.Asked`).
         """
         (good_n, good_c), (bad_n, bad_c) = groups
-        below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight)
-        above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight)
+        below = ParzenEstimator(good_n, good_c, n_choices, default_weights(len(good_n)), self.prior_weight, rng)
+        above = ParzenEstimator(bad_n, bad_c, n_choices, default_weights(len(bad_n)), self.prior_weight, rng)
         numbers, choices = below.sample(rng, self.n_candidates)
-        lower, upper = numbers.copy(), numbers.copy()
-        for j, param in enumerate(integers):
-            if param is not None:
-                values = [param.from_unit(u) for u in numbers[:, j]]
-                numbers[:, j] = [param.to_unit(v) for v in values]
-                lower[:, j] = [param.to_unit(v - 0.5) for v in values]
-                upper[:, j] = [param.to_unit(v + 0.5) for v in values]
+        numbers = snap_integers(numbers, integers)
+        lower, upper = integer_slices(numbers, integers)
         score = below.log_pdf(lower, upper, choices) - above.log_pdf(lower, upper, choices)
-        best = int(np.argmax(score))
+        best = int(np.argmax(score)) if join is None else self.asked.best(score, lambda i: join(numbers[i], choices[i]))
         return numbers[best], choices[best]
 
     def __repr__(self):
