@@ -74,6 +74,8 @@ from hpolib.problems import (  # noqa: E402
     ShiftedBowl,
 )
 from hpolib.analysis.stats import call, paired  # noqa: E402
+from hpolib.book.benchmark_tables import OPTIMIZER_FAMILIES, figure_name  # noqa: E402
+from hpolib.book.names import benchmark_name  # noqa: E402
 from hpolib.methods import OPTIMIZERS, make_optimizer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -329,44 +331,59 @@ def compare(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot(runs: pd.DataFrame, path: Path) -> None:
-    """Median regret against evaluations with its interquartile band, one panel per problem: a colour per
-    algorithm, the library by line style (hpolib solid, Optuna dashed, scikit-optimize dotted, pyswarms dash-dot)."""
+def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
+    """Per family of optimisers (the book's), one figure of median regret against evaluations with its
+    interquartile band, a panel per problem: a colour per method, hpolib's solid and the peers' dashed, in the
+    book's names (``figure_name``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    palette = sns.color_palette("colorblind")
-    colour = {"tpe": palette[0], "gp": palette[1], "pso": palette[2], "ga": palette[4], "random": palette[7],
-              "gp-plain": palette[8], "cmaes": palette[3]}
-    style = {"hpolib": "-", "optuna": "--", "skopt": ":", "pyswarms": "-."}
     problems = list(runs.problem.unique())
-    columns = 3
-    rows = -(-len(problems) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(7.5, 2.3 * rows + 0.9), squeeze=False)
-    for ax in axes.flat[len(problems):]:
-        ax.set_visible(False)
-    for ax, problem in zip(axes.flat, problems):
-        for method, group in runs[runs.problem == problem].groupby("method"):
-            library, algorithm = method.split("-", 1)
-            n = min(len(t) for t in group.regret)
-            curves, x = np.array([t[:n] for t in group.regret]), np.arange(1, n + 1)
-            ax.plot(x, np.median(curves, axis=0), style[library], color=colour[algorithm], lw=1.4, label=method)
-            ax.fill_between(x, np.quantile(curves, 0.25, axis=0), np.quantile(curves, 0.75, axis=0),
-                            color=colour[algorithm], alpha=0.08)
-        ax.set_yscale("log")
-        ax.set_title(problem, fontsize=10)
-        ax.tick_params(which="both", labelsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("simple regret", fontsize=9)
-    for ax in axes[-1]:
-        ax.set_xlabel("evaluations", fontsize=9)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.85 / (2.3 * rows + 0.9), 1, 1))
-    fig.savefig(path, dpi=88)  # 7.5 inches: 660 px, the width the book shows it at
+    columns, rows = 3, -(-len(problems) // 3)
+    for family, members in OPTIMIZER_FAMILIES.items():
+        shown = [m for m in members if m in set(runs.method)]
+        if not shown:
+            continue
+        colour = dict(zip(shown, sns.color_palette("colorblind", len(shown))))
+        fig, axes = plt.subplots(rows, columns, figsize=(7.5, 2.3 * rows + 0.9), squeeze=False)
+        for ax in axes.flat[len(problems):]:
+            ax.set_visible(False)
+        for ax, problem in zip(axes.flat, problems):
+            for method in shown:
+                group = runs[(runs.problem == problem) & (runs.method == method)]
+                if group.empty:
+                    continue
+                n = min(len(t) for t in group.regret)
+                curves, x = np.array([t[:n] for t in group.regret]), np.arange(1, n + 1)
+                ax.plot(x, np.median(curves, axis=0), "-" if method.startswith("hpolib-") else "--",
+                        color=colour[method], lw=1.4, label=benchmark_name(method))
+                ax.fill_between(x, np.quantile(curves, 0.25, axis=0), np.quantile(curves, 0.75, axis=0),
+                                color=colour[method], alpha=0.08)
+            ax.set_yscale("log")
+            ax.set_title(benchmark_name(problem), fontsize=10)
+            ax.tick_params(which="both", labelsize=8)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("simple regret", fontsize=9)
+        for ax in axes[-1]:
+            ax.set_xlabel("evaluations", fontsize=9)
+        legend: dict = {}
+        for ax in axes.flat:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                legend.setdefault(label, handle)
+        fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.85 / (2.3 * rows + 0.9), 1, 1))
+        fig.savefig(results / figure_name(name, family), dpi=88)  # 7.5 inches: 660 px, as the book shows it
+        plt.close(fig)
+
+
+def stored_runs(name: str) -> pd.DataFrame:
+    """The stored runs of the set ``name``: the whole run's, a later run's of some methods in their place."""
+    paths = [RESULTS / f"optimizers_runs_{name}.json", *sorted(RESULTS.glob(f"optimizers_runs_{name}_*.json"))]
+    runs = pd.concat([pd.read_json(p) for p in paths], ignore_index=True)
+    return runs.drop_duplicates(subset=["method", "problem", "seed"], keep="last").reset_index(drop=True)
 
 
 def main() -> None:
@@ -389,7 +406,14 @@ def main() -> None:
     parser.add_argument("--reuse", default=None,
                         help="an earlier optimizers_runs_*.json of the same set: the runs of the methods not run "
                              "now are read from it (the peers, when only hpolib's optimisers changed)")
+    parser.add_argument("--plot", action="store_true",
+                        help="only redraw the set's figures from its stored runs, later runs of some methods in "
+                             "place of the whole run's")
     args = parser.parse_args()
+    if args.plot:
+        plot(stored_runs(args.set), RESULTS, args.set)
+        print(f"redrawn: {', '.join(figure_name(args.set, f) for f in OPTIMIZER_FAMILIES)}")
+        return
 
     methods = list(HPOLIB) + ["optuna-random", "optuna-tpe", "optuna-gp", "optuna-cmaes", "skopt-gp", "pyswarms-pso"]
     if args.methods:
@@ -444,7 +468,8 @@ def main() -> None:
          "cpus": os.cpu_count(), "load": load,  # 1-minute load averages before and after the runs
          "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
          "proposal_time": timing}, indent=1, default=float) + "\n")
-    plot(runs, RESULTS / f"optimizers_regret_{tag}.png")
+    if args.methods is None and args.problems is None:  # after a later run of some methods: --plot redraws
+        plot(runs, RESULTS, tag)
     print(f"written to {RESULTS}/optimizers_*_{tag}.*")
 
 

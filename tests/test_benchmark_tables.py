@@ -53,7 +53,7 @@ def test_the_scheduler_tables_add_the_runs_of_some_methods_to_the_whole_run(tmp_
                                                index=False)
     text = scheduler_tables(tmp_path)
     assert "| BOHB | 0.5 |" in text and "| DEHB | 0.4 |" in text
-    assert "| dehb package | 0.6 |" in text and "0.7" not in text  # the whole run's row first
+    assert "| dehb package | 0.7 |" in text and "0.6" not in text  # a later run's row replaces the whole run's
     assert "DEHB vs dehb package" in text and "BOHB vs dehb package" in text
 
 

@@ -18,10 +18,11 @@ import pandas as pd
 from ..analysis.stats import ALPHA
 from .names import benchmark_name as display_name
 
-__all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "OPTIMIZER_SETS"]
+__all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "merged", "figure_name", "OPTIMIZER_SETS",
+           "OPTIMIZER_FAMILIES"]
 
 OPTIMIZER_SETS = ("development", "held-out")
-_OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
+OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                        "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
                                                        "optuna-cmaes", "hpolib-random", "optuna-random"]}
 _SCHEDULERS = ("hpolib-random", "hpolib-hyperband", "hpolib-bohb", "hpolib-asha", "hpolib-lcm", "hpolib-dehb",
@@ -60,27 +61,38 @@ def _load(meta: dict) -> str:
             + ("; other jobs shared the machine, so wall times are inflated)" if busy else ")"))
 
 
+def _later(results: Path, name: str) -> str:
+    """Which methods' rows come from later runs of the set ``name`` (:func:`merged`), in a sentence."""
+    runs = []
+    for path in _later_runs(results, f"optimizers_{name}", ".json"):
+        meta = json.loads(path.read_text())
+        methods = ", ".join(display_name(m) for m in meta["args"].get("methods") or [])
+        runs.append(f"{methods} from a later run of {meta['seconds'] / 60:.0f} minutes "
+                    f"(`{path.name}`)")
+    return (" Rows of " + "; ".join(runs) + ", each replacing that method's rows of the whole run.") if runs else ""
+
+
 def optimizer_tables(results: Path, name: str) -> str:
     """Regret, verdicts against the peers and seconds per proposal of the optimiser benchmark's set ``name``."""
     summary_path = results / f"optimizers_summary_{name}.csv"
     if not summary_path.exists():
         return f"Not measured yet: run `python benchmarks/optimizers.py --set {name}`.\n"
-    summary = pd.read_csv(summary_path)
+    summary = merged(results, f"optimizers_summary_{name}", ["problem", "method"])
     meta = json.loads((results / f"optimizers_{name}.json").read_text())
     args = meta["args"]
     first = meta.get("first_seed", 0)
     lines = [f"Median final simple regret over seeds (validation error on the SVM and boosting tasks); "
              f"{args['seeds']} seeds and {args['evals']} evaluations, the GP methods {args['gp_seeds']} seeds "
              f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
-             f"{args['workers']} workers{_load(meta)}.", ""]
+             f"{args['workers']} workers{_load(meta)}." + _later(results, name), ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
     regret = regret.rename(index=display_name)
-    for family, methods in _OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
+    for family, methods in OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
         shown = [m for m in methods if m in regret.columns]
         if shown:
             lines += [f"{family}:", ""] + _markdown(regret[shown].rename(columns=display_name).map(_number))
             lines += [""]
-    verdicts = pd.read_csv(results / f"optimizers_vs_peers_{name}.csv")
+    verdicts = merged(results, f"optimizers_vs_peers_{name}", ["hpolib", "peer", "problem"])
     verdicts["pair"] = verdicts.hpolib.map(display_name) + " vs " + verdicts.peer.map(display_name)
     counts = verdicts.groupby("pair", sort=False).verdict.agg(
         **{"no worse": lambda v: f"{(v == 'no worse').sum()} of {len(v)}",
@@ -97,20 +109,28 @@ def optimizer_tables(results: Path, name: str) -> str:
         lines += ["Seconds to ask for a proposal and tell its result after 100 and 500 observations on "
                   "Hartmann-6 (wall times, measured in the same run, under the load stated above):", ""]
         lines += _markdown(timing.map(_number)) + [""]
-    if (results / f"optimizers_regret_{name}.png").exists():
-        lines += [f"```{{figure}} optimizers_regret_{name}.png", ":width: 100%", "",
-                  f"Simple regret against evaluations, median and interquartile band over seeds ({name} set); "
-                  "a colour per algorithm; hpolib solid, Optuna dashed, scikit-optimize dotted, pyswarms "
-                  "dash-dot.", "```", ""]
+    for number, family in enumerate(OPTIMIZER_FAMILIES):
+        figure = figure_name(name, family)
+        if (results / figure).exists():
+            lines += [f"```{{figure}} {figure}", ":width: 100%", "",
+                      f"{family} optimisers, {name} set: simple regret against evaluations, the median and the "
+                      "interquartile band over seeds; hpolib's methods solid, their peers dashed."
+                      + (" Where a peer's line ends below hpolib's, the table above says whether the seeds "
+                         "tell them apart." if number == 0 else ""), "```", ""]
     return "\n".join(lines) + "\n"
 
 
-def _all_runs(results: Path, stem: str, key: list[str]) -> pd.DataFrame:
-    """The rows of ``<stem>.csv`` and of every ``<stem>_<methods>.csv`` (a run of some methods), the whole run's
-    first where a later run repeats a row."""
-    paths = sorted(results.glob(f"{stem}_*.csv"), key=lambda p: p.name)
-    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *paths]], ignore_index=True)
-    return frame.drop_duplicates(subset=key, keep="first")
+def merged(results: Path, stem: str, key: list[str]) -> pd.DataFrame:
+    """The rows of ``<stem>.csv`` (a run of the whole set) and of every ``<stem>_<methods>.csv`` (a later run of
+    some methods, new ones or rerun after a change), a later run's rows replacing the whole run's for the same
+    ``key``."""
+    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *_later_runs(results, stem, ".csv")]],
+                      ignore_index=True)
+    return frame.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
+
+
+def _later_runs(results: Path, stem: str, suffix: str) -> list[Path]:
+    return sorted(results.glob(f"{stem}_*{suffix}"), key=lambda p: p.name)
 
 
 def scheduler_tables(results: Path) -> str:
@@ -118,13 +138,13 @@ def scheduler_tables(results: Path) -> str:
     path = results / "schedulers_summary_seeds0.csv"
     if not path.exists():
         return "Not measured yet: run `python benchmarks/schedulers.py`.\n"
-    summary = _all_runs(results, "schedulers_summary_seeds0", ["problem", "method"])
+    summary = merged(results, "schedulers_summary_seeds0", ["problem", "method"])
     regret = summary.pivot_table(index="problem", columns="method", values="regret@100%", sort=False)
     regret = regret.rename(index=display_name)
     regret = regret[[m for m in _SCHEDULERS if m in regret.columns]].rename(columns=display_name)
     lines = ["Median regret over seeds once the whole budget is spent (validation error on the MLP):", ""]
     lines += _markdown(regret.T.rename_axis("method").map(_number)) + [""]
-    verdicts = _all_runs(results, "schedulers_vs_peers_seeds0", ["hpolib", "peer", "problem", "budget"])
+    verdicts = merged(results, "schedulers_vs_peers_seeds0", ["hpolib", "peer", "problem", "budget"])
     verdicts["pair"] = verdicts.hpolib.map(display_name) + " vs " + verdicts.peer.map(display_name)
     verdicts["column"] = verdicts.problem.map(display_name) + " at " + verdicts.budget
     table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
@@ -159,3 +179,8 @@ def hypergrad_table(results: Path) -> str:
     table.columns.name = None
     return "\n".join(["Test accuracy / test cross-entropy on 5,000 MNIST test images, per seed (from "
                       "`benchmarks/results/hypergrad_summary_weight_decay.csv`):", "", *_markdown(table), ""]) + "\n"
+
+
+def figure_name(name: str, family: str) -> str:
+    """The file of the regret figure of one family of :data:`OPTIMIZER_FAMILIES` on the set ``name``."""
+    return f"optimizers_regret_{name}.{family.split()[0].lower().strip(',')}.png"

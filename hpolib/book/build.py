@@ -68,9 +68,10 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     (stage / "book" / "_gpu_hours.md").write_text(cost.gpu_hours_table(results))
     for name in benchmark_tables.OPTIMIZER_SETS:
         (stage / "book" / f"_optimizers_{name}.md").write_text(benchmark_tables.optimizer_tables(results, name))
-        figure = results / f"optimizers_regret_{name}.png"
-        if figure.exists():
-            shutil.copy(figure, stage / "book" / figure.name)
+        for family in benchmark_tables.OPTIMIZER_FAMILIES:
+            figure = results / benchmark_tables.figure_name(name, family)
+            if figure.exists():
+                shutil.copy(figure, stage / "book" / figure.name)
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
     (stage / "book" / "_hypergrad.md").write_text(benchmark_tables.hypergrad_table(results))
     if (results / "schedulers_regret_seeds0.png").exists():

@@ -29,6 +29,7 @@ from ..studies.iis_fanova import Results as IisResults
 from ..studies.lcm_pbt import Results as LcmResults
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
+from .benchmark_tables import merged
 from .names import name as display_name
 from .paths import ROOT
 from .sources import AUTOLRS, IIS_TIME_REDUCTION, LCM, LENET_GRID_EPOCHS, LENET_REPORT, SOURCES
@@ -603,6 +604,10 @@ def _results(folder: Path, benchmarks: Path) -> dict[str, dict]:
         found[name] = {**json.loads(path.read_text()),
                        "_provenance": json.loads(provenance.read_text()) if provenance.exists() else {}}
     tables: dict[str, object] = {p.name: pd.read_csv(p) for p in sorted(benchmarks.glob("*_summary_*.csv"))}
+    for name in ("development", "held-out"):  # the whole set's runs, with later runs of some methods in place
+        if (benchmarks / f"optimizers_summary_{name}.csv").exists():
+            tables[f"optimizers_summary_{name}.csv"] = merged(benchmarks, f"optimizers_summary_{name}",
+                                                              ["problem", "method"])
     for path in sorted(benchmarks.glob("schedulers_runs_*.json")):
         tables[path.name] = json.loads(path.read_text())
     found["benchmarks"] = tables
