@@ -239,6 +239,7 @@ def test_compare_stopping_counts_what_lcm_saves_on_the_same_configurations():
         assert row.full_best == pytest.approx(values[0])
         assert any(row.early_best == pytest.approx(v) for v in values)  # the same configurations, some stopped
         assert row.early_best >= row.full_best
+        assert row.same_best == (row.early_best == row.full_best)  # one configuration per value here
         within = [t.value for t in plain.trials[:int(row.early_epochs // 10)]]  # every full trial costs 10
         assert row.full_best_at_early_epochs == pytest.approx(min(within))
 
