@@ -291,7 +291,8 @@ def _lcm_share(dataset: str, cnn: bool) -> Callable[[LcmResults], Measured]:
         ours = {"seconds": [round(x, 3) for x in seconds], "epochs": [round(p.epochs_share, 3) for p in pairs]}
         part: Part = Unmeasured(other, comparable=False) if other else Level(
             seconds, source, 0.10, at_least=True, higher=False, label="LCM's seconds / random search's")
-        return Measured((part,), ours, _lcm_scale(r.settings, cnn), len(pairs), None, r.cpu)
+        load = "" if r.load is None else f" (load average {r.load:.1f} as the chapter began)"
+        return Measured((part,), ours, _lcm_scale(r.settings, cnn) + load, len(pairs), None, r.cpu)
     return evaluate
 
 
