@@ -206,6 +206,8 @@ def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False,
                                      early_stopping_rate=settings["early_stopping_rate"],
                                      n_neighbours=settings["n_neighbours"], budget=run["epochs"])
 
+    if hasattr(objective, "data"):  # an image classifier's data, loaded before the first trial is timed
+        _ = objective.data
     runs = stopping_runs(space, objective, lcm, run["seeds"], n_trials=run["n_trials"], trial_budget=run["epochs"],
                          metric="val_accuracy", progress=False)
     found = stopping_summary(runs).rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm")
