@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -64,7 +64,7 @@ class Pair:
     epochs_share: float
     random_seconds: float
     lcm_seconds: float
-    same_optimum: bool
+    same_optimum: bool | None = None  # None: not recorded (a results file from before it was counted)
 
     @property
     def seconds_share(self) -> float:
@@ -117,8 +117,10 @@ class Member:
 
 
 def _rows(kind: type, records: list) -> list:
-    """``records`` as ``kind`` (dicts, as a results file holds them, are converted)."""
-    return [r if isinstance(r, kind) else kind(**{f.name: r[f.name] for f in fields(kind)}) for r in records]
+    """``records`` as ``kind`` (dicts, as a results file holds them, are converted; a field with a default may be
+    missing, one without may not)."""
+    return [r if isinstance(r, kind) else
+            kind(**{f.name: r[f.name] for f in fields(kind) if f.name in r or f.default is MISSING}) for r in records]
 
 
 @dataclass
@@ -273,10 +275,10 @@ def same_optimum_table(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> 
     """How often LCM and random search ended on the same configuration, beside the slides' count, for the dense
     layer and the four-conv network."""
     return pd.DataFrame([{"experiment": f"{settings['dataset']}, one dense layer", "same optimum":
-                          sum(p.same_optimum for p in lcm), "repetitions": len(lcm),
+                          sum(p.same_optimum is True for p in lcm), "repetitions": len(lcm),
                           "slides (MNIST)": f"{LCM['mnist']['same_optimum']} of {LCM['mnist']['repeats']}"},
                          {"experiment": f"{settings['cnn_dataset']}, four-conv", "same optimum":
-                          sum(p.same_optimum for p in lcm_cnn), "repetitions": len(lcm_cnn),
+                          sum(p.same_optimum is True for p in lcm_cnn), "repetitions": len(lcm_cnn),
                           "slides (CIFAR-10)": f"{LCM['cifar10']['same_optimum']} of {LCM['cifar10']['repeats']}"}])
 
 
@@ -393,7 +395,7 @@ def headline(results: Results) -> dict[str, object]:
         numbers[f"{prefix}_dataset"] = results.settings["cnn_dataset" if cnn else "dataset"]
         numbers[f"{prefix}_share"] = float(pd.Series([p.epochs_share for p in pairs]).median())
         numbers[f"{prefix}_gap"] = float(pd.Series([p.accuracy_gap for p in pairs]).median())
-        numbers[f"{prefix}_same"] = f"{sum(p.same_optimum for p in pairs)} of {len(pairs)}"
+        numbers[f"{prefix}_same"] = f"{sum(p.same_optimum is True for p in pairs)} of {len(pairs)}"
     for arm in ARMS:
         for measure in ("best", "mean"):
             ends = results.population_end(arm, measure)
