@@ -354,7 +354,7 @@ def _lcm_fixed_time(r: LcmResults) -> Measured:
 
 
 def _pbt_scale(s: dict) -> str:
-    seeds = len(s.get("pbt_seeds", s["seeds"][:1]))  # results from before the knob ran PBT on the first seed
+    seeds = len(s["pbt_seeds"]) if "pbt_seeds" in s else 1  # results from before the knob: PBT on one seed
     return (f"{s['population_size']} members x {s['pbt_epochs']} epochs, exploit and explore every {s['ready']} "
             f"epoch(s), {_images(s['dataset'], s['subset'])}, {seeds} seed{'s' * (seeds != 1)}")
 
