@@ -37,15 +37,30 @@ def _autolrs(step=(0.1, 0.0, 0.2), constant=(1.0, 0.8, 1.2)):
             "baselines": ["step 0.1", "cosine 0.1"], "runs": runs}
 
 
-def _lcm(share=0.22, gap=-0.2, seeds=3, cnn_subset=3000, mnist_subset=20000):
+def _lcm(share=0.22, gap=-0.2, seeds=3, cnn_subset=3000, mnist_subset=20000, same=(True, False),
+         fixed_lead=0.01, pbt_seeds=5, pbt_lead=0.005, perturbation_lead=0.002, cnn_val_fraction=0.1):
+    """LCM and PBT results: ``same`` cycles over the seeds as their same optimum; LCM leads random search by
+    ``fixed_lead`` at every fixed budget; PBT's population leads random search's by ``pbt_lead`` and the one
+    without perturbation by ``perturbation_lead`` (best and mean member), on ``pbt_seeds`` seeds."""
     rows = [{"seed": k, "random_epochs": 400.0, "lcm_epochs": 160.0, "lcm_stopped": 30, "random_seconds": 100.0,
              "lcm_seconds": 100 * (share + 0.01 * k), "epochs_share": 0.4, "random_best": 0.97,
-             "lcm_best": 0.97 + (gap + 0.01 * k) / 100, "random_best_at_lcm_epochs": 0.96} for k in range(seeds)]
+             "lcm_best": 0.97 + (gap + 0.01 * k) / 100, "random_best_at_lcm_epochs": 0.96,
+             "same_optimum": same[k % len(same)]} for k in range(seeds)]
+    fixed = [{"seed": k, "fraction": f, "epochs": 160 * f, "seconds": 20 * f,
+              "lcm_at_epochs": 0.95 + fixed_lead + f / 100, "random_at_epochs": 0.95 + f / 100 - 0.001 * k,
+              "lcm_at_seconds": 0.95, "random_at_seconds": 0.94}
+             for k in range(seeds) for f in (0.25, 0.5, 1.0)]
+    ends = {"pbt": 0.96, "pbt_no_perturbation": 0.96 - perturbation_lead, "random": 0.96 - pbt_lead}
+    pbt = [{"arm": arm, "seed": k, "epoch": 15.0, "best": end + 0.001 * k, "mean": end - 0.02 + 0.001 * k}
+           for arm, end in ends.items() for k in range(pbt_seeds)]
     settings = {"dataset": "mnist", "subset": mnist_subset, "width": 128, "n_trials": 40, "epochs": 10,
                 "cnn_dataset": "cifar10", "cnn_subset": cnn_subset, "cnn_width": 16, "cnn_trials": 20,
-                "cnn_epochs": 8, "population_size": 10, "pbt_epochs": 15}
+                "cnn_epochs": 8, "population_size": 10, "pbt_epochs": 15, "ready": 1, "val_fraction": 0.1,
+                "cnn_val_fraction": cnn_val_fraction, "fixed_fractions": [0.25, 0.5, 1.0],
+                "pbt_seeds": list(range(pbt_seeds))}
     members = [{"member": 0, "value": 0.96, "lr": 0.1, "lr_decay": 0.7, "lr_decay_every": 2}]
-    return {"profile": "full", "settings": settings, "lcm": rows, "lcm_cnn": rows, "pbt_final": members}
+    return {"profile": "full", "settings": settings, "lcm": rows, "lcm_cnn": rows, "pbt_final": members,
+            "fixed": fixed, "fixed_cnn": fixed, "pbt": pbt, "load": 1.0}
 
 
 def _iis(saved=(0.2, 0.25, 0.3), iis_error=(0.50, 0.51, 0.52), direct_error=(0.55, 0.56, 0.57), val=0.55):
@@ -131,9 +146,46 @@ def test_lcm_needs_three_seeds_and_a_fine_enough_validation_set(tmp_path):
     assert _verdict(rows, "lcm.cifar10_acc_gap") == "inconclusive"  # 300 validation images: one is 0.33 pp
     assert "coarser" in rows["lcm.cifar10_acc_gap"]["reason"]
     assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(cnn_subset=20000)), "lcm.cifar10_acc_gap") == "reproduced"
+    held_out = _rows(tmp_path, lcm_pbt=_lcm(cnn_subset=5000, cnn_val_fraction=0.4))  # 2,000 validation images
+    assert _verdict(held_out, "lcm.cifar10_acc_gap") == "reproduced" and "2,000 images" in held_out[
+        "lcm.cifar10_acc_gap"]["resolution"]
     assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(share=0.9)), "lcm.mnist_time_share") == "not reproduced"
     assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(seeds=2)), "lcm.mnist_time_share") == "inconclusive"
     assert _verdict(rows, "pbt.mnist_best") == "not comparable at this scale"
+    assert rows["pbt.mnist_best"]["our_value"] == [0.96, 0.961, 0.962, 0.963, 0.964]  # PBT's best member per seed
+
+
+def test_lcm_s_same_optimum_is_a_share_of_seeds_and_its_fixed_time_lead_is_paired_by_seed(tmp_path):
+    rows = _rows(tmp_path, lcm_pbt=_lcm(seeds=9))
+    assert _verdict(rows, "lcm.same_optimum") == "inconclusive"  # 5 of 9: a 0/1 share is too wide to tell on 9
+    assert rows["lcm.same_optimum"]["our_value"] == {"mnist, one dense layer": "5 of 9",
+                                                     "cifar10, four-conv": "5 of 9"}
+    always = _rows(tmp_path, lcm_pbt=_lcm(seeds=9, same=(True,)))
+    assert _verdict(always, "lcm.same_optimum") == "not reproduced"  # 9 of 9: far from about half
+    assert _verdict(rows, "lcm.fixed_time") == "reproduced"  # ahead at equal epochs on all 9 seeds, both networks
+    assert rows["lcm.fixed_time"]["test"][0]["wins"] == 9 and len(rows["lcm.fixed_time"]["test"]) == 2
+    assert rows["lcm.fixed_time"]["our_value"]["mnist, one dense layer"]["at equal seconds"]["LCM"] == [0.95] * 9
+    assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(seeds=9, fixed_lead=-0.01)), "lcm.fixed_time") == "not reproduced"
+    assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(seeds=3)), "lcm.fixed_time") == "inconclusive"
+    older = _lcm(seeds=9)  # a results file from before the same optimum and the fixed-time comparison
+    for row in older["lcm"]:
+        del row["same_optimum"]
+    older = {key: value for key, value in older.items() if key not in ("fixed", "fixed_cnn", "pbt", "load")}
+    rows = _rows(tmp_path, lcm_pbt=older)
+    assert _verdict(rows, "lcm.fixed_time") == _verdict(rows, "lcm.same_optimum") == "not measured"
+    assert _verdict(rows, "lcm.mnist_time_share") == "reproduced"  # what it holds is still read
+
+
+def test_pbt_against_random_search_and_without_perturbation_paired_by_seed(tmp_path):
+    rows = _rows(tmp_path, lcm_pbt=_lcm())
+    assert _verdict(rows, "pbt.vs_random") == "reproduced"  # ahead on 5 of 5: p = 0.031
+    assert rows["pbt.vs_random"]["per_seed"][0]["first"] == pytest.approx([0.96, 0.961, 0.962, 0.963, 0.964])
+    assert _verdict(rows, "pbt.perturbation") == "inconclusive"  # two tests on 5 seeds cannot reach p < 0.05
+    assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(pbt_seeds=6)), "pbt.perturbation") == "reproduced"
+    behind = _rows(tmp_path, lcm_pbt=_lcm(pbt_seeds=6, pbt_lead=-0.01, perturbation_lead=-0.01))
+    assert _verdict(behind, "pbt.vs_random") == "not reproduced"
+    assert _verdict(behind, "pbt.perturbation") == "not reproduced"
+    assert _verdict(_rows(tmp_path, lcm_pbt={**_lcm(), "pbt": []}), "pbt.vs_random") == "not measured"
 
 
 def test_iis_claims(tmp_path):

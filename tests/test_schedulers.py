@@ -239,6 +239,7 @@ def test_compare_stopping_counts_what_lcm_saves_on_the_same_configurations():
         assert row.full_best == pytest.approx(values[0])
         assert any(row.early_best == pytest.approx(v) for v in values)  # the same configurations, some stopped
         assert row.early_best >= row.full_best
+        assert row.same_best == (row.early_best == row.full_best)  # one configuration per value here
         within = [t.value for t in plain.trials[:int(row.early_epochs // 10)]]  # every full trial costs 10
         assert row.full_best_at_early_epochs == pytest.approx(min(within))
 
@@ -327,6 +328,27 @@ def test_pbt_exploit_copies_weights_and_explore_perturbs_within_bounds():
         assert t.steps[0][0] == donor.budget + 1  # it trains on from the donor's step
     schedule = PBT.schedule(trials)
     assert sorted(schedule.groupby("member")["end"].max()) == [8, 8, 8, 8]
+
+
+def test_pbt_without_exploit_is_random_search_and_without_explore_copies_unchanged():
+    space = Space({"lr": Float(1e-3, 0.5, log=True)})
+
+    def run(**switches):
+        pbt = PBT(space, population_size=4, ready=2, max_steps=8, seed=7, **switches)
+        return Study(space, seed=7, scheduler=pbt).optimize(regression, progress=False).trials
+
+    alone = run(exploit=False)
+    assert not any("copied_from" in t.info for t in alone)  # every member trains its own draw to the end
+    firsts = {t.info["member"]: t.config for t in alone if t.parent is None}
+    assert len(firsts) == 4 and all(t.config == firsts[t.info["member"]] for t in alone)
+    assert firsts == {t.info["member"]: t.config for t in run() if t.parent is None}  # PBT's initial draws
+    copied = run(explore=False)
+    copies = [t for t in copied if "copied_from" in t.info]
+    assert copies and all(t.config == copied[t.parent].config for t in copies)
+    with pytest.raises(ValueError, match="exploit must be True or False, got 0"):
+        PBT(space, exploit=0)
+    with pytest.raises(ValueError, match="explore must be True or False, got 'no'"):
+        PBT(space, explore="no")
 
 
 def test_pbt_is_deterministic_under_a_seed():

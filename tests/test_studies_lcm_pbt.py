@@ -12,7 +12,8 @@ from hpolib.studies import lcm_pbt as chapter
 
 SETTINGS = {"seeds": [0, 1], "n_trials": 20, "epochs": 8, "checkpoints": [2, 4], "split_rate": 0.2,
             "early_stopping_rate": 0.99, "n_neighbours": 2, "cnn_seeds": [3], "cnn_trials": 10, "cnn_epochs": 6,
-            "cnn_checkpoints": [2], "dataset": "mnist", "cnn_dataset": "cifar10"}
+            "cnn_checkpoints": [2], "dataset": "mnist", "cnn_dataset": "cifar10",
+            "fixed_fractions": [0.25, 0.5, 1.0]}
 
 
 def _curve(config, budget, report):
@@ -23,18 +24,24 @@ def _curve(config, budget, report):
     return {"val_accuracy": ceiling * (1 - math.exp(-budget / 2))}
 
 
-def _pair(seed, lcm_best=0.97, random_best=0.975, lcm_seconds=30.0, share=0.4):
-    return chapter.Pair(seed, 400.0, 400.0 * share, 25, random_best, lcm_best, 0.96, share, 100.0, lcm_seconds)
+def _pair(seed, lcm_best=0.97, random_best=0.975, lcm_seconds=30.0, share=0.4, same=False):
+    return chapter.Pair(seed, 400.0, 400.0 * share, 25, random_best, lcm_best, 0.96, share, 100.0, lcm_seconds, same)
 
 
 def test_lcm_against_random_search_trains_the_same_configurations_for_fewer_epochs():
-    pairs = chapter.lcm_versus_random(_curve, SETTINGS)
+    pairs, fixed = chapter.lcm_versus_random(_curve, SETTINGS)
     assert [p.seed for p in pairs] == [0, 1]
+    assert [(f.seed, f.fraction) for f in fixed] == [(s, f) for s in (0, 1) for f in (0.25, 0.5, 1.0)]
+    assert all(p.same_optimum == (p.lcm_best == p.random_best) for p in pairs)  # one value per learning rate here
+    for pair in pairs:  # at all of LCM's epochs, LCM's best so far is its best; random search's, its best by then
+        whole = next(f for f in fixed if f.seed == pair.seed and f.fraction == 1.0)
+        assert whole.epochs == pair.lcm_epochs and whole.lcm_at_epochs == pair.lcm_best
+        assert whole.random_at_epochs == pair.random_best_at_lcm_epochs
     assert all(p.random_epochs == 20 * 8 and p.lcm_epochs < 0.8 * p.random_epochs for p in pairs)
     assert all(p.lcm_stopped >= 5 and p.epochs_share == pytest.approx(p.lcm_epochs / p.random_epochs)
                for p in pairs)
     assert all(p.lcm_best <= p.random_best for p in pairs)  # the same configurations, some stopped
-    cnn = chapter.lcm_versus_random(_curve, SETTINGS, cnn=True)  # the four-conv network's own settings
+    cnn, _ = chapter.lcm_versus_random(_curve, SETTINGS, cnn=True)  # the four-conv network's own settings
     assert [p.seed for p in cnn] == [3] and cnn[0].random_epochs == 10 * 6
     assert list(chapter.table(pairs).columns[:3]) == ["seed", "random_epochs", "lcm_epochs"]
 
@@ -73,13 +80,96 @@ def test_the_slides_stand_beside_our_medians_and_the_headline_quotes_them():
 
 
 def test_results_written_are_read_back_typed_and_a_stored_file_reads(tmp_path):
-    results = chapter.Results("full", SETTINGS, [_pair(0)], [_pair(1)], [chapter.Member(0, 0.96, 0.1, 0.7, 2)], "cpu")
+    results = chapter.Results("full", SETTINGS, [_pair(0)], [_pair(1)], [chapter.Member(0, 0.96, 0.1, 0.7, 2)],
+                              "cpu", [_fixed(0, 0.5, 0.9, 0.8, 0.85, 0.8)], [],
+                              [chapter.PopulationPoint("pbt", 0, 2.0, 0.9, 0.8)], 1.5)
     results.write(tmp_path / "lcm_pbt_results.json")
     again = chapter.Results.read(tmp_path / "lcm_pbt_results.json")
     assert again == results and isinstance(again.lcm[0], chapter.Pair)
+    assert isinstance(again.fixed[0], chapter.FixedTime) and isinstance(again.pbt[0], chapter.PopulationPoint)
     stored = json.loads((tmp_path / "lcm_pbt_results.json").read_text())
     assert chapter.Results.read({**stored, "_provenance": {}}) == results  # the ledger's extra key is ignored
     with pytest.raises(KeyError, match="random_epochs"):  # a row missing a field is refused
         chapter.Results.read({**stored, "lcm": [{"seed": 0}]})
     with pytest.raises(ValueError, match="not fields of hpolib.studies.lcm_pbt.Results: lcm_mlp"):
         chapter.Results.read({**stored, "lcm_mlp": []})
+
+
+def _fixed(seed, fraction, lcm, random, lcm_seconds=math.nan, random_seconds=math.nan):
+    return chapter.FixedTime(seed, fraction, 100 * fraction, 10 * fraction, lcm, random, lcm_seconds, random_seconds)
+
+
+def _runs(search, costs, seconds, values, states=None):
+    """One search's trials, as :func:`hpolib.analysis.compare.stopping_runs` gives them."""
+    states = states or ["complete"] * len(costs)
+    return pd.DataFrame({"seed": 0, "search": search, "number": range(len(costs)), "state": states, "value": values,
+                         "cost": costs, "seconds": seconds, "config": [{"x": v} for v in values]})
+
+
+def test_fixed_time_reads_both_searches_at_equal_epochs_and_equal_seconds_of_lcm_s_spend():
+    random = _runs("full", [10, 10, 10, 10], [5, 5, 5, 5], [0.5, 0.7, 0.6, 0.9])  # 40 epochs, 20 s
+    lcm = _runs("early", [10, 2, 10, 2, 2], [8, 1, 8, 1, 1], [0.5, 0.3, 0.6, 0.2, 0.1],
+                ["complete", "stopped", "complete", "stopped", "stopped"])  # 26 epochs, 19 s
+    rows = chapter.fixed_time(pd.concat([random, lcm]), [0.25, 0.5, 1.0])
+    assert [(r.fraction, r.epochs, r.seconds) for r in rows] == [(0.25, 6.5, 4.75), (0.5, 13.0, 9.5),
+                                                                 (1.0, 26.0, 19.0)]
+    assert [r.lcm_at_epochs for r in rows] == pytest.approx([math.nan, 0.5, 0.6], nan_ok=True)
+    assert [r.random_at_epochs for r in rows] == pytest.approx([math.nan, 0.5, 0.7], nan_ok=True)
+    assert [r.lcm_at_seconds for r in rows] == pytest.approx([math.nan, 0.5, 0.6], nan_ok=True)
+    assert [r.random_at_seconds for r in rows] == pytest.approx([math.nan, 0.5, 0.7], nan_ok=True)  # 5 s a trial
+    with pytest.raises(ValueError, match=r"fixed_fractions must hold numbers in \(0, 1\], got 1.5"):
+        chapter.fixed_time(pd.concat([random, lcm]), [1.5])
+
+
+def test_fixed_time_averages_each_seed_over_the_budgets_both_searches_reached():
+    rows = [_fixed(0, 0.25, math.nan, 0.5), _fixed(0, 0.5, 0.8, 0.6), _fixed(0, 1.0, 0.9, 0.7),
+            _fixed(1, 0.5, 0.7, 0.7, 0.6, 0.5), _fixed(1, 1.0, 0.8, 0.6, 0.8, 0.7)]
+    by_epochs = chapter.fixed_time_by_seed(rows)
+    assert by_epochs.seed.tolist() == [0, 1] and by_epochs.budgets.tolist() == [2, 2]
+    assert by_epochs.lcm.tolist() == pytest.approx([0.85, 0.75])
+    assert by_epochs.random.tolist() == pytest.approx([0.65, 0.65])
+    by_seconds = chapter.fixed_time_by_seed(rows, "seconds")
+    assert by_seconds.seed.tolist() == [1] and by_seconds.lcm.tolist() == pytest.approx([0.7])
+    with pytest.raises(ValueError, match="by must be 'epochs' or 'seconds', got 'steps'"):
+        chapter.fixed_time_by_seed(rows, "steps")
+    table = chapter.fixed_time_table(rows)
+    assert table["share of LCM's spend"].tolist() == [0.25, 0.5, 1.0]
+    assert table["LCM at equal epochs (%)"].tolist() == pytest.approx([math.nan, 75.0, 85.0], nan_ok=True)
+    slides = chapter.slides_fixed_time()
+    assert len(slides) == 9 and slides["LCM − random (pp)"].iloc[0] == pytest.approx(96.274 - 95.562)
+
+
+def test_a_population_s_progress_is_its_best_and_mean_member_after_each_segment():
+    schedule = pd.DataFrame([
+        {"member": 0, "start": 0, "end": 2, "value": 0.5}, {"member": 1, "start": 0, "end": 2, "value": 0.7},
+        {"member": 0, "start": 2, "end": 4, "value": 0.9}, {"member": 1, "start": 2, "end": 4, "value": None}])
+    points = chapter.progress(schedule, "pbt", 3)
+    assert points == [chapter.PopulationPoint("pbt", 3, 2.0, 0.7, pytest.approx(0.6)),
+                      chapter.PopulationPoint("pbt", 3, 4.0, 0.9, pytest.approx(0.8))]
+    # after a failed segment a member's last good value stays, as PBT keeps its last good checkpoint
+
+
+def _population(arm, seed, best, mean):
+    return [chapter.PopulationPoint(arm, seed, 1.0, best - 0.1, mean - 0.1),
+            chapter.PopulationPoint(arm, seed, 2.0, best, mean)]
+
+
+def test_each_population_s_end_per_seed_and_its_table_against_random_search():
+    points = [p for seed in (0, 1) for arm, best, mean in (("pbt", 0.96, 0.93), ("pbt_no_perturbation", 0.95, 0.92),
+                                                            ("random", 0.955 + 0.01 * seed, 0.9))
+              for p in _population(arm, seed, best, mean)]
+    results = chapter.Results("quick", SETTINGS, pbt=points)
+    assert results.population_end("pbt") == {0: 0.96, 1: 0.96}
+    assert results.population_end("random", "mean") == {0: 0.9, 1: 0.9}
+    with pytest.raises(ValueError, match="measure must be 'best' or 'mean', got 'worst'"):
+        results.population_end("pbt", "worst")
+    table = chapter.population_table(results)
+    assert table.population.tolist() == ["PBT", "PBT without perturbation", "random search"]
+    assert table["best above random search's"].tolist() == ["1 of 2", "0 of 2", "0 of 2"]
+    assert table["mean member (median)"].tolist() == pytest.approx([0.93, 0.92, 0.9])
+
+
+def test_the_same_optimum_is_counted_beside_the_slides():
+    table = chapter.same_optimum_table(SETTINGS, [_pair(0, same=True), _pair(1), _pair(2, same=True)], [_pair(0)])
+    assert table["same optimum"].tolist() == [2, 0] and table.repetitions.tolist() == [3, 1]
+    assert table["slides (MNIST)"][0] == "5 of 9" and table["slides (CIFAR-10)"][1] == "7 of 12"

@@ -12,7 +12,6 @@ does it save and what does it lose?
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -24,7 +23,8 @@ from ..optimizers import RandomSearch
 from ..study import Study
 from ..trial import TrialState
 
-__all__ = ["compare", "compare_stopping", "anytime", "summary", "plot_anytime"]
+__all__ = ["compare", "stopping_runs", "best_within", "stopping_summary", "compare_stopping", "anytime", "summary",
+           "plot_anytime"]
 
 
 def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[int] | Mapping[str, Sequence[int]],
@@ -56,60 +56,87 @@ def compare(space, objective, methods: Mapping[str, Callable], seeds: Sequence[i
     return pd.concat(frames, ignore_index=True)
 
 
-def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int], *, n_trials: int,
-                     trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
-                     name: str = "stopping", progress: bool | None = None,
-                     executor: Executor | None = None) -> pd.DataFrame:
-    """Random search with and without an early-stopping ``scheduler`` on the same configurations; one row per seed.
+def stopping_runs(space, objective, scheduler: Callable, seeds: Sequence[int], *, n_trials: int,
+                  trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
+                  name: str = "stopping", progress: bool | None = None,
+                  executor: Executor | None = None) -> pd.DataFrame:
+    """Random search with and without an early-stopping ``scheduler`` on the same configurations; one row per trial.
 
     For each seed, :class:`~hpolib.optimizers.RandomSearch` proposes the same
     ``n_trials`` configurations twice: once every trial trains for
-    ``trial_budget`` ("full"), once ``scheduler()`` (a fresh scheduler per
+    ``trial_budget`` (search "full"), once ``scheduler()`` (a fresh scheduler per
     seed, which should give every trial that same budget) may stop them
     ("early"). Studies are named
     ``<name>-full-<seed>`` and ``<name>-early-<seed>`` in ``storage``, their trials run on ``executor`` (default:
     serially).
 
-    Returns
-    -------
-    DataFrame
-        seed; full_epochs and early_epochs (budget really trained, in total);
-        early_stopped (trials the scheduler stopped); full_best and early_best
-        (best value); full_best_at_early_epochs (full search's best once it had
-        spent what the early-stopping search spent in all, NaN if its first
-        trial cost more); epochs_share (early_epochs / full_epochs); full_seconds
-        and early_seconds (wall-clock, machine-dependent).
+    Columns: seed, search, number, state, value, cost (epochs trained), seconds (the trial's wall time,
+    machine-dependent), config; in the order each search ran its trials.
     """
-    direction = Direction.of(direction)
     rows = []
     for seed in seeds:
-        studies, seconds = {}, {}
-        for kind in ("full", "early"):
+        for search in ("full", "early"):
             study = Study(space, RandomSearch(space, seed=seed), direction=direction, metric=metric,
-                          storage=storage, name=f"{name}-{kind}-{seed}",
-                          scheduler=scheduler() if kind == "early" else None, executor=executor)
-            started = time.perf_counter()
+                          storage=storage, name=f"{name}-{search}-{seed}",
+                          scheduler=scheduler() if search == "early" else None, executor=executor)
             with study:
-                study.optimize(objective, n_trials=n_trials, trial_budget=trial_budget if kind == "full" else None,
-                               progress=progress)
-            studies[kind], seconds[kind] = study, time.perf_counter() - started
-        full, early = studies["full"].trials, studies["early"].trials
-        early_epochs = sum(t.cost for t in early)
-        spent, best_within = 0.0, Incumbent(direction)
-        for t in full:
-            spent += t.cost
-            if spent > early_epochs + 1e-9:
-                break
-            if t.state is TrialState.COMPLETE:
-                best_within.offer(t, t.value)
-        full_epochs = sum(t.cost for t in full)
-        rows.append({"seed": seed, "full_epochs": full_epochs, "early_epochs": early_epochs,
-                     "early_stopped": sum(t.state is TrialState.STOPPED for t in early),
-                     "full_best": studies["full"].best.value, "early_best": studies["early"].best.value,
-                     "full_best_at_early_epochs": math.nan if best_within.value is None else best_within.value,
-                     "epochs_share": early_epochs / full_epochs,
-                     "full_seconds": seconds["full"], "early_seconds": seconds["early"]})
+                study.optimize(objective, n_trials=n_trials,
+                               trial_budget=trial_budget if search == "full" else None, progress=progress)
+            rows += [{"seed": seed, "search": search, "number": t.number, "state": t.state.value, "value": t.value,
+                      "cost": t.cost, "seconds": t.duration or 0.0, "config": t.config}
+                     for t in study.trials]
     return pd.DataFrame(rows)
+
+
+def best_within(trials: pd.DataFrame, budget: float = math.inf, by: str = "cost",
+                direction: str = "maximize") -> tuple[float, dict | None]:
+    """The best complete trial's value and configuration among ``trials`` (one search's, in the order it ran
+    them) run before their cumulative ``by`` (``cost`` or ``seconds``) passed ``budget``; NaN and None if none
+    was complete by then."""
+    incumbent = Incumbent(Direction.of(direction))
+    spent = trials[by].cumsum()
+    for row, used in zip(trials.itertuples(), spent):
+        if used > budget + 1e-9:
+            break
+        if row.state == TrialState.COMPLETE.value:
+            incumbent.offer(row.config, row.value)
+    return (math.nan, None) if incumbent.value is None else (incumbent.value, incumbent.item)
+
+
+def stopping_summary(runs: pd.DataFrame, direction: str = "maximize") -> pd.DataFrame:
+    """What the early-stopping search of :func:`stopping_runs` saved and lost on each seed; one row per seed.
+
+    Columns: seed; full_epochs and early_epochs (budget really trained, in total); early_stopped (trials the
+    scheduler stopped); full_best and early_best (best value); same_best (whether both searches ended on the same
+    configuration); full_best_at_early_epochs (full search's best once it had spent what the early-stopping search
+    spent in all, NaN if its first trial cost more); epochs_share (early_epochs / full_epochs); full_seconds and
+    early_seconds (the trials' wall time, machine-dependent).
+    """
+    rows = []
+    for seed, trials in runs.groupby("seed", sort=False):
+        full, early = trials[trials.search == "full"], trials[trials.search == "early"]
+        (full_best, full_config), (early_best, early_config) = (best_within(t, direction=direction)
+                                                                for t in (full, early))
+        early_epochs = float(early.cost.sum())
+        rows.append({"seed": seed, "full_epochs": float(full.cost.sum()), "early_epochs": early_epochs,
+                     "early_stopped": int((early.state == TrialState.STOPPED.value).sum()),
+                     "full_best": full_best, "early_best": early_best,
+                     "same_best": full_config is not None and full_config == early_config,
+                     "full_best_at_early_epochs": best_within(full, early_epochs, direction=direction)[0],
+                     "epochs_share": early_epochs / float(full.cost.sum()),
+                     "full_seconds": float(full.seconds.sum()), "early_seconds": float(early.seconds.sum())})
+    return pd.DataFrame(rows)
+
+
+def compare_stopping(space, objective, scheduler: Callable, seeds: Sequence[int], *, n_trials: int,
+                     trial_budget: float, direction: str = "maximize", metric: str = "value", storage=None,
+                     name: str = "stopping", progress: bool | None = None,
+                     executor: Executor | None = None) -> pd.DataFrame:
+    """:func:`stopping_summary` of :func:`stopping_runs` (same arguments): one row per seed."""
+    runs = stopping_runs(space, objective, scheduler, seeds, n_trials=n_trials, trial_budget=trial_budget,
+                         direction=direction, metric=metric, storage=storage, name=name, progress=progress,
+                         executor=executor)
+    return stopping_summary(runs, direction)
 
 
 def anytime(trials: pd.DataFrame, grid: Sequence[float], direction: str = "maximize") -> pd.DataFrame:

@@ -22,9 +22,9 @@ METHODS = {
     "optuna-cmaes": "Optuna CMA-ES", "skopt-gp": "skopt GP", "pyswarms-pso": "pyswarms",
     # schedulers and the methods built on them
     "sha": "successive halving", "asha": "ASHA", "hyperband": "Hyperband", "bohb": "BOHB", "dehb": "DEHB",
-    "lcm": "LCM", "pbt": "PBT", "median": "median stopping", "hpolib-hyperband": "Hyperband",
-    "hpolib-bohb": "BOHB", "hpolib-asha": "ASHA", "hpolib-lcm": "LCM", "hpolib-dehb": "DEHB",
-    "hpbandster-bohb": "HpBandSter BOHB", "autolrs": "AutoLRS", "iis": "IIS",
+    "lcm": "LCM", "pbt": "PBT", "pbt_no_perturbation": "PBT without perturbation", "median": "median stopping",
+    "hpolib-hyperband": "Hyperband", "hpolib-bohb": "BOHB", "hpolib-asha": "ASHA", "hpolib-lcm": "LCM",
+    "hpolib-dehb": "DEHB", "hpbandster-bohb": "HpBandSter BOHB", "autolrs": "AutoLRS", "iis": "IIS",
 }
 
 CHAPTERS = {"lenet_hpo": "LeNet-5 widths", "autolrs": "AutoLRS", "lcm_pbt": "LCM and PBT",

@@ -14,6 +14,11 @@ last value among the population:
   a categorical value moves to a neighbouring choice), clipped to its range;
 - any other member continues from its own checkpoint unchanged.
 
+With ``exploit=False`` no member ever copies another: every member trains its
+initial draw to the end, which is random search over the same draws and
+epochs (PBT's baseline). With ``explore=False`` a copy keeps its donor's
+hyperparameters as they are (exploitation without perturbation).
+
 The member that has trained least goes next, so on one worker the members
 advance in turns and every decision sees the whole population's latest
 values; on many workers the rule is asynchronous, as in the paper. Each
@@ -81,6 +86,10 @@ class PBT(Scheduler):
         The hyperparameters to explore (default: all of the space); the others are copied as they are.
     seed : int or None
         Seed of the choice of donors and of the perturbations.
+    exploit : bool
+        Whether the bottom copies the top; without it, the population is random search over its initial draws.
+    explore : bool
+        Whether a copy's hyperparameters are perturbed or resampled; without it, they are the donor's.
     """
 
     continues_trials = True
@@ -89,7 +98,7 @@ class PBT(Scheduler):
     def __init__(self, space: Space, *, population_size: int = 10, ready: float = 1, max_steps: float = 10,
                  quantile: float = 0.25, perturb: Sequence[float] | Mapping[str, Sequence[float]] = (0.8, 1.2),
                  resample_probability: float = 0.25, hyperparams: Sequence[str] | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, exploit: bool = True, explore: bool = True):
         if not isinstance(space, Space):
             raise ValueError(f"space must be a hpolib Space, got {type(space).__name__}")
         self.space = space
@@ -110,13 +119,17 @@ class PBT(Scheduler):
                 raise ValueError(f"perturb[{name!r}] must hold at least one factor")
             self.perturb[name] = values
         self.seed = int(cast(int, np.random.SeedSequence().entropy)) if seed is None else check_whole("seed", seed, 0)
+        for label, value in (("exploit", exploit), ("explore", explore)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{label} must be True or False, got {value!r}")
+        self.exploits, self.explores = exploit, explore
         self.members: list[Member] = []
         self._member_of: dict[int, int] = {}
         self._launched = 0
 
     def __repr__(self):
         return (f"PBT(population_size={self.population_size}, ready={self.ready:g}, max_steps={self.max_steps:g}, "
-                f"quantile={self.quantile:g})")
+                f"quantile={self.quantile:g}, exploit={self.exploits}, explore={self.explores})")
 
     def next(self, sample):
         rng = np.random.default_rng([self.seed, self._launched])
@@ -130,7 +143,7 @@ class PBT(Scheduler):
         me = self.members[member]
         bottom, top = self._quantiles()
         donors = [m for m in top if m != member and self.members[m].step < self.max_steps]
-        if (member in bottom or me.loss is None) and donors:
+        if self.exploits and (member in bottom or me.loss is None) and donors:
             donor = self.members[int(rng.choice(donors))]
             config = self.explore(donor.config, rng)
             return Launch(config, min(donor.step + self.ready, self.max_steps), parent=donor.trial,
@@ -150,8 +163,10 @@ class PBT(Scheduler):
         return ranked[-k:], top
 
     def explore(self, config: dict, rng: np.random.Generator) -> dict:
-        """A perturbed copy of ``config`` (see the module's description)."""
+        """A perturbed copy of ``config`` (see the module's description); an unchanged one without ``explore``."""
         config = dict(config)
+        if not self.explores:
+            return config
         for name in self.hyperparams:
             param = self.space[name]
             if rng.random() < self.resample_probability:

@@ -1,26 +1,30 @@
-"""The LCM and PBT chapter: learning-curve matching against random search on the same configurations, and one
-population trained by PBT.
+"""The LCM and PBT chapter: learning-curve matching against random search on the same configurations, at the
+same epochs and seconds, and populations trained by PBT, by PBT without perturbation and without exploitation.
 
-The experiments (:func:`lcm_versus_random`, :func:`population`) and their analysis (:class:`Pair`'s time
-share and accuracy gap, :func:`final_members`, :func:`beside_slides`, :func:`headline`) are here, where tests
-reach them; the notebook holds the narrative, parameters, figures and calls, and writes :class:`Results`, which
-the claims ledger reads. The slides' numbers are read from :data:`hpolib.book.sources.LCM`.
+The experiments (:func:`lcm_versus_random`, :func:`populations`) and their analysis (:class:`Pair`'s time
+share, accuracy gap and same optimum, :func:`fixed_time`, :func:`progress`, :func:`final_members`,
+:func:`beside_slides`, :func:`headline`) are here, where tests reach them; the notebook holds the narrative,
+parameters, figures and calls, and writes :class:`Results`, which the claims ledger reads. The slides' numbers are
+read from :mod:`hpolib.book.sources`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
 
-from ..book.sources import LCM
+from ..book.sources import LCM, LCM_FIXED_TIME
 from ..space import Float, Int, Space
 
-__all__ = ["SPACE", "PBT_NETWORK", "four_conv", "Pair", "Member", "Results", "lcm_versus_random", "table",
-           "pbt_space", "population", "final_members", "beside_slides", "headline"]
+__all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
+           "lcm_versus_random", "fixed_time", "fixed_time_by_seed", "fixed_time_table", "slides_fixed_time",
+           "same_optimum_table", "table", "seconds_table", "pbt_space", "population", "populations", "progress",
+           "final_members", "population_table", "beside_slides", "headline"]
 
 SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "momentum": Float(0.0, 0.95),
                "weight_decay": Float(1e-6, 1e-2, log=True), "batch_size": Int(16, 256, log=True)})
@@ -28,6 +32,11 @@ SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "momentum": Float(0.0, 0.95),
 
 PBT_NETWORK = {"hidden_layers": 2, "activation": "sigmoid", "batch_size": 32, "momentum": 0.0}
 """The slides' PBT member, FC-sigmoid-FC-sigmoid-FC trained by plain SGD at batch 32 (its width: ``width``)."""
+
+ARMS = {"pbt": {}, "pbt_no_perturbation": {"explore": False}, "random": {"exploit": False}}
+"""The populations trained on every seed from the same initial draws, with the :class:`hpolib.PBT` switches each
+sets: PBT (the slides' Trial 1), PBT whose copies keep their donor's hyperparameters (Trial 2, "No
+perturbation"), and neither exploit nor explore: each member trains its draw to the end (random search)."""
 
 
 def four_conv(width: int) -> dict:
@@ -42,7 +51,8 @@ def four_conv(width: int) -> dict:
 class Pair:
     """One seed's random search with and without LCM on the same configurations: the epochs each trained, the
     trials LCM stopped, each one's best validation accuracy, random search's best once it had spent LCM's epochs
-    (NaN if its first trial cost more), LCM's share of the epochs, and the seconds each took (wall time)."""
+    (NaN if its first trial cost more), LCM's share of the epochs, the seconds each trained (wall time), and
+    whether both ended on the same configuration."""
 
     seed: int
     random_epochs: float
@@ -54,6 +64,7 @@ class Pair:
     epochs_share: float
     random_seconds: float
     lcm_seconds: float
+    same_optimum: bool | None = None  # None: not recorded (a results file from before it was counted)
 
     @property
     def seconds_share(self) -> float:
@@ -64,6 +75,34 @@ class Pair:
     def accuracy_gap(self) -> float:
         """LCM's best validation accuracy minus random search's, in percentage points."""
         return 100 * (self.lcm_best - self.random_best)
+
+
+@dataclass(frozen=True)
+class FixedTime:
+    """One seed's best-so-far validation accuracy of LCM and of random search given the same compute:
+    ``fraction`` of what LCM spent in all on that seed, as epochs (``epochs``) and as seconds (``seconds``); NaN
+    where a search had no complete trial by then."""
+
+    seed: int
+    fraction: float
+    epochs: float
+    seconds: float
+    lcm_at_epochs: float
+    random_at_epochs: float
+    lcm_at_seconds: float
+    random_at_seconds: float
+
+
+@dataclass(frozen=True)
+class PopulationPoint:
+    """A population of ``arm`` (:data:`ARMS`) on ``seed`` at ``epoch``: its best and mean member's latest
+    validation accuracy."""
+
+    arm: str
+    seed: int
+    epoch: float
+    best: float
+    mean: float
 
 
 @dataclass(frozen=True)
@@ -78,15 +117,18 @@ class Member:
 
 
 def _rows(kind: type, records: list) -> list:
-    """``records`` as ``kind`` (dicts, as a results file holds them, are converted)."""
-    return [r if isinstance(r, kind) else kind(**{f.name: r[f.name] for f in fields(kind)}) for r in records]
+    """``records`` as ``kind`` (dicts, as a results file holds them, are converted; a field with a default may be
+    missing, one without may not)."""
+    return [r if isinstance(r, kind) else
+            kind(**{f.name: r[f.name] for f in fields(kind) if f.name in r or f.default is MISSING}) for r in records]
 
 
 @dataclass
 class Results:
     """What the chapter's notebook writes (``lcm_pbt_results.json``) and the claims ledger reads: the settings,
-    one :class:`Pair` per seed of each LCM experiment (one dense layer; the four-conv network), PBT's members at
-    the end, and the CPU it ran on."""
+    one :class:`Pair` per seed of each LCM experiment (one dense layer; the four-conv network) and its
+    :class:`FixedTime` rows, the first seed's PBT members at the end, every population's progress
+    (:class:`PopulationPoint`), and the CPU it ran on with the machine's load average as it began."""
 
     profile: str
     settings: dict
@@ -94,19 +136,38 @@ class Results:
     lcm_cnn: list[Pair] = field(default_factory=list)
     pbt_final: list[Member] = field(default_factory=list)
     cpu: str | None = None
+    fixed: list[FixedTime] = field(default_factory=list)
+    fixed_cnn: list[FixedTime] = field(default_factory=list)
+    pbt: list[PopulationPoint] = field(default_factory=list)
+    load: float | None = None
 
     def __post_init__(self):
         self.lcm, self.lcm_cnn = _rows(Pair, self.lcm), _rows(Pair, self.lcm_cnn)
-        self.pbt_final = _rows(Member, self.pbt_final)
+        self.fixed, self.fixed_cnn = _rows(FixedTime, self.fixed), _rows(FixedTime, self.fixed_cnn)
+        self.pbt_final, self.pbt = _rows(Member, self.pbt_final), _rows(PopulationPoint, self.pbt)
 
     def pairs(self, cnn: bool = False) -> list[Pair]:
         """The four-conv network's pairs (``cnn``), else the dense layer's."""
         return self.lcm_cnn if cnn else self.lcm
 
+    def fixed_time(self, cnn: bool = False) -> list[FixedTime]:
+        """The four-conv network's fixed-time rows (``cnn``), else the dense layer's."""
+        return self.fixed_cnn if cnn else self.fixed
+
     @property
     def pbt_best(self) -> float | None:
-        """The best member's validation accuracy at the end."""
+        """The best member's validation accuracy at the end (the first seed's PBT)."""
         return max((m.value for m in self.pbt_final), default=None)
+
+    def population_end(self, arm: str, measure: str = "best") -> dict[int, float]:
+        """Per seed, the ``best`` or ``mean`` member's accuracy of ``arm``'s population at its last epoch."""
+        if measure not in ("best", "mean"):
+            raise ValueError(f"measure must be 'best' or 'mean', got {measure!r}")
+        last: dict[int, PopulationPoint] = {}
+        for point in self.pbt:
+            if point.arm == arm and (point.seed not in last or point.epoch > last[point.seed].epoch):
+                last[point.seed] = point
+        return {seed: getattr(point, measure) for seed, point in sorted(last.items())}
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
@@ -131,11 +192,13 @@ def _experiment(settings: dict, cnn: bool) -> dict:
             "epochs": settings[f"{prefix}epochs"], "checkpoints": settings[f"{prefix}checkpoints"]}
 
 
-def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, space: Space = SPACE) -> list[Pair]:
+def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False,
+                      space: Space = SPACE) -> tuple[list[Pair], list[FixedTime]]:
     """Per seed, random search with and without LCM on the same configurations of ``space``
-    (:func:`hpolib.analysis.compare.compare_stopping`), as ``settings`` (the chapter's) set the dense layer's
-    experiment, or the four-conv network's (``cnn``)."""
-    from ..analysis.compare import compare_stopping
+    (:func:`hpolib.analysis.compare.stopping_runs`), as ``settings`` (the chapter's) set the dense layer's
+    experiment, or the four-conv network's (``cnn``): a :class:`Pair` per seed, and both searches' best so far at
+    the budgets ``settings["fixed_fractions"]`` of LCM's spend (:func:`fixed_time`)."""
+    from ..analysis.compare import stopping_runs, stopping_summary
     from ..schedulers import LearningCurveMatching
 
     run = _experiment(settings, cnn)
@@ -145,15 +208,91 @@ def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, sp
                                      early_stopping_rate=settings["early_stopping_rate"],
                                      n_neighbours=settings["n_neighbours"], budget=run["epochs"])
 
-    found = compare_stopping(space, objective, lcm, run["seeds"], n_trials=run["n_trials"],
-                             trial_budget=run["epochs"], metric="val_accuracy", progress=False)
-    found = found.rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm"))
-    return _rows(Pair, found.to_dict("records"))
+    if hasattr(objective, "data"):  # an image classifier: train one epoch, untimed, before the searches, or the
+        objective(space.sample(seed=0), 1)  # first seed's random search pays the process's start-up (data, kernels)
+    runs = stopping_runs(space, objective, lcm, run["seeds"], n_trials=run["n_trials"], trial_budget=run["epochs"],
+                         metric="val_accuracy", progress=False)
+    found = stopping_summary(runs).rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm")
+                                          .replace("same_best", "same_optimum"))
+    return _rows(Pair, found.to_dict("records")), fixed_time(runs, settings["fixed_fractions"])
+
+
+def fixed_time(runs: pd.DataFrame, fractions: Sequence[float]) -> list[FixedTime]:
+    """Per seed of ``runs`` (:func:`hpolib.analysis.compare.stopping_runs`, "early" being LCM), the best-so-far
+    validation accuracy of LCM and of random search once each had spent ``fraction`` of what LCM spent in all on
+    that seed, in epochs and in seconds. LCM's whole spend is the largest budget both searches ran to: the slides
+    ran each algorithm for a fixed time, and LCM, which stops trials, tries more configurations in it."""
+    from ..analysis.compare import best_within
+
+    for f in fractions:
+        if not 0 < f <= 1:
+            raise ValueError(f"fixed_fractions must hold numbers in (0, 1], got {f!r}")
+    rows = []
+    for seed, trials in runs.groupby("seed", sort=False):
+        lcm, random = trials[trials.search == "early"], trials[trials.search == "full"]
+        for f in fractions:
+            epochs, seconds = f * lcm.cost.sum(), f * lcm.seconds.sum()
+            rows.append(FixedTime(int(seed), float(f), float(epochs), float(seconds),
+                                  best_within(lcm, epochs)[0], best_within(random, epochs)[0],
+                                  best_within(lcm, seconds, "seconds")[0], best_within(random, seconds, "seconds")[0]))
+    return rows
+
+
+def fixed_time_by_seed(rows: list[FixedTime], by: str = "epochs") -> pd.DataFrame:
+    """Per seed, LCM's and random search's best so far at equal ``by`` (``epochs`` or ``seconds``), averaged over
+    the budgets at which both had one: columns seed, lcm, random, budgets."""
+    if by not in ("epochs", "seconds"):
+        raise ValueError(f"by must be 'epochs' or 'seconds', got {by!r}")
+    frame = pd.DataFrame([asdict(r) for r in rows], columns=[f.name for f in fields(FixedTime)])
+    frame = frame.rename(columns={f"lcm_at_{by}": "lcm", f"random_at_{by}": "random"}).dropna(subset=["lcm", "random"])
+    means = frame.groupby("seed").agg(lcm=("lcm", "mean"), random=("random", "mean"), budgets=("lcm", "size"))
+    return means.reset_index()
+
+
+def fixed_time_table(rows: list[FixedTime]) -> pd.DataFrame:
+    """``rows`` as the slides' fixed-time table: per budget (a share of LCM's spend), the median over seeds of the
+    budget in epochs and seconds, and of each search's best so far (%) at equal epochs and at equal seconds."""
+    frame = pd.DataFrame([asdict(r) for r in rows], columns=[f.name for f in fields(FixedTime)])
+    accuracy = [c for c in frame.columns if "_at_" in c]
+    frame[accuracy] = 100 * frame[accuracy]
+    table = frame.groupby("fraction").median(numeric_only=True).drop(columns="seed").reset_index()
+    names = {"fraction": "share of LCM's spend", "lcm_at_epochs": "LCM at equal epochs (%)",
+             "random_at_epochs": "random at equal epochs (%)", "lcm_at_seconds": "LCM at equal seconds (%)",
+             "random_at_seconds": "random at equal seconds (%)"}
+    return table.rename(columns=names)
+
+
+def slides_fixed_time() -> pd.DataFrame:
+    """The slides' fixed-computing-time table (:data:`hpolib.book.sources.LCM_FIXED_TIME`): per data set and
+    budget in seconds, LCM's and random search's best accuracy (%) and LCM's lead (pp)."""
+    rows = [{"data": name, "seconds": seconds, "LCM (%)": lcm, "random (%)": random, "LCM − random (pp)": lcm - random}
+            for dataset, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))
+            for seconds, lcm, random in zip(*(LCM_FIXED_TIME[dataset][k] for k in ("seconds", "lcm", "random")))]
+    return pd.DataFrame(rows)
+
+
+def same_optimum_table(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> pd.DataFrame:
+    """How often LCM and random search ended on the same configuration, beside the slides' count, for the dense
+    layer and the four-conv network."""
+    return pd.DataFrame([{"experiment": f"{settings['dataset']}, one dense layer", "same optimum":
+                          sum(p.same_optimum is True for p in lcm), "repetitions": len(lcm),
+                          "slides (MNIST)": f"{LCM['mnist']['same_optimum']} of {LCM['mnist']['repeats']}"},
+                         {"experiment": f"{settings['cnn_dataset']}, four-conv", "same optimum":
+                          sum(p.same_optimum is True for p in lcm_cnn), "repetitions": len(lcm_cnn),
+                          "slides (CIFAR-10)": f"{LCM['cifar10']['same_optimum']} of {LCM['cifar10']['repeats']}"}])
 
 
 def table(pairs: list[Pair]) -> pd.DataFrame:
     """``pairs`` as a table, one row per seed."""
     return pd.DataFrame([asdict(p) for p in pairs], columns=[f.name for f in fields(Pair)])
+
+
+def seconds_table(pairs: list[Pair]) -> pd.DataFrame:
+    """Per seed of ``pairs``, the seconds each search trained and LCM's share of them beside its share of the
+    epochs."""
+    return pd.DataFrame([{"seed": p.seed, "random seconds": p.random_seconds, "LCM seconds": p.lcm_seconds,
+                          "LCM share of seconds": p.seconds_share, "LCM share of epochs": p.epochs_share}
+                         for p in pairs])
 
 
 def pbt_space(settings: dict) -> Space:
@@ -162,21 +301,40 @@ def pbt_space(settings: dict) -> Space:
                   "lr_decay_every": Int(*settings["decay_every"])})
 
 
-def population(objective: Callable, settings: dict) -> pd.DataFrame:
-    """A population trained by PBT as ``settings`` set it, on the first seed: every member's segments in order
-    (:meth:`hpolib.PBT.schedule`)."""
+def population(objective: Callable, settings: dict, seed: int, exploit: bool = True,
+               explore: bool = True) -> pd.DataFrame:
+    """A population trained by PBT as ``settings`` set it on ``seed``, with or without its ``exploit`` and
+    ``explore`` steps: every member's segments in order (:meth:`hpolib.PBT.schedule`). The initial draws depend
+    on ``seed`` alone, so the populations of one seed start alike."""
     from ..optimizers import RandomSearch
     from ..schedulers import PBT
     from ..study import Study
 
-    space, seed = pbt_space(settings), settings["seeds"][0]
+    space = pbt_space(settings)
     pbt = PBT(space, population_size=settings["population_size"], ready=settings["ready"],
               max_steps=settings["pbt_epochs"], perturb=settings["perturb"],
-              resample_probability=settings["resample_probability"], seed=seed)
+              resample_probability=settings["resample_probability"], seed=seed, exploit=exploit, explore=explore)
     study = Study(space, RandomSearch(space, seed=seed), direction="maximize", metric="val_accuracy", storage=None,
                   scheduler=pbt)
     study.optimize(objective, progress=False)
     return PBT.schedule(study.trials)
+
+
+def populations(objective: Callable, settings: dict) -> dict[tuple[str, int], pd.DataFrame]:
+    """Every arm of :data:`ARMS` on every seed of ``settings["pbt_seeds"]``: each population's schedule, by arm and
+    seed."""
+    return {(arm, seed): population(objective, settings, seed, **switches)
+            for seed in settings["pbt_seeds"] for arm, switches in ARMS.items()}
+
+
+def progress(schedule: pd.DataFrame, arm: str, seed: int) -> list[PopulationPoint]:
+    """The best and mean member of ``schedule`` (:func:`population`) at the end of every segment: each member's
+    latest value by then (after a failed segment, its last good one, whose checkpoint PBT keeps)."""
+    points = []
+    for epoch in sorted(schedule.end.unique()):
+        done = schedule[schedule.end <= epoch].sort_values("end").groupby("member").value.last().dropna()
+        points.append(PopulationPoint(arm, seed, float(epoch), float(done.max()), float(done.mean())))
+    return points
 
 
 def final_members(schedule: pd.DataFrame) -> list[Member]:
@@ -206,14 +364,41 @@ def beside_slides(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> pd.Da
                          _slides("cifar10", "CIFAR-10"), _here(lcm_cnn, f"{settings['cnn_dataset']}, four-conv")])
 
 
+def population_table(results: Results) -> pd.DataFrame:
+    """Per arm (:data:`ARMS`), the median over seeds of the best and the mean member's accuracy at the end, and the
+    seeds on which each beat random search's population."""
+    from ..book.names import name
+
+    rows, random = [], {m: results.population_end("random", m) for m in ("best", "mean")}
+    for arm in ARMS:
+        ends = {m: results.population_end(arm, m) for m in ("best", "mean")}
+        rows.append({"population": name(arm), "seeds": len(ends["best"]),
+                     "best member (median)": pd.Series(ends["best"]).median(),
+                     "mean member (median)": pd.Series(ends["mean"]).median(),
+                     "best above random search's": _wins(ends["best"], random["best"]),
+                     "mean above random search's": _wins(ends["mean"], random["mean"])})
+    return pd.DataFrame(rows)
+
+
+def _wins(first: dict[int, float], second: dict[int, float]) -> str:
+    seeds = sorted(set(first) & set(second))
+    return f"{sum(first[s] > second[s] for s in seeds)} of {len(seeds)}"
+
+
 def headline(results: Results) -> dict[str, object]:
     """The numbers the chapter's summary quotes, by name: each LCM experiment's data, its median share of random
-    search's epochs and its median accuracy gap (pp), and PBT's best member."""
+    search's epochs, its median accuracy gap (pp) and its same-optimum count, and the median best and mean member
+    of each population (PBT, without perturbation, random search)."""
     numbers: dict[str, object] = {}
     for prefix, cnn in (("lcm", False), ("cnn", True)):
         pairs = results.pairs(cnn)
         numbers[f"{prefix}_dataset"] = results.settings["cnn_dataset" if cnn else "dataset"]
         numbers[f"{prefix}_share"] = float(pd.Series([p.epochs_share for p in pairs]).median())
         numbers[f"{prefix}_gap"] = float(pd.Series([p.accuracy_gap for p in pairs]).median())
+        numbers[f"{prefix}_same"] = f"{sum(p.same_optimum is True for p in pairs)} of {len(pairs)}"
+    for arm in ARMS:
+        for measure in ("best", "mean"):
+            ends = results.population_end(arm, measure)
+            numbers[f"{arm}_{measure}"] = float(pd.Series(ends).median()) if ends else math.nan
     numbers["pbt_best"] = results.pbt_best
     return numbers
