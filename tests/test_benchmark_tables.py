@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from hpolib.book.benchmark_tables import optimizer_tables
+from hpolib.book.benchmark_tables import landscape_tables, optimizer_tables
 
 
 def _results(folder, first_seed, **meta):
@@ -37,3 +37,17 @@ def test_the_optimizer_tables_say_under_what_load_the_wall_times_were_measured(t
     assert "2 cores, load average 0.1 before and 2.3 after)" in text and "inflated" not in text
     _results(tmp_path, 1000, cpus=2, load=[4.1, 3.9])
     assert "other jobs shared the machine, so wall times are inflated" in optimizer_tables(tmp_path, "held-out")
+
+
+def test_the_landscape_tables_name_the_lower_method_per_dimension_and_bold_a_clear_one(tmp_path):
+    assert "run `python benchmarks/landscape.py --set held-out`" in landscape_tables(tmp_path, "held-out")
+    pd.DataFrame({"problem": ["levy", "levy"], "dim": [2, 16], "seeds": [20, 20], "grid_levels": [16, 3],
+                  "grid_median": [0.11, 300.0], "random_median": [0.2, 58.6], "random_wins": [5, 20],
+                  "grid_wins": [15, 0], "p_random_lower": [0.99, 9.5e-07], "p_grid_lower": [0.08, 1.0]}).to_csv(
+        tmp_path / "landscape_summary_held-out.csv", index=False)
+    (tmp_path / "landscape_held-out.json").write_text(json.dumps({"args": {"seeds": 20, "evals": 256},
+                                                                   "first_seed": 1000}))
+    text = landscape_tables(tmp_path, "held-out")
+    assert "20 seeds from 1000, 256 evaluations each" in text
+    assert "| Levy, 2-D | 0.11 (16) | 0.2 | grid lower on 15 of 20, p = 0.08 |" in text  # not significant: plain
+    assert "| Levy, 16-D | 300 (3) | 58.6 | **random lower on 20 of 20, p = 9.5e-07** |" in text

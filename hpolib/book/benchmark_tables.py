@@ -3,7 +3,8 @@
 The optimiser benchmark writes one set of files per problem set
 (``optimizers_summary_<set>.csv``, ``optimizers_vs_peers_<set>.csv``,
 ``optimizers_<set>.json``); the scheduler benchmark
-``schedulers_summary_seeds0.csv`` and ``schedulers_vs_peers_seeds0.csv``.
+``schedulers_summary_seeds0.csv`` and ``schedulers_vs_peers_seeds0.csv``;
+the landscape benchmark ``landscape_summary_<set>.csv`` and ``landscape_<set>.json``.
 A file that is missing becomes a sentence saying which script writes it.
 """
 
@@ -17,9 +18,11 @@ import pandas as pd
 from ..analysis.stats import ALPHA
 from .names import name as display_name
 
-__all__ = ["optimizer_tables", "scheduler_tables", "OPTIMIZER_SETS"]
+__all__ = ["optimizer_tables", "scheduler_tables", "landscape_tables", "OPTIMIZER_SETS",
+           "LANDSCAPE_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
+LANDSCAPE_SETS = ("development", "held-out")
 _OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                        "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
                                                        "optuna-cmaes", "hpolib-random", "optuna-random"]}
@@ -126,3 +129,34 @@ def scheduler_tables(results: Path) -> str:
         lines += ["```{figure} schedulers_regret.png", ":width: 100%", "",
                   "Regret against the budget spent, median and interquartile band over seeds.", "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def _grid_against_random(row) -> str:
+    """Which of grid and random search ends lower, on how many seeds, and the one-sided p of that direction;
+    bold when p < ALPHA."""
+    random_ahead = row.random_median <= row.grid_median
+    wins, p = (row.random_wins, row.p_random_lower) if random_ahead else (row.grid_wins, row.p_grid_lower)
+    cell = f"{'random' if random_ahead else 'grid'} lower on {wins} of {row.seeds}, p = {p:.2g}"
+    return f"**{cell}**" if p < ALPHA else cell
+
+
+def landscape_tables(results: Path, name: str) -> str:
+    """Grid against random search as the dimension grows, on the landscape benchmark's set ``name``."""
+    path = results / f"landscape_summary_{name}.csv"
+    if not path.exists():
+        return f"Not measured yet: run `python benchmarks/landscape.py --set {name}`.\n"
+    summary, meta = pd.read_csv(path), json.loads((results / f"landscape_{name}.json").read_text())
+    args = meta["args"]
+    lines = [f"{name.capitalize()} set: median final simple regret over {args['seeds']} seeds from "
+             f"{meta['first_seed']}, {args['evals']} evaluations each; the grid's values per axis in brackets. "
+             f"Each test is one-sided exact Wilcoxon signed-rank over paired seeds, in the direction of the lower "
+             f"median; bold: p < {ALPHA:g}.", ""]
+    summary = summary.assign(
+        problem=summary.problem.map(display_name), dimensions=summary.dim,
+        grid=[f"{_number(g)} ({k})" for g, k in zip(summary.grid_median, summary.grid_levels)],
+        random=summary.random_median.map(_number), lower=summary.apply(_grid_against_random, axis=1))
+    table = summary.set_index(["problem", "dimensions"])[["grid", "random", "lower"]]
+    table.index = [f"{p}, {d}-D" for p, d in table.index]
+    table.index.name = "problem"
+    table.columns = ["grid search", "random search", "which is lower"]
+    return "\n".join(lines + _markdown(table) + [""]) + "\n"

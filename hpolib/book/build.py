@@ -71,6 +71,8 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         if figure.exists():
             shutil.copy(figure, stage / "book" / figure.name)
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
+    for name in benchmark_tables.LANDSCAPE_SETS:
+        (stage / "book" / f"_landscape_{name}.md").write_text(benchmark_tables.landscape_tables(results, name))
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     before = executed / "claims_before_one_rule.json"
