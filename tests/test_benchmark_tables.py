@@ -51,3 +51,16 @@ def test_the_landscape_tables_name_the_lower_method_per_dimension_and_bold_a_cle
     assert "20 seeds from 1000, 256 evaluations each" in text
     assert "| Levy, 2-D | 0.11 (16) | 0.2 | grid lower on 15 of 20, p = 0.08 |" in text  # not significant: plain
     assert "| Levy, 16-D | 300 (3) | 58.6 | **random lower on 20 of 20, p = 9.5e-07** |" in text
+
+
+def test_the_claims_tests_are_listed_one_line_each_from_the_ledgers_rows():
+    from hpolib.book.benchmark_tables import claim_tests
+
+    row = {"id": "landscape.random_high_dim", "verdict": "reproduced",
+           "test": [{"label": "Levy, 16-D: random search's regret below the grid's", "wins": 20, "n": 20,
+                     "p": 3.8e-06}, {"label": "Ackley, 8-D: same", "wins": 16, "n": 20, "p": 0.0018}]}
+    text = claim_tests([row, {"id": "other", "verdict": "not measured", "test": []}])
+    assert text.splitlines()[2] == ("| `landscape.random_high_dim` (reproduced) | Levy, 16-D: random search's regret "
+                                    "below the grid's | 20 of 20 | 3.8e-06 |")
+    assert len(text.splitlines()) == 4 and "other" not in text
+    assert claim_tests([{"id": "other", "verdict": "not measured", "test": []}]) == ""

@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.stats import ALPHA
 from .names import name as display_name
 
-__all__ = ["optimizer_tables", "scheduler_tables", "landscape_tables", "OPTIMIZER_SETS",
+__all__ = ["optimizer_tables", "scheduler_tables", "landscape_tables", "claim_tests", "OPTIMIZER_SETS",
            "LANDSCAPE_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
@@ -160,3 +160,13 @@ def landscape_tables(results: Path, name: str) -> str:
     table.index.name = "problem"
     table.columns = ["grid search", "random search", "which is lower"]
     return "\n".join(lines + _markdown(table) + [""]) + "\n"
+
+
+def claim_tests(rows: list[dict]) -> str:
+    """The tests the claims ledger's rows (``rows``, as :func:`hpolib.book.claims.ledger` gives them) rest on, one
+    line per test: the claim, what was tested, the pairs ahead of all, and the Holm-adjusted p."""
+    lines = ["| claim | test | ahead | p |", "|---|---|--:|--:|"]
+    for row in rows:
+        lines += [f"| `{row['id']}` ({row['verdict']}) | {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} |"
+                  for t in row["test"]]
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
