@@ -451,7 +451,7 @@ IIS_JUDGED = ("random", "ga")
 def _iis_lower_error(r: IisResults) -> Measured:
     """Per IIS variant: IIS's test error against the direct search's, paired over the searches of the optimisers
     the notes name (:data:`IIS_JUDGED`, each seed a pair); every optimiser's differences as our value."""
-    parts: list[Part] = []
+    parts: list[Effect] = []
     ours: dict[str, list[float]] = {}
     for variant in VARIANTS:
         rows = sorted((c for c in r.of(variant) if c.optimizer in IIS_JUDGED), key=lambda c: (c.optimizer, c.seed))
