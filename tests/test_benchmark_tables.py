@@ -58,9 +58,10 @@ def test_the_claims_tests_are_listed_one_line_each_from_the_ledgers_rows():
 
     row = {"id": "landscape.random_high_dim", "verdict": "reproduced",
            "test": [{"label": "Levy, 16-D: random search's regret below the grid's", "wins": 20, "n": 20,
-                     "p": 3.8e-06}, {"label": "Ackley, 8-D: same", "wins": 16, "n": 20, "p": 0.0018}]}
+                     "p": 3.8e-06, "p_other_way": 1.0},
+                    {"label": "Ackley, 8-D: same", "wins": 16, "n": 20, "p": 0.0018, "p_other_way": 0.99}]}
     text = claim_tests([row, {"id": "other", "verdict": "not measured", "test": []}])
     assert text.splitlines()[2] == ("| `landscape.random_high_dim` (reproduced) | Levy, 16-D: random search's regret "
-                                    "below the grid's | 20 of 20 | 3.8e-06 |")
+                                    "below the grid's | 20 of 20 | 3.8e-06 | 1 |")
     assert len(text.splitlines()) == 4 and "other" not in text
     assert claim_tests([{"id": "other", "verdict": "not measured", "test": []}]) == ""

@@ -164,9 +164,10 @@ def landscape_tables(results: Path, name: str) -> str:
 
 def claim_tests(rows: list[dict]) -> str:
     """The tests the claims ledger's rows (``rows``, as :func:`hpolib.book.claims.ledger` gives them) rest on, one
-    line per test: the claim, what was tested, the pairs ahead of all, and the Holm-adjusted p."""
-    lines = ["| claim | test | ahead | p |", "|---|---|--:|--:|"]
+    line per test: the claim, what was tested, the pairs ahead of all, and the Holm-adjusted p in the claimed
+    direction and the other way."""
+    lines = ["| claim | test | ahead | p | p, the other way |", "|---|---|--:|--:|--:|"]
     for row in rows:
-        lines += [f"| `{row['id']}` ({row['verdict']}) | {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} |"
-                  for t in row["test"]]
+        lines += [f"| `{row['id']}` ({row['verdict']}) | {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} | "
+                  f"{t['p_other_way']:.2g} |" for t in row["test"]]
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
