@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from hpolib.book.benchmark_tables import hypergrad_table, optimizer_tables, scheduler_tables
+from hpolib.book.benchmark_tables import hypergrad_table, landscape_tables, optimizer_tables, scheduler_tables
 
 
 def _results(folder, first_seed, **meta):
@@ -68,3 +68,31 @@ def test_the_hypergradient_table_shows_every_seed_and_the_compute(tmp_path):
     assert "| seed 1 | 88.00 % / 0.550 | 92.00 % / 0.320 |" in text
     assert "| mean | 88.50 % / 0.525 | 91.50 % / 0.310 |" in text
     assert "| training compute (example-gradients) | 100,000 | 1,060,000 |" in text
+
+
+def test_the_landscape_tables_name_the_lower_method_per_dimension_and_bold_a_clear_one(tmp_path):
+    assert "run `python benchmarks/landscape.py --set held-out`" in landscape_tables(tmp_path, "held-out")
+    pd.DataFrame({"problem": ["levy", "levy"], "dim": [2, 16], "seeds": [20, 20], "grid_levels": [16, 3],
+                  "grid_median": [0.11, 300.0], "random_median": [0.2, 58.6], "random_wins": [5, 20],
+                  "grid_wins": [15, 0], "p_random_lower": [0.99, 9.5e-07], "p_grid_lower": [0.08, 1.0]}).to_csv(
+        tmp_path / "landscape_summary_held-out.csv", index=False)
+    (tmp_path / "landscape_held-out.json").write_text(json.dumps({"args": {"seeds": 20, "evals": 256},
+                                                                   "first_seed": 1000}))
+    text = landscape_tables(tmp_path, "held-out")
+    assert "20 seeds from 1000, 256 evaluations each" in text
+    assert "| Levy, 2-D | 0.11 (16) | 0.2 | grid lower on 15 of 20, p = 0.08 |" in text  # not significant: plain
+    assert "| Levy, 16-D | 300 (3) | 58.6 | **random lower on 20 of 20, p = 9.5e-07** |" in text
+
+
+def test_the_claims_tests_are_listed_one_line_each_from_the_ledgers_rows():
+    from hpolib.book.benchmark_tables import claim_tests
+
+    row = {"id": "landscape.random_high_dim", "verdict": "reproduced",
+           "test": [{"label": "Levy, 16-D: random search's regret below the grid's", "wins": 20, "n": 20,
+                     "p": 3.8e-06, "p_other_way": 1.0},
+                    {"label": "Ackley, 8-D: same", "wins": 16, "n": 20, "p": 0.0018, "p_other_way": 0.99}]}
+    text = claim_tests([row, {"id": "other", "verdict": "not measured", "test": []}])
+    assert text.splitlines()[2] == ("| `landscape.random_high_dim` (reproduced) | Levy, 16-D: random search's regret "
+                                    "below the grid's | 20 of 20 | 3.8e-06 | 1 |")
+    assert len(text.splitlines()) == 4 and "`other`" not in text  # a row without tests adds no line
+    assert claim_tests([{"id": "other", "verdict": "not measured", "test": []}]) == ""

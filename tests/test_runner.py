@@ -215,6 +215,7 @@ def test_no_committed_notebook_shows_a_local_path():
 
 @pytest.mark.parametrize("study, given, message", [
     ("iis_fanova", {"iis_evaluations": [5]}, r"iis_evaluations needs one entry per resolution \(2\), got \[5\]"),
+    ("iis_fanova", {"val_fraction": 1.0}, r"val_fraction must be in \(0, 1\), got 1.0"),
     ("autolrs", {"loss": "test"}, "loss must be one of train, validation, got 'test'"),
     ("autolrs", {"ablations": [3]}, r"ablations must be a list, each a dict, got \[3\]"),
 ])

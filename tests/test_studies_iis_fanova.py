@@ -129,3 +129,64 @@ def test_results_written_are_read_back_typed(tmp_path):
             "direct_test_error": 0.3, "iis_test_error": 0.3, "total_saved (pixel-epochs)": 0.5}]})
     with pytest.raises(ValueError, match="not fields of hpolib.studies.iis_fanova.Results: ranking, savings"):
         chapter.Results.read({"profile": "full", "settings": {}, "savings": [], "ranking": []})  # the older form
+
+
+def test_the_noise_floor_is_the_tau_of_two_seeds_at_one_resolution_and_each_tau_is_read_against_it():
+    order = ["lr", "layers", "width_2", "l1"]
+    swapped = ["layers", "lr", "width_2", "l1"]  # one pair of four swapped: tau 1 - 2 / 6 * 2 = 2/3
+    found = pd.DataFrame(_shares(order, order) + _shares(order, swapped, seed=1))
+    floor = chapter.seed_agreements(found, SETTINGS)
+    assert [(a.resolution, a.seeds) for a in floor] == [(8, [0, 1]), (16, [0, 1])]
+    assert floor[0].kendall_tau == pytest.approx(1.0) and floor[1].kendall_tau == pytest.approx(2 / 3)
+    table = chapter.noise_floor(floor)
+    assert table.loc[("random search", 16), "median τ, two seeds"] == pytest.approx(2 / 3)
+    across = chapter.agreements(found, SETTINGS)  # seed 0: tau 1; seed 1: 2/3; the floor's median 5/6
+    assert chapter.tau_above_floor(across, floor) == pytest.approx([1 / 6, -1 / 6])
+    assert math.isnan(chapter.tau_above_floor(across, [])[0])  # one seed: no floor
+
+
+def test_the_layer_counts_shift_is_read_beside_the_learning_rates():
+    found = pd.DataFrame([{"optimizer": "random", "resolution": px, "seed": 0, "parameter": p, "mean": share}
+                          for px, shares in ((8, {"lr": 0.4, "conv_layers": 0.1, "dense_layers": 0.05}),
+                                             (16, {"lr": 0.35, "conv_layers": 0.3}))
+                          for p, share in shares.items()])
+    settings = {**SETTINGS, "seeds": [0]}
+    (shift,) = chapter.shifts(found, settings)
+    assert (shift.layers_smallest, shift.layers_full) == pytest.approx((0.15, 0.3))  # dense unranked at 16: 0
+    assert shift.layers_shift == pytest.approx(0.15) and shift.lr_shift == pytest.approx(0.05)
+    shown = chapter.shift_table([shift])
+    assert shown.iloc[0]["optimiser"] == "random search" and shown.iloc[0]["learning rate, full"] == 0.35
+
+
+class _Trial:
+    def __init__(self, value, config):
+        from hpolib.trial import TrialState
+
+        self.value, self.config, self.state = value, config, TrialState.COMPLETE
+
+
+class _Study:
+    def __init__(self, trials):
+        self.trials = trials
+
+
+def test_the_top_configurations_values_and_how_far_they_move_across_resolutions():
+    space = Space({"lr": Float(1e-4, 1.0, log=True), "conv_layers": Int(1, 3)})
+
+    def search(lr, layers):  # 8 trials: the best two (a quarter) at lr and layers, the rest elsewhere
+        top = [_Trial(0.9, {"lr": lr, "conv_layers": layers}), _Trial(0.8, {"lr": lr, "conv_layers": layers})]
+        return _Study(top + [_Trial(0.1, {"lr": 1e-4, "conv_layers": 1})] * 6)
+
+    searches = {("random", 8, 0): search(1e-2, 3), ("random", 16, 0): search(1e-2, 3),
+                ("random", 8, 1): search(1e-2, 1), ("random", 16, 1): search(1.0, 3)}
+    rows = chapter.optima(space, searches)
+    lr = [o for o in rows if o.parameter == "lr"]
+    assert lr[0] == chapter.Optimum("random", 8, 0, "lr", pytest.approx(1e-2), pytest.approx(0.5), 0.0)
+    layers = next(o for o in rows if o.parameter == "conv_layers")
+    assert layers.position == 1.0 and layers.step == pytest.approx(0.25)  # one of 2 steps shared by 2 trials
+    moves = chapter.optimum_moves(rows, SETTINGS)
+    assert moves["lr"] == pytest.approx([0.0, 0.5]) and moves["conv_layers"] == pytest.approx([0.0, 1.0])
+    table = chapter.optima_table(rows, SETTINGS)
+    assert list(table.index) == ["learning rate", "conv layers"]
+    assert table.loc["learning rate", "moved across resolutions"] == pytest.approx(0.25)
+    assert table.loc["conv layers", "two seeds apart"] == pytest.approx(0.5)  # 1.0 at 8 px, 0 at 16 px

@@ -5,7 +5,8 @@ The optimiser benchmark writes one set of files per problem set
 ``optimizers_<set>.json``); the scheduler benchmark
 ``schedulers_summary_seeds0*.csv`` and ``schedulers_vs_peers_seeds0*.csv`` (the whole run, and runs of
 some of its methods, such as the DEHB pair); the hypergradient experiment
-``hypergrad_summary_weight_decay.csv``. A file that is missing becomes a sentence saying which script writes it.
+``hypergrad_summary_weight_decay.csv``; the landscape benchmark ``landscape_summary_<set>.csv`` and
+``landscape_<set>.json``. A file that is missing becomes a sentence saying which script writes it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import pandas as pd
 from ..analysis.stats import ALPHA
 from .names import benchmark_name as display_name
 
-__all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "merged", "figure_name", "OPTIMIZER_SETS",
-           "OPTIMIZER_FAMILIES"]
+__all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape_tables", "claim_tests", "merged",
+           "figure_name", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES", "LANDSCAPE_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
+LANDSCAPE_SETS = ("development", "held-out")
 OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                        "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
                                                        "optuna-cmaes", "hpolib-random", "optuna-random"]}
@@ -184,3 +186,45 @@ def hypergrad_table(results: Path) -> str:
 def figure_name(name: str, family: str) -> str:
     """The file of the regret figure of one family of :data:`OPTIMIZER_FAMILIES` on the set ``name``."""
     return f"optimizers_regret_{name}.{family.split()[0].lower().strip(',')}.png"
+
+
+def _grid_against_random(row) -> str:
+    """Which of grid and random search ends lower, on how many seeds, and the one-sided p of that direction;
+    bold when p < ALPHA."""
+    random_ahead = row.random_median <= row.grid_median
+    wins, p = (row.random_wins, row.p_random_lower) if random_ahead else (row.grid_wins, row.p_grid_lower)
+    cell = f"{'random' if random_ahead else 'grid'} lower on {wins} of {row.seeds}, p = {p:.2g}"
+    return f"**{cell}**" if p < ALPHA else cell
+
+
+def landscape_tables(results: Path, name: str) -> str:
+    """Grid against random search as the dimension grows, on the landscape benchmark's set ``name``."""
+    path = results / f"landscape_summary_{name}.csv"
+    if not path.exists():
+        return f"Not measured yet: run `python benchmarks/landscape.py --set {name}`.\n"
+    summary, meta = pd.read_csv(path), json.loads((results / f"landscape_{name}.json").read_text())
+    args = meta["args"]
+    lines = [f"{name.capitalize()} set: median final simple regret over {args['seeds']} seeds from "
+             f"{meta['first_seed']}, {args['evals']} evaluations each; the grid's values per axis in brackets. "
+             f"Each test is one-sided exact Wilcoxon signed-rank over paired seeds, in the direction of the lower "
+             f"median; bold: p < {ALPHA:g}.", ""]
+    summary = summary.assign(
+        problem=summary.problem.map(display_name), dimensions=summary.dim,
+        grid=[f"{_number(g)} ({k})" for g, k in zip(summary.grid_median, summary.grid_levels)],
+        random=summary.random_median.map(_number), lower=summary.apply(_grid_against_random, axis=1))
+    table = summary.set_index(["problem", "dimensions"])[["grid", "random", "lower"]]
+    table.index = [f"{p}, {d}-D" for p, d in table.index]
+    table.index.name = "problem"
+    table.columns = ["grid search", "random search", "which is lower"]
+    return "\n".join(lines + _markdown(table) + [""]) + "\n"
+
+
+def claim_tests(rows: list[dict]) -> str:
+    """The tests the claims ledger's rows (``rows``, as :func:`hpolib.book.claims.ledger` gives them) rest on, one
+    line per test: the claim, what was tested, the pairs ahead of all, and the Holm-adjusted p in the claimed
+    direction and the other way."""
+    lines = ["| claim | test | ahead | p | p, the other way |", "|---|---|--:|--:|--:|"]
+    for row in rows:
+        lines += [f"| `{row['id']}` ({row['verdict']}) | {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} | "
+                  f"{t['p_other_way']:.2g} |" for t in row["test"]]
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -74,6 +74,13 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
                 shutil.copy(figure, stage / "book" / figure.name)
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
     (stage / "book" / "_hypergrad.md").write_text(benchmark_tables.hypergrad_table(results))
+    mine = [r for r in rows if r["chapter"] == "benchmarks"]
+    (stage / "book" / "_benchmark_claims.md").write_text(
+        _claims_box(mine, _sections(stage / "book" / "benchmarks.md")) + "\n"
+        + (f"The tests these verdicts rest on (one-sided exact Wilcoxon signed-rank over paired seeds or problems, "
+           f"Holm-corrected within a claim):\n\n{benchmark_tables.claim_tests(mine)}" if mine else ""))
+    for name in benchmark_tables.LANDSCAPE_SETS:
+        (stage / "book" / f"_landscape_{name}.md").write_text(benchmark_tables.landscape_tables(results, name))
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     before = executed / "claims_before_one_rule.json"

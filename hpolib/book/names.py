@@ -35,6 +35,8 @@ PROBLEMS = {
     "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D", "levy4": "Levy-4D", "levy10": "Levy-10D",
     "mixed": "mixed space", "svm_digits": "SVM on digits", "boosting": "gradient boosting (CV)",
     "mlp_digits": "MLP on digits", "lenet_widths": "LeNet-5 widths",
+    # families the landscape benchmark runs at several dimensions
+    "rosenbrock": "Rosenbrock", "bowl": "off-centre bowl", "levy": "Levy", "ackley": "Ackley",
 }
 
 DATASETS = {

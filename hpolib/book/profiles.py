@@ -39,7 +39,8 @@ _SHARED = {
     "lcm_pbt": dict(ready=1, lr_range=(1e-4, 0.2), decay_range=(0.5, 1.0), decay_every=(1, 3), perturb=(0.8, 1.2),
                     resample_probability=0.25, split_rate=0.1, early_stopping_rate=0.995, n_neighbours=3,
                     fixed_fractions=[1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0], val_fraction=0.1, cnn_val_fraction=0.1),
-    "iis_fanova": dict(grayscale=True, optimizers=["random", "tpe", "ga"], narrow_margin=0.1, **_IIS_SPACE),
+    "iis_fanova": dict(grayscale=True, optimizers=["random", "tpe", "ga"], narrow_margin=0.1, val_fraction=0.1,
+                       **_IIS_SPACE),
     "autolrs": dict(base_lr=0.1, constant_lrs=[0.01, 0.03, 0.1], **_AUTOLRS_BASELINES, lr_min=1e-3, lr_max=0.1,
                     kappa=1e6, loss="train", momentum=0.9, weight_decay=5e-4, seeds=[0], ablations=[],
                     smooth_evaluations=3),
@@ -91,11 +92,12 @@ _SCALES: dict[str, dict[str, dict]] = {
         "quick": dict(dataset="mnist5k", subset=1500, resolutions=[7, 14, 28], evaluations=16,
                       iis_evaluations=[8, 5, 3], seeds=[0], epochs=4, patience=2, carry=2, narrow_top=3,
                       conv_layers=(1, 2)),
-        # the source's stage shares (1/2, 1/3, 1/6 of the evaluations) at its ratios of resolution (1/4, 1/2, 1)
-        "full": dict(dataset="cifar10", subset=3000, resolutions=[8, 16, 32], evaluations=40,
+        # the source's stage shares (1/2, 1/3, 1/6 of the evaluations) at its ratios of resolution (1/4, 1/2, 1);
+        # 3,000 training and 1,000 validation images (one is 0.1 pp)
+        "full": dict(dataset="cifar10", subset=4000, val_fraction=0.25, resolutions=[8, 16, 32], evaluations=40,
                      iis_evaluations=[20, 13, 7], seeds=[0, 1, 2], epochs=10, patience=3, carry=3, narrow_top=5,
                      conv_layers=(1, 3)),
-        "paper": dict(dataset="stl10", subset=None, resolutions=[32, 64, 96], evaluations=1500,
+        "paper": dict(dataset="stl10", subset=None, val_fraction=0.2, resolutions=[32, 64, 96], evaluations=1500,
                       iis_evaluations=[750, 500, 250], seeds=[0, 1, 2], epochs=100, patience=5, carry=10,
                       narrow_top=25, conv_layers=(1, 5)),
     },
@@ -200,6 +202,8 @@ def check(study: str, settings: dict) -> None:
     if "iis_evaluations" in settings and len(settings["iis_evaluations"]) != len(settings["resolutions"]):
         raise ValueError(f"iis_evaluations needs one entry per resolution ({len(settings['resolutions'])}), "
                          f"got {settings['iis_evaluations']!r}")
+    if "val_fraction" in settings and not 0 < settings["val_fraction"] < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {settings['val_fraction']!r}")
 
 
 _MAY_BE_ZERO = ("seed", "seeds", "headline_seeds", "cnn_seeds", "retrain_seeds", "wide_seeds", "pbt_seeds", "carry")

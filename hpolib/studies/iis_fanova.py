@@ -2,9 +2,10 @@
 against a direct search at full resolution.
 
 The experiments (:func:`direct_searches`, :func:`iis_against_direct`) and their analysis (:func:`shares`,
-:func:`importance`, :func:`agreements`, :func:`stability`, :func:`best_configurations`, :func:`summary`,
-:func:`headline`) are here, where tests reach them; the notebook holds the narrative, parameters, figures and
-calls, and writes :class:`Results`, which the claims ledger reads.
+:func:`importance`, :func:`agreements` and their noise floor :func:`seed_agreements`, :func:`shifts`,
+:func:`optima`, :func:`stability`, :func:`best_configurations`, :func:`summary`, :func:`headline`) are here,
+where tests reach them; the notebook holds the narrative, parameters, figures and calls, and writes
+:class:`Results`, which the claims ledger reads.
 
 The stages of a search are keyed ``(optimizer, resolution, seed)``; the direct search of an IIS run is the
 search of the same optimiser and seed at full resolution (the last of ``resolutions``).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import combinations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import partial
@@ -28,10 +30,12 @@ from ..space import Float, Int, Space
 if TYPE_CHECKING:
     from ..dl.objectives import ImageClassifier
 
-__all__ = ["VARIANTS", "MEASURES", "LABELS", "Importance", "Agreement", "Comparison", "Results", "search_space",
-           "objectives", "direct_searches", "completed", "shares", "importance", "importance_table",
-           "importance_by_resolution", "agreements", "agreement_table", "stability", "best_configurations",
-           "write_trials", "compare", "iis_against_direct", "table", "summary", "headline"]
+__all__ = ["VARIANTS", "MEASURES", "LABELS", "LAYERS", "VALUES", "TOP_SHARE", "Importance", "Agreement",
+           "SeedAgreement", "Shift", "Optimum", "Comparison", "Results", "search_space", "objectives",
+           "direct_searches", "completed", "shares", "importance", "importance_table", "importance_by_resolution",
+           "agreements", "agreement_table", "stability", "seed_agreements", "noise_floor", "tau_above_floor",
+           "shifts", "layer_and_lr_shares", "shift_table", "optima", "optimum_moves", "optima_table",
+           "best_configurations", "write_trials", "compare", "iis_against_direct", "table", "summary", "headline"]
 
 VARIANTS = ("warm start", "narrowed")
 """IIS's two variants: the plain warm start, and each stage's space narrowed around the previous stage's best."""
@@ -42,6 +46,12 @@ LABELS = {f"{measure}{suffix}": f"{words} ({unit})"
           for suffix, unit in (("", "pixel-epochs"), ("_seconds", "seconds"))}
 """Each saving's name in a table."""
 TOP = 3  # the top of an importance ranking compared across resolutions
+LAYERS = ("conv_layers", "dense_layers")
+"""The layer counts, whose importance the notes say changes with the resolution (their shares are summed)."""
+VALUES = ("lr", "batch_size", "l1", "l2", "conv_layers", "dense_layers")
+"""The parameters whose best values the notes compare across resolutions."""
+TOP_SHARE = 0.25
+"""The top configurations of a search whose values :func:`optima` averages: this share of its complete trials."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,53 @@ class Agreement:
     top3_shared: int
     top_smallest: list[str]
     top_full: list[str]
+
+
+@dataclass(frozen=True)
+class SeedAgreement:
+    """One optimiser at one resolution: how far the importance rankings of two seeds agree (Kendall's tau), the
+    noise floor of an agreement across resolutions. Each seed also draws its own data split."""
+
+    optimizer: str
+    resolution: int
+    seeds: list[int]
+    kendall_tau: float
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One optimiser and seed: the layer counts' summed fANOVA share (:data:`LAYERS`) and the learning rate's, at
+    the smallest and at the full resolution."""
+
+    optimizer: str
+    seed: int
+    layers_smallest: float
+    layers_full: float
+    lr_smallest: float
+    lr_full: float
+
+    @property
+    def layers_shift(self) -> float:
+        return abs(self.layers_full - self.layers_smallest)
+
+    @property
+    def lr_shift(self) -> float:
+        return abs(self.lr_full - self.lr_smallest)
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """One search's top configurations (:data:`TOP_SHARE` of its trials) on one parameter: their median value, and
+    their mean position in the parameter's range (0 its low end, 1 its high end, on its scale), with ``step``, the
+    smallest change that mean can make (0 for a real number)."""
+
+    optimizer: str
+    resolution: int
+    seed: int
+    parameter: str
+    value: float
+    position: float
+    step: float
 
 
 @dataclass(frozen=True)
@@ -99,8 +156,9 @@ def _rows(kind: type, records: list) -> list:
 class Results:
     """What the chapter's notebook writes (``iis_fanova_results.json``) and the claims ledger reads: the settings,
     the importance of each parameter per optimiser and resolution with the share of trials it took effect in
-    (``active``), the rankings' agreement per optimiser and seed, each IIS search against the direct one, and the
-    CPU it ran on."""
+    (``active``), the rankings' agreement per optimiser and seed, each IIS search against the direct one, the CPU
+    it ran on, the rankings' agreement between two seeds at one resolution (the noise floor), the layer counts'
+    and the learning rate's shares at the smallest and full resolution, and the top configurations' values."""
 
     profile: str
     settings: dict
@@ -109,11 +167,17 @@ class Results:
     agreements: list[Agreement] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
     cpu: str | None = None
+    seed_agreements: list[SeedAgreement] = field(default_factory=list)
+    shifts: list[Shift] = field(default_factory=list)
+    optima: list[Optimum] = field(default_factory=list)
 
     def __post_init__(self):
         self.importance = _rows(Importance, self.importance)
         self.agreements = _rows(Agreement, self.agreements)
         self.comparisons = _rows(Comparison, self.comparisons)
+        self.seed_agreements = _rows(SeedAgreement, self.seed_agreements)
+        self.shifts = _rows(Shift, self.shifts)
+        self.optima = _rows(Optimum, self.optima)
 
     def of(self, variant: str = "warm start") -> list[Comparison]:
         """The comparisons of one IIS variant."""
@@ -161,7 +225,8 @@ def _objective(settings: dict, px: int, seed: int) -> ImageClassifier:
     return image_classifier("cnn_from_layers", s["dataset"], fixed={"momentum": 0.9, "patience": s["patience"]},
                             max_epochs=s["epochs"], seed=seed, test=px == s["resolutions"][-1],
                             precision=s["precision"], data_options={"size": px, "subset": s["subset"],
-                                                                    "grayscale": s["grayscale"], "seed": seed})
+                                                                    "grayscale": s["grayscale"], "seed": seed,
+                                                                    "val_fraction": s["val_fraction"]})
 
 
 def objectives(settings: dict) -> dict[tuple[int, int], ImageClassifier]:
@@ -264,8 +329,6 @@ def _top(ranked: pd.Series) -> list[str]:
 def agreements(found: pd.DataFrame, settings: dict) -> list[Agreement]:
     """Per optimiser and seed, the importance rankings (:func:`shares`) at the smallest and at the full resolution
     compared over the parameters both rank: Kendall's tau and the parameters their top three share."""
-    from scipy.stats import kendalltau
-
     smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
     rows = []
     for name in settings["optimizers"]:
@@ -274,9 +337,17 @@ def agreements(found: pd.DataFrame, settings: dict) -> list[Agreement]:
             at = {px: pick[pick.resolution == px].set_index("parameter")["mean"] for px in (smallest, full)}
             both = pd.concat([at[smallest], at[full]], axis=1, keys=["lo", "hi"]).dropna()
             top_lo, top_hi = _top(both.lo), _top(both.hi)
-            rows.append(Agreement(name, seed, float(kendalltau(both.lo, both.hi).statistic),
-                                  len(set(top_lo) & set(top_hi)), top_lo, top_hi))
+            rows.append(Agreement(name, seed, _tau(both.lo, both.hi), len(set(top_lo) & set(top_hi)), top_lo,
+                                  top_hi))
     return rows
+
+
+def _tau(first: pd.Series, second: pd.Series) -> float:
+    """Kendall's tau between two sets of shares over the parameters both rank."""
+    from scipy.stats import kendalltau
+
+    both = pd.concat([first, second], axis=1, keys=["a", "b"]).dropna()
+    return float(kendalltau(both.a, both.b).statistic)
 
 
 def agreement_table(rows: list[Agreement], settings: dict) -> pd.DataFrame:
@@ -300,6 +371,136 @@ def stability(rows: list[Agreement]) -> pd.DataFrame:
         "median τ": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
         "greatest τ": ("kendall_tau", "max"), "top 3 shared, median": ("top3_shared", "median"),
         "seeds": ("seed", "count")})
+
+
+def seed_agreements(found: pd.DataFrame, settings: dict) -> list[SeedAgreement]:
+    """The noise floor of :func:`agreements`: per optimiser and resolution, Kendall's tau between the importance
+    rankings (:func:`shares`) of every two seeds, over the parameters both rank."""
+    rows = []
+    for name in settings["optimizers"]:
+        for px in settings["resolutions"]:
+            pick = found[(found.optimizer == name) & (found.resolution == px)]
+            ranked = {seed: pick[pick.seed == seed].set_index("parameter")["mean"] for seed in settings["seeds"]}
+            rows += [SeedAgreement(name, px, [a, b], _tau(ranked[a], ranked[b]))
+                     for a, b in combinations(settings["seeds"], 2)]
+    return rows
+
+
+def noise_floor(rows: list[SeedAgreement]) -> pd.DataFrame:
+    """Per optimiser (its display name) and resolution: the median, least and greatest tau of two seeds."""
+    from ..book.names import name
+
+    frame = pd.DataFrame([asdict(a) for a in rows]).assign(optimiser=lambda f: f.optimizer.map(name))
+    return frame.groupby(["optimiser", "resolution"], sort=False).agg(**{
+        "median τ, two seeds": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
+        "greatest τ": ("kendall_tau", "max"), "pairs": ("kendall_tau", "count")})
+
+
+def tau_above_floor(across: list[Agreement], floor: list[SeedAgreement]) -> list[float]:
+    """Per optimiser and seed (in the order of ``across``): its tau across resolutions less its optimiser's noise
+    floor, the median tau of two seeds at one resolution; NaN where the optimiser has no floor (one seed)."""
+    medians = pd.DataFrame([asdict(a) for a in floor], columns=[f.name for f in fields(SeedAgreement)]).groupby(
+        "optimizer").kendall_tau.median()
+    return [a.kendall_tau - float(medians.get(a.optimizer, math.nan)) for a in across]
+
+
+def shifts(found: pd.DataFrame, settings: dict) -> list[Shift]:
+    """Per optimiser and seed: the layer counts' summed share and the learning rate's at the smallest and at the
+    full resolution (:func:`layer_and_lr_shares`)."""
+    smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
+    frame = layer_and_lr_shares(found).set_index(["optimizer", "seed", "resolution"])
+    rows = []
+    for name in settings["optimizers"]:
+        for seed in settings["seeds"]:
+            lo, hi = frame.loc[name, seed, smallest], frame.loc[name, seed, full]
+            rows.append(Shift(name, seed, float(lo["layer counts"]), float(hi["layer counts"]),
+                              float(lo["learning rate"]), float(hi["learning rate"])))
+    return rows
+
+
+def layer_and_lr_shares(found: pd.DataFrame) -> pd.DataFrame:
+    """From :func:`shares`: per optimiser, resolution and seed, the layer counts' summed share and the learning
+    rate's (columns ``layer counts`` and ``learning rate``; a parameter a search did not rank counts 0)."""
+    wide = found.pivot_table(index=["optimizer", "resolution", "seed"], columns="parameter", values="mean",
+                             aggfunc="mean").fillna(0.0)
+    layers = wide[[p for p in LAYERS if p in wide]].sum(axis=1)
+    lr = wide["lr"] if "lr" in wide else 0.0
+    return pd.DataFrame({"layer counts": layers, "learning rate": lr}).reset_index()
+
+
+def shift_table(rows: list[Shift]) -> pd.DataFrame:
+    """:func:`shifts` as a table: per optimiser (display name) and seed, each share at both ends and its shift."""
+    from ..book.names import name
+
+    return pd.DataFrame([{"optimiser": name(r.optimizer), "seed": r.seed, "layer counts, smallest": r.layers_smallest,
+                          "layer counts, full": r.layers_full, "layer counts, shift": r.layers_shift,
+                          "learning rate, smallest": r.lr_smallest, "learning rate, full": r.lr_full,
+                          "learning rate, shift": r.lr_shift} for r in rows])
+
+
+def _step(param, top: int) -> float:
+    """The smallest change of the mean position of ``top`` values of ``param``: one step of a linear integer
+    shared among them; 0 for a real number (a log-scaled integer's steps are finer than its linear ones)."""
+    from ..space import Int
+
+    linear_int = isinstance(param, Int) and not param.log
+    return 1 / ((param.high - param.low) * top) if linear_int else 0.0
+
+
+def _position(param, value: float) -> float:
+    """Where ``value`` lies in ``param``'s range, 0 at its low end and 1 at its high end, on its scale."""
+    low, high, value = (math.log(v) for v in (param.low, param.high, value)) if param.log else \
+        (param.low, param.high, value)
+    return (value - low) / (high - low)
+
+
+def optima(space: Space, searches: Mapping) -> list[Optimum]:
+    """Every search's top configurations (the best :data:`TOP_SHARE` of its complete trials, at least one) on each
+    of :data:`VALUES` the space has: their median value and mean position in the parameter's range."""
+    rows = []
+    for (name, px, seed), study in searches.items():
+        done = sorted(_complete(study), key=lambda t: t.value, reverse=True)
+        best = done[:max(1, round(TOP_SHARE * len(done)))]
+        for parameter in (p for p in VALUES if p in space):
+            values = [t.config[parameter] for t in best]
+            positions = [_position(space[parameter], v) for v in values]
+            rows.append(Optimum(name, int(px), int(seed), parameter, float(np.median(values)),
+                                float(np.mean(positions)), _step(space[parameter], len(best))))
+    return rows
+
+
+def _positions(rows: list[Optimum]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(o) for o in rows], columns=[f.name for f in fields(Optimum)])
+
+
+def optimum_moves(rows: list[Optimum], settings: dict) -> dict[str, list[float]]:
+    """Per parameter: how far the top configurations' mean position moved from the smallest to the full
+    resolution (a share of the range), one value per optimiser and seed."""
+    frame = _positions(rows)
+    smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
+    wide = frame.pivot_table(index=["parameter", "optimizer", "seed"], columns="resolution", values="position")
+    moved = (wide[full] - wide[smallest]).abs()
+    return {p: moved.loc[p].tolist() for p in VALUES if p in moved.index.get_level_values(0)}
+
+
+def optima_table(rows: list[Optimum], settings: dict) -> pd.DataFrame:
+    """Per parameter (display name): the top configurations' median value at each resolution (the median over
+    optimisers and seeds), how far their mean position moved from the smallest to the full resolution, and how
+    far apart it lies between two seeds at one resolution (both medians, as shares of the range)."""
+    from ..book.names import name
+
+    frame = _positions(rows)
+    values = frame.pivot_table(index="parameter", columns="resolution", values="value", aggfunc="median")
+    values.columns = [f"{px} px" for px in values.columns]
+    moved = {p: float(np.median(v)) for p, v in optimum_moves(rows, settings).items()}
+    apart = {}
+    for parameter, group in frame.groupby("parameter"):
+        wide = group.pivot_table(index=["optimizer", "resolution"], columns="seed", values="position")
+        apart[parameter] = float(np.nanmedian([(wide[a] - wide[b]).abs().median()
+                                               for a, b in combinations(wide.columns, 2)] or [math.nan]))
+    order = [p for p in VALUES if p in values.index]
+    return values.loc[order].assign(**{"moved across resolutions": [moved.get(p, math.nan) for p in order],
+                                       "two seeds apart": [apart[p] for p in order]}).rename(index=name)
 
 
 def _words(value) -> str:
