@@ -8,7 +8,7 @@ regression baselines can compare them exactly.
 <table class="hpo-table">
 <thead><tr><th>method</th><th>val accuracy</th><th>steps</th><th>p</th></tr></thead>
 <tbody>
-<tr><td>tpe</td><td>0.715</td><td>10,560</td><td>–</td></tr>
+<tr><td>TPE</td><td>0.715</td><td>10,560</td><td>–</td></tr>
 </tbody>
 </table>
 """
