@@ -13,7 +13,6 @@ search of the same optimiser and seed at full resolution (the last of ``resoluti
 
 from __future__ import annotations
 
-import json
 import math
 from itertools import combinations
 from collections.abc import Callable, Mapping
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..space import Float, Int, Space
+from .stored import Stored, typed
 
 if TYPE_CHECKING:
     from ..dl.objectives import ImageClassifier
@@ -147,13 +147,8 @@ class Comparison:
     saved_to_iis_error_seconds: float | None
 
 
-def _rows(kind: type, records: list) -> list:
-    """``records`` as ``kind`` (dicts, as a results file holds them, are converted)."""
-    return [r if isinstance(r, kind) else kind(**{f.name: r[f.name] for f in fields(kind)}) for r in records]
-
-
 @dataclass
-class Results:
+class Results(Stored):
     """What the chapter's notebook writes (``iis_fanova_results.json``) and the claims ledger reads: the settings,
     the importance of each parameter per optimiser and resolution with the share of trials it took effect in
     (``active``), the rankings' agreement per optimiser and seed, each IIS search against the direct one, the CPU
@@ -172,30 +167,16 @@ class Results:
     optima: list[Optimum] = field(default_factory=list)
 
     def __post_init__(self):
-        self.importance = _rows(Importance, self.importance)
-        self.agreements = _rows(Agreement, self.agreements)
-        self.comparisons = _rows(Comparison, self.comparisons)
-        self.seed_agreements = _rows(SeedAgreement, self.seed_agreements)
-        self.shifts = _rows(Shift, self.shifts)
-        self.optima = _rows(Optimum, self.optima)
+        self.importance = typed(Importance, self.importance)
+        self.agreements = typed(Agreement, self.agreements)
+        self.comparisons = typed(Comparison, self.comparisons)
+        self.seed_agreements = typed(SeedAgreement, self.seed_agreements)
+        self.shifts = typed(Shift, self.shifts)
+        self.optima = typed(Optimum, self.optima)
 
     def of(self, variant: str = "warm start") -> list[Comparison]:
         """The comparisons of one IIS variant."""
         return [c for c in self.comparisons if c.variant == variant]
-
-    def write(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
-
-    @classmethod
-    def read(cls, source: str | Path | Mapping) -> Results:
-        """From a results file or its parsed content; a key that is not a field is refused (a file of an older
-        form), but one that starts with ``_`` (the ledger's ``_provenance``) is left aside."""
-        data = source if isinstance(source, Mapping) else json.loads(Path(source).read_text())
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(k for k in data if k not in names and not k.startswith("_"))
-        if unknown:
-            raise ValueError(f"not fields of {cls.__module__}.{cls.__name__}: {', '.join(unknown)}")
-        return cls(**{name: data[name] for name in names if name in data})
 
 
 # ------------------------------------------------------------------------------- the searches

@@ -10,16 +10,15 @@ read from :mod:`hpolib.book.sources`.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, asdict, dataclass, field, fields
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
 
 import pandas as pd
 
 from ..book.sources import LCM, LCM_FIXED_TIME
 from ..space import Float, Int, Space
+from .stored import Stored, typed
 
 __all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
            "lcm_versus_random", "fixed_time", "fixed_time_by_seed", "fixed_time_table", "slides_fixed_time",
@@ -116,15 +115,8 @@ class Member:
     lr_decay_every: int
 
 
-def _rows(kind: type, records: list) -> list:
-    """``records`` as ``kind`` (dicts, as a results file holds them, are converted; a field with a default may be
-    missing, one without may not)."""
-    return [r if isinstance(r, kind) else
-            kind(**{f.name: r[f.name] for f in fields(kind) if f.name in r or f.default is MISSING}) for r in records]
-
-
 @dataclass
-class Results:
+class Results(Stored):
     """What the chapter's notebook writes (``lcm_pbt_results.json``) and the claims ledger reads: the settings,
     one :class:`Pair` per seed of each LCM experiment (one dense layer; the four-conv network) and its
     :class:`FixedTime` rows, the first seed's PBT members at the end, every population's progress
@@ -142,9 +134,9 @@ class Results:
     load: float | None = None
 
     def __post_init__(self):
-        self.lcm, self.lcm_cnn = _rows(Pair, self.lcm), _rows(Pair, self.lcm_cnn)
-        self.fixed, self.fixed_cnn = _rows(FixedTime, self.fixed), _rows(FixedTime, self.fixed_cnn)
-        self.pbt_final, self.pbt = _rows(Member, self.pbt_final), _rows(PopulationPoint, self.pbt)
+        self.lcm, self.lcm_cnn = typed(Pair, self.lcm), typed(Pair, self.lcm_cnn)
+        self.fixed, self.fixed_cnn = typed(FixedTime, self.fixed), typed(FixedTime, self.fixed_cnn)
+        self.pbt_final, self.pbt = typed(Member, self.pbt_final), typed(PopulationPoint, self.pbt)
 
     def pairs(self, cnn: bool = False) -> list[Pair]:
         """The four-conv network's pairs (``cnn``), else the dense layer's."""
@@ -168,20 +160,6 @@ class Results:
             if point.arm == arm and (point.seed not in last or point.epoch > last[point.seed].epoch):
                 last[point.seed] = point
         return {seed: getattr(point, measure) for seed, point in sorted(last.items())}
-
-    def write(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
-
-    @classmethod
-    def read(cls, source: str | Path | Mapping) -> Results:
-        """From a results file or its parsed content; a key that is not a field is refused (a file of an older
-        form), but one that starts with ``_`` (the ledger's ``_provenance``) is left aside."""
-        data = source if isinstance(source, Mapping) else json.loads(Path(source).read_text())
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(k for k in data if k not in names and not k.startswith("_"))
-        if unknown:
-            raise ValueError(f"not fields of {cls.__module__}.{cls.__name__}: {', '.join(unknown)}")
-        return cls(**{name: data[name] for name in names if name in data})
 
 
 def _experiment(settings: dict, cnn: bool) -> dict:
@@ -214,7 +192,7 @@ def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False,
                          metric="val_accuracy", progress=False)
     found = stopping_summary(runs).rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm")
                                           .replace("same_best", "same_optimum"))
-    return _rows(Pair, found.to_dict("records")), fixed_time(runs, settings["fixed_fractions"])
+    return typed(Pair, found.to_dict("records")), fixed_time(runs, settings["fixed_fractions"])
 
 
 def fixed_time(runs: pd.DataFrame, fractions: Sequence[float]) -> list[FixedTime]:
@@ -340,7 +318,7 @@ def progress(schedule: pd.DataFrame, arm: str, seed: int) -> list[PopulationPoin
 def final_members(schedule: pd.DataFrame) -> list[Member]:
     """Each member's last segment of ``schedule`` (:func:`population`): its value and hyperparameters."""
     last = schedule.sort_values("end").groupby("member").last().reset_index()
-    return _rows(Member, last.to_dict("records"))
+    return typed(Member, last.to_dict("records"))
 
 
 def _here(pairs: list[Pair], label: str) -> dict:
