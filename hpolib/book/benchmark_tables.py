@@ -25,8 +25,11 @@ __all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape
 OPTIMIZER_SETS = ("development", "held-out")
 LANDSCAPE_SETS = ("development", "held-out")
 OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
-                       "Swarm, evolution and random": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
-                                                       "optuna-cmaes", "hpolib-random", "optuna-random"]}
+                      "Evolution and swarms": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
+                                               "optuna-cmaes"],
+                      "Random search": ["hpolib-random", "optuna-random"]}
+"""The optimisers in the families the benchmark tables and figures group them by (five at most: a table fits the
+text column, a panel keeps its lines apart)."""
 _SCHEDULERS = ("hpolib-random", "hpolib-hyperband", "hpolib-bohb", "hpolib-asha", "hpolib-lcm", "hpolib-dehb",
                "hpbandster-bohb", "dehb")  # the columns of the scheduler tables, in order
 
@@ -46,12 +49,13 @@ def _markdown(frame: pd.DataFrame) -> list[str]:
 def _verdict(row) -> str:
     """Whether hpolib's median regret is lower or higher than the peer's, and the p-value that hpolib's is
     larger; bold when clearly worse."""
-    cell = f"{'lower' if row.hpolib_median <= row.peer_median else 'higher'}, p = {row.p_hpolib_worse:.2g}"
+    cell = f"{'lower' if row.hpolib_median <= row.peer_median else 'higher'} {row.p_hpolib_worse:.2g}"
     return f"**{cell}**" if row.verdict == "clearly worse" else cell
 
 
-_LEGEND = ("each cell: hpolib's median regret lower or higher than the peer's, and p, the p-value of a one-sided "
-           f"Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < {ALPHA:g}) is *clearly worse*")
+_LEGEND = ("each cell: whether hpolib's median regret is lower or higher than the peer's, then p, the p-value of a "
+           "one-sided Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < "
+           f"{ALPHA:g}) is *clearly worse*")
 
 
 def _load(meta: dict) -> str:
@@ -99,10 +103,14 @@ def optimizer_tables(results: Path, name: str) -> str:
     counts = verdicts.groupby("pair", sort=False).verdict.agg(
         **{"no worse": lambda v: f"{(v == 'no worse').sum()} of {len(v)}",
            "clearly worse": lambda v: f"{(v == 'clearly worse').sum()} of {len(v)}"})
-    lines += [f"Against the peer, per problem ({_LEGEND}):", ""]
-    table = verdicts.assign(cell=verdicts.apply(_verdict, axis=1)).pivot_table(
-        index="problem", columns="pair", values="cell", aggfunc="first", sort=False).rename(index=display_name)
-    lines += _markdown(counts) + [""] + _markdown(table.fillna("")) + [""]
+    lines += [f"Against the peer, per problem ({_LEGEND}):", "", *_markdown(counts), ""]
+    cells = verdicts.assign(cell=verdicts.apply(_verdict, axis=1))
+    for family, members in OPTIMIZER_FAMILIES.items():  # one table per family of hpolib's method, to fit the page
+        mine = cells[cells.hpolib.isin(members)]
+        if len(mine):
+            table = mine.pivot_table(index="problem", columns="pair", values="cell", aggfunc="first",
+                                     sort=False).rename(index=display_name)
+            lines += [f"{family}:", "", *_markdown(table.fillna("")), ""]
     timing = pd.DataFrame(meta.get("proposal_time", []))
     if len(timing):
         timing = timing.set_index("method").rename(index=display_name)
@@ -193,7 +201,7 @@ def _grid_against_random(row) -> str:
     bold when p < ALPHA."""
     random_ahead = row.random_median <= row.grid_median
     wins, p = (row.random_wins, row.p_random_lower) if random_ahead else (row.grid_wins, row.p_grid_lower)
-    cell = f"{'random' if random_ahead else 'grid'} lower on {wins} of {row.seeds}, p = {p:.2g}"
+    cell = f"{'random' if random_ahead else 'grid'}, {wins} of {row.seeds}, p = {p:.2g}"
     return f"**{cell}**" if p < ALPHA else cell
 
 
@@ -215,16 +223,18 @@ def landscape_tables(results: Path, name: str) -> str:
     table = summary.set_index(["problem", "dimensions"])[["grid", "random", "lower"]]
     table.index = [f"{p}, {d}-D" for p, d in table.index]
     table.index.name = "problem"
-    table.columns = ["grid search", "random search", "which is lower"]
+    table.columns = ["grid", "random", "lower: seeds, p"]
     return "\n".join(lines + _markdown(table) + [""]) + "\n"
 
 
 def claim_tests(rows: list[dict]) -> str:
-    """The tests the claims ledger's rows (``rows``, as :func:`hpolib.book.claims.ledger` gives them) rest on, one
-    line per test: the claim, what was tested, the pairs ahead of all, and the Holm-adjusted p in the claimed
+    """The tests the claims ledger's rows (``rows``, as :func:`hpolib.book.claims.ledger` gives them) rest on: per
+    claim, one line per test with what was tested, the pairs ahead of all, and the Holm-adjusted p in the claimed
     direction and the other way."""
-    lines = ["| claim | test | ahead | p | p, the other way |", "|---|---|--:|--:|--:|"]
-    for row in rows:
-        lines += [f"| `{row['id']}` ({row['verdict']}) | {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} | "
-                  f"{t['p_other_way']:.2g} |" for t in row["test"]]
-    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+    lines: list[str] = []
+    for row in (r for r in rows if r["test"]):
+        lines += [f"`{row['id']}` ({row['verdict']}):", "", "| test | ahead | p | p, other way |", "|---|--:|--:|--:|"]
+        lines += [f"| {t['label']} | {t['wins']} of {t['n']} | {t['p']:.2g} | {t['p_other_way']:.2g} |"
+                  for t in row["test"]]
+        lines.append("")
+    return "\n".join(lines) + "\n" if lines else ""
