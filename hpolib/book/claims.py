@@ -37,7 +37,7 @@ from .paths import ROOT
 from .sources import AUTOLRS, IIS_TIME_REDUCTION, LCM, LENET_GRID_EPOCHS, LENET_REPORT, SOURCES
 from .verdicts import Arithmetic, Effect, Level, Part, Unmeasured, Verdict, judge
 
-__all__ = ["Claim", "Measured", "CLAIMS", "ledger", "chapter_verdicts", "write", "counts"]
+__all__ = ["Claim", "Measured", "CLAIMS", "ledger", "chapter_verdicts", "write", "counts", "TRAINING_POOL"]
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,14 @@ def _images(dataset: str, subset: int | None, unit: str = " images") -> str:
     return f"all of {dataset}" if subset is None else f"{subset:,} {dataset}{unit}"
 
 
-_TRAINING_POOL = {"cifar10": 50_000, "cifar100": 50_000, "mnist": 60_000, "fashion_mnist": 60_000}
+TRAINING_POOL = {"cifar10": 50_000, "cifar100": 50_000, "mnist": 60_000, "fashion_mnist": 60_000}
+"""The training images of each dataset with a fixed training set, before a chapter holds some out."""
 
 
 def _val_images(dataset: str, subset: int | None, fraction: float = 0.1) -> int | None:
     """The validation images of a chapter's split: ``fraction`` of its training pool (:func:`hpolib.dl.data.load`;
     a tenth unless the chapter sets another)."""
-    pool = subset if subset is not None else _TRAINING_POOL.get(dataset)
+    pool = subset if subset is not None else TRAINING_POOL.get(dataset)
     return None if pool is None else round(fraction * pool)
 
 

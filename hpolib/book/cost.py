@@ -17,14 +17,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..studies.lenet import HEADLINE
+from .claims import TRAINING_POOL
 from .profiles import resolve
 
-__all__ = ["lenet_images", "autolrs_images", "gpu_hours_table", "CIFAR10_TRAIN"]
+__all__ = ["lenet_images", "autolrs_images", "gpu_hours_table"]
 
-CIFAR10_TRAIN = 50_000
-"""CIFAR-10's training images; the chapters hold a tenth out for validation when they search."""
-
-_HEADLINE = ("random", "pso", "bohb")  # the LeNet report's methods, run over their own seeds
+CIFAR10_TRAIN = TRAINING_POOL["cifar10"]  # the chapters hold a tenth out for validation when they search
 
 
 def lenet_images(settings: dict) -> int:
@@ -32,7 +31,7 @@ def lenet_images(settings: dict) -> int:
     configuration confirmed on all training images, and the report's three configurations retrained per recipe
     and seed."""
     pool = settings["subset"] or CIFAR10_TRAIN
-    runs = sum(len(settings["headline_seeds"] if m in _HEADLINE else settings["seeds"]) for m in settings["methods"])
+    runs = sum(len(settings["headline_seeds"] if m in HEADLINE else settings["seeds"]) for m in settings["methods"])
     search = runs * settings["budget"] * round(0.9 * pool)
     confirm = runs * settings["final_epochs"] * CIFAR10_TRAIN
     retrain = 3 * len(settings["retrain_recipes"]) * len(settings["retrain_seeds"]) * settings["final_epochs"]
