@@ -367,6 +367,13 @@ def comparisons(at_budget: dict[str, pd.DataFrame], confirmed: pd.DataFrame) -> 
     return pd.DataFrame(rows)
 
 
+def _widths(row) -> str:
+    """A configuration's widths as C1-C3-C5-F6, from lower-case keys (the report's table) or upper-case ones (a
+    confirmed run)."""
+    keys = ("c1", "c3", "c5", "f6") if "f6" in row else ("C1", "C3", "C5", "F6")
+    return "-".join(str(int(row[k])) for k in keys)
+
+
 def wider_space(narrow: pd.DataFrame, wide: pd.DataFrame, ranges: dict[str, tuple[int, int]]) -> pd.DataFrame:
     """Per method and seed confirmed (:func:`confirm`) in both the report's space (``narrow``) and a wider one:
     each best configuration's confirmed validation accuracy, their difference in points, the wider one's widths
@@ -382,8 +389,7 @@ def wider_space(narrow: pd.DataFrame, wide: pd.DataFrame, ranges: dict[str, tupl
         "method": both.method, "seed": both.seed,
         "report's space": both.val_accuracy_narrow, "wider space": both.val_accuracy,
         "wider − report's (pp)": 100 * (both.val_accuracy - both.val_accuracy_narrow),
-        "wider space: C1-C3-C5-F6": ["-".join(str(int(r[k])) for k in ("C1", "C3", "C5", "F6"))
-                                     for _, r in both.iterrows()],
+        "wider space: C1-C3-C5-F6": [_widths(r) for _, r in both.iterrows()],
         "outside the report's ranges": [outside(r) for _, r in both.iterrows()]})
 
 
@@ -406,14 +412,10 @@ def space_was_the_limit(table: pd.DataFrame) -> str:
 
 def beside_report(confirmed: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
     """The report's widths and accuracy per method beside the best confirmed configuration of each here."""
-    def widths(row) -> str:
-        return "-".join(str(int(row[k])) for k in ("c1", "c3", "c5", "f6")) if "f6" in row else \
-            "-".join(str(int(row[k.upper()])) for k in ("c1", "c3", "c5", "f6"))
-
-    paper = pd.DataFrame([{"method": m, "report: C1-C3-C5-F6": widths(r), "report: validation accuracy":
+    paper = pd.DataFrame([{"method": m, "report: C1-C3-C5-F6": _widths(r), "report: validation accuracy":
                            r["accuracy"] / 100} for m, r in LENET_REPORT.items()])
     best = confirmed.loc[confirmed.groupby("method", sort=False).val_accuracy.idxmax().dropna()]
-    ours = pd.DataFrame({"method": best.method, "here: C1-C3-C5-F6": [widths(r) for _, r in best.iterrows()],
+    ours = pd.DataFrame({"method": best.method, "here: C1-C3-C5-F6": [_widths(r) for _, r in best.iterrows()],
                          "here: best validation accuracy": best.val_accuracy,
                          "here: its test accuracy": best.test_accuracy})
     order = {name: k for k, name in enumerate(dict.fromkeys([*HEADLINE, *methods]))}
