@@ -52,17 +52,17 @@ _SCALES: dict[str, dict[str, dict]] = {
                       budget=6, methods=["random", "tpe", "pso", "bohb"], final_epochs=2, retrain_seeds=[0],
                       retrain_recipes=["hpolib", "relu-crop-flip"], wide_methods=["random"], wide_seeds=[0]),
         "quick": dict(dataset="mnist5k", subset=1500, grayscale=True, seeds=[0, 1], headline_seeds=[0, 1, 2],
-                      epochs=3, budget=12, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb"],
-                      final_epochs=8, retrain_seeds=[0], wide_seeds=[0]),
+                      epochs=3, budget=12, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb",
+                               "dehb"], final_epochs=8, retrain_seeds=[0], wide_seeds=[0]),
         # 6-epoch trials on a fifth of CIFAR-10, 50 of them per run (60 full-data epochs); the report's three
         # methods on five seeds, the rest on two; every run's best retrained for the report's 40 epochs
         "full": dict(dataset="cifar10", subset=10000, grayscale=False, seeds=[0, 1], headline_seeds=[0, 1, 2, 3, 4],
                      epochs=6, budget=300, min_epochs=2, methods=["grid", "random", "pso", "ga", "tpe", "gp",
-                                                                  "hyperband", "bohb"],
+                                                                  "hyperband", "bohb", "dehb"],
                      grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2], wide_seeds=[0, 1, 2]),
         "paper": dict(dataset="cifar10", subset=None, grayscale=False, seeds=[0, 1, 2], headline_seeds=[0, 1, 2, 3, 4],
                       epochs=40, budget=4000, min_epochs=10, methods=["grid", "random", "pso", "ga", "tpe", "gp",
-                                                                      "hyperband", "bohb"],
+                                                                      "hyperband", "bohb", "dehb"],
                       grid_resolution=3, final_epochs=40, retrain_seeds=[0, 1, 2], wide_seeds=[0, 1, 2]),
     },
     "lcm_pbt": {

@@ -256,7 +256,8 @@ def chosen_recipe(runs: pd.DataFrame) -> str | None:
 
 HEADLINE = ("random", "pso", "bohb")  # the report's three methods
 COMPARED = [("pso", "random"), ("bohb", "random"), ("pso", "bohb"), ("bohb", "pso"), ("tpe", "random"),
-            ("gp", "random"), ("ga", "random"), ("hyperband", "random")]  # each: the first ahead of the second?
+            ("gp", "random"), ("ga", "random"), ("hyperband", "random"), ("dehb", "random"),
+            ("dehb", "bohb")]  # each: the first ahead of the second?
 
 
 @dataclass
