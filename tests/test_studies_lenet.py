@@ -87,3 +87,12 @@ def test_the_wider_space_is_paired_with_the_reports_by_method_and_seed_and_says_
     assert lenet.space_was_the_limit(table.iloc[:0]) == "No method ran in both spaces on a common seed."
     one = lenet.space_was_the_limit(table.iloc[:1])
     assert one.endswith("+5.00 points on average: too few pairs to tell.") and "nan" not in one
+
+
+def test_results_read_back_equal_and_a_results_file_of_another_form_is_refused(tmp_path):
+    results = lenet.Results("full", {"seeds": [0]}, 81, 0.2, summary=[{"method": "random", "seed": 0}])
+    results.write(tmp_path / "lenet_hpo_results.json")
+    assert lenet.Results.read(tmp_path / "lenet_hpo_results.json") == results
+    assert lenet.Results.read({"profile": "full", "settings": {}, "grid_size": 81, "full_data_share": 0.2}).tests == []
+    with pytest.raises(ValueError, match="not fields of hpolib.studies.lenet.Results: best"):
+        lenet.Results.read({"profile": "full", "settings": {}, "grid_size": 81, "full_data_share": 0.2, "best": 0.6})

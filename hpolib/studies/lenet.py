@@ -22,7 +22,7 @@ import argparse
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 
 from ..book.sources import LENET_REPORT
+from .stored import Stored
 
 __all__ = ["Results", "search_runs", "per_method", "best_per_run", "confirm", "curve_of", "comparisons",
            "beside_report", "REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all",
@@ -261,7 +262,7 @@ COMPARED = [("pso", "random"), ("bohb", "random"), ("pso", "bohb"), ("bohb", "ps
 
 
 @dataclass
-class Results:
+class Results(Stored):
     """What the chapter's notebook writes (``lenet_hpo_results.json``) and the claims ledger reads."""
 
     profile: str
@@ -275,14 +276,6 @@ class Results:
     retrained: list[dict] = field(default_factory=list)
     wider: list[dict] = field(default_factory=list)
 
-    def write(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=1, default=float) + "\n")
-
-    @classmethod
-    def read(cls, source: str | Path | dict) -> Results:
-        """From a results file or its parsed content; results written before a field existed leave it empty."""
-        data = source if isinstance(source, dict) else json.loads(Path(source).read_text())
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 def search_runs(trials: pd.DataFrame, epochs: float, share: float) -> pd.DataFrame:
