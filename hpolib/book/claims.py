@@ -82,6 +82,9 @@ def _images(dataset: str, subset: int | None, unit: str = " images") -> str:
 TRAINING_POOL = {"cifar10": 50_000, "cifar100": 50_000, "mnist": 60_000, "fashion_mnist": 60_000}
 """The training images of each dataset with a fixed training set, before a chapter holds some out."""
 
+TEST_SET = {"cifar10": 10_000, "cifar100": 10_000, "mnist": 10_000, "fashion_mnist": 10_000}
+"""The test images of the same datasets: every chapter reads the whole test set."""
+
 
 def _val_images(dataset: str, subset: int | None, fraction: float = 0.1) -> int | None:
     """The validation images of a chapter's split: ``fraction`` of its training pool (:func:`hpolib.dl.data.load`;
@@ -177,7 +180,7 @@ def _lenet_report_configs(r: LenetResults) -> Measured:
     if recipe is None:
         return Measured((Unmeasured("no recipe has retrained all three of the report's configurations yet"),))
     mine = runs[(runs.protocol == "report") & (runs.recipe == recipe)]
-    step, words = _resolution(10_000 if s["dataset"] == "cifar10" else None, "test")
+    step, words = _resolution(TEST_SET.get(s["dataset"]), "test")
     parts: list[Part] = []
     for reading in ("last", "best"):
         for method, row in LENET_REPORT.items():
@@ -214,7 +217,7 @@ def _autolrs_accuracy(dataset: str) -> Callable[[AutolrsResults], Measured]:
             return Measured((Unmeasured(f"this chapter trained on {s['dataset']}, not {dataset}, which the data "
                                         "root does not hold"),), None, _autolrs_scale(s))
         accuracy = list(r.test_accuracy("AutoLRS").values())
-        step, words = _resolution(10_000, "test")
+        step, words = _resolution(TEST_SET[dataset], "test")
         paper_scale = s["subset"] is None and s["depth"] == 16 and s["width_multiplier"] == 1.0 \
             and s["steps"] >= 100_000
         part: Part = Level(accuracy, AUTOLRS[dataset]["reproduction"], 1.0, step, at_least=True,
@@ -235,7 +238,7 @@ def _autolrs_vs_tuned(r: AutolrsResults) -> Measured:
     gaps = {label: list(r.gap(label).values()) for label in wanted.values()}
     if not all(gaps.values()):
         return Measured((Unmeasured("AutoLRS or a baseline did not finish"),), None, _autolrs_scale(s))
-    step, words = _resolution(10_000, "test")
+    step, words = _resolution(TEST_SET.get(s["dataset"]), "test")
     parts = tuple(Level(gaps[label], 0.0, 0.5, step, at_least=True, label=f"AutoLRS − {name} ({label}), pp")
                   for name, label in wanted.items())
     ours = {label: [round(g, 2) for g in gaps[label]] for label in wanted.values()}
@@ -566,7 +569,7 @@ def _iis_lower_error(r: IisResults) -> Measured:
                 round(100 * (c.iis_test_error - c.direct_test_error), 2))
     if not parts:
         return Measured((Unmeasured("random search or the GA was not run with IIS"),), None, _iis_scale(r.settings))
-    words = _resolution(10_000, "test")[1]
+    words = _resolution(TEST_SET.get(r.settings["dataset"]), "test")[1]
     return Measured(tuple(parts), ours, _iis_scale(r.settings), min(len(p.first) for p in parts), words, r.cpu)
 
 
