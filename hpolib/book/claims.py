@@ -448,8 +448,11 @@ def _hyperband_convergence(r: dict) -> Measured:
     runs = r.get("schedulers_runs_seeds0.json")
     if runs is None:
         return Measured((Unmeasured("not run yet: the scheduler benchmark"),))
+    runs = [x for x in runs if x["method"] in ("hpolib-hyperband", "hpolib-bohb", "hpolib-random")]
+    budget = {problem: min(x["cost"][-1] for x in runs if x["problem"] == problem) for problem in
+              {x["problem"] for x in runs}}  # the whole budget all three spent: a trial that overran it is not counted
     final = pd.DataFrame([{"method": x["method"], "problem": x["problem"], "seed": x["seed"],
-                           "regret": x["regret"][-1]} for x in runs])
+                           "regret": _regret_within(x, budget[x["problem"]])} for x in runs])
     parts, ours = [], {}
     for problem, group in final.groupby("problem"):
         wide = group.pivot_table(index="seed", columns="method", values="regret")
