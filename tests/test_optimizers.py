@@ -354,6 +354,42 @@ def test_gp_gradients_match_finite_differences():
         assert d_sigma[j] == pytest.approx((s1 - s0)[0] / (2 * eps), rel=1e-3, abs=1e-6)
 
 
+def test_gp_counts_a_change_of_category_as_one_hamming_step_under_one_length_scale():
+    """A categorical parameter's one-hot block has one length scale, and any two different choices are at squared
+    distance ``1 / l^2`` (Optuna's Hamming kernel): the model learns one number per categorical, not one per
+    choice."""
+    from scipy.optimize import approx_fprime
+
+    from hpolib.optimizers.gaussian_process import GaussianProcess
+
+    rng = np.random.default_rng(0)
+    hot = rng.integers(3, size=20)
+    x = np.hstack([rng.random((20, 2)), np.eye(3)[hot]])
+    y = np.sin(3 * x[:, 0]) + x[:, 1] + (hot == 1)
+    model = GaussianProcess(blocks=[slice(2, 5)]).fit(x, y)
+    assert len(model.lengths) == 3  # two numbers and one categorical
+    base = np.array([0.5, 0.5, 1.0, 0.0, 0.0])
+    others = [np.r_[0.5, 0.5, np.eye(3)[j]] for j in (1, 2)]
+    matern = model._kernel(base[None], others[0][None])[0, 0] / model.amplitude
+    r = 1 / model.lengths[-1]
+    assert matern == pytest.approx((1 + np.sqrt(5) * r + 5 / 3 * r**2) * np.exp(-np.sqrt(5) * r), rel=1e-10)
+    assert model._kernel(base[None], others[1][None])[0, 0] == pytest.approx(matern * model.amplitude, rel=1e-10)
+    z = (y - model.mean) / model.scale
+    diff2 = ((x[:, None, :] - x[None, :, :]) ** 2) @ model._weights
+    theta = model.theta + 0.3
+    assert np.allclose(model._objective(theta, diff2, z)[1],
+                       approx_fprime(theta, lambda t: model._objective(t, diff2, z)[0], 1e-7), rtol=1e-4, atol=1e-4)
+    point = np.r_[rng.random(2), 0.0, 1.0, 0.0]
+    d_mu = model.predict_with_gradient(point)[2]
+    for j in range(2):
+        step = np.eye(5)[j] * 1e-6
+        finite = (model.predict((point + step)[None])[0] - model.predict((point - step)[None])[0])[0] / 2e-6
+        assert d_mu[j] == pytest.approx(finite, rel=1e-4, abs=1e-6)
+    gp = GPOptimizer(Space({"a": Float(0, 1), "act": Categorical(["relu", "tanh", "elu"])}), n_startup=5, seed=0)
+    optimise(gp, lambda c: (c["a"] - 0.3) ** 2 + (c["act"] != "tanh"), 8)
+    assert len(gp.fit(np.array(gp.encoded), np.array(gp.losses))[0].lengths) == 2
+
+
 def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others():
     from scipy.stats import norm
 

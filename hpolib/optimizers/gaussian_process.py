@@ -18,6 +18,16 @@ marginal likelihood times their priors:
 - ``a ~ Gamma(2, 1)`` and ``s2 ~ Gamma(1.1, 30)``, ``s2 >= 1e-6`` (Optuna's
   priors for its ``GPSampler``, on standardised targets).
 
+A categorical parameter's one-hot block (``blocks``) has one length scale,
+not one per choice, and its squared differences count half, so that two
+configurations that differ in its choice are at squared distance ``1 / l^2``
+whichever the choices: the Hamming distance of Optuna's ``GPSampler``
+kernel. With a length scale per choice, a choice seen rarely keeps the
+prior's length scale while the ones seen often are fitted, and the model
+needs several times the data to tell which choice is better (on the integer
+family's bowl with a three-way categorical, GP-BO ended on the wrong choice
+in about half the runs where Optuna found it in all).
+
 The fit is L-BFGS-B on the logs of the hyperparameters with the exact
 gradient, ``d(-log p)/d theta = tr((C^-1 - alpha alpha^T) dC/d theta) / 2``
 (Rasmussen and Williams 2006, eq. 5.9), started from the previous fit's
@@ -39,6 +49,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, lapack, solve_triangular
@@ -68,14 +79,31 @@ class GaussianProcess:
     ----------
     length_scale_prior : (float, float)
         ``(median, spread)`` of the log-normal prior on each length scale.
+    blocks : sequence of slice
+        One-hot blocks of the inputs (categorical parameters): each shares one length scale and counts a change
+        of choice as squared distance 1 (see the module's description).
     """
 
-    def __init__(self, length_scale_prior: tuple[float, float] = LENGTH_SCALE_PRIOR):
+    def __init__(self, length_scale_prior: tuple[float, float] = LENGTH_SCALE_PRIOR, blocks: Sequence[slice] = ()):
         median, spread = length_scale_prior
         if not (median > 0 and spread > 0):
             raise ValueError(f"length_scale_prior must be (median > 0, spread > 0), got {length_scale_prior!r}")
         self.length_scale_prior = (float(median), float(spread))
+        self.blocks = list(blocks)
         self.theta: np.ndarray | None = None
+
+    def _groups(self, dim: int) -> np.ndarray:
+        """``(dim, scales)``: column ``g`` weighs the squared differences that length scale ``g`` divides (1 for a
+        number's coordinate, 1/2 for each coordinate of a one-hot block)."""
+        inside = np.zeros(dim, dtype=bool)
+        for block in self.blocks:
+            inside[block] = True
+        columns = [np.eye(dim)[:, j] for j in range(dim) if not inside[j]]
+        for block in self.blocks:
+            column = np.zeros(dim)
+            column[block] = 0.5
+            columns.append(column)
+        return np.array(columns).T.reshape(dim, len(columns))
 
     # -------------------------------------------------------------------------------------------- fitting
 
@@ -124,13 +152,15 @@ class GaussianProcess:
         self.x, self.mean = x, float(np.mean(y))
         self.scale = float(np.std(y)) or 1.0
         z = (y - self.mean) / self.scale
-        diff2 = (x[:, None, :] - x[None, :, :]) ** 2
-        default = self._default_theta(x.shape[1])
+        self._weights = self._groups(x.shape[1])
+        diff2 = ((x[:, None, :] - x[None, :, :]) ** 2) @ self._weights
+        scales = self._weights.shape[1]
+        default = self._default_theta(scales)
         starts = [default] if start is None or len(start) != len(default) else [np.asarray(start, float), default]
         best = None
         for theta0 in starts:
             result = minimize(self._objective, theta0, args=(diff2, z), jac=True, method="L-BFGS-B",
-                              bounds=[(-7.0, 5.0)] * x.shape[1] + [(-7.0, 5.0), (-16.0, 2.0)],
+                              bounds=[(-7.0, 5.0)] * scales + [(-7.0, 5.0), (-16.0, 2.0)],
                               options={"gtol": 1e-3, "maxiter": 200})
             if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
                 best = result
@@ -163,7 +193,7 @@ class GaussianProcess:
     # ----------------------------------------------------------------------------------------- prediction
 
     def _kernel(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        r = np.sqrt(np.sum(((a[:, None, :] - b[None, :, :]) / self.lengths) ** 2, axis=2))
+        r = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2) @ (self._weights @ self.lengths**-2))
         return self.amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * np.exp(-_SQRT5 * r)
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,10 +207,11 @@ class GaussianProcess:
         """Mean and standard deviation at one point ``x`` with their gradients in ``x`` (R and W 2006,
         eqs. 2.25-2.26: ``dmu = dk alpha``, ``dvar = -2 dk C^-1 k``)."""
         delta = x - self.x
-        r = np.sqrt(np.sum((delta / self.lengths) ** 2, axis=1))
+        inverse_squares = self._weights @ self.lengths**-2  # per input coordinate
+        r = np.sqrt(delta**2 @ inverse_squares)
         decay = np.exp(-_SQRT5 * r)
         k = self.amplitude * (1 + _SQRT5 * r + 5 / 3 * r**2) * decay
-        dk = (-5 / 3 * self.amplitude * (1 + _SQRT5 * r) * decay)[:, None] * delta / self.lengths**2
+        dk = (-5 / 3 * self.amplitude * (1 + _SQRT5 * r) * decay)[:, None] * delta * inverse_squares
         v = cho_solve((self._chol, True), k)
         var = max(self.amplitude - k @ v, 1e-12)
         sigma = math.sqrt(var)

@@ -5,7 +5,8 @@ a Matérn 5/2 kernel with one length scale per input, its amplitude, noise
 and length scales at their posterior mode, refitted after every observation
 from the previous fit's values. Inputs are the one-hot vectors of
 :mod:`hpolib.optimizers.encoding` (numbers in [0, 1], one coordinate per
-category).
+category); a categorical parameter's block shares one length scale, a change
+of choice one Hamming step (the model's ``blocks``).
 
 The targets the GP models are chosen by the data (``targets="auto"``): the
 observations standardised, or first Yeo-Johnson power-transformed (Yeo and
@@ -284,7 +285,8 @@ class GPOptimizer(Optimizer):
             return None
         if self._anchors.get(how, (None,))[0] != size:
             t, log_jacobian = transform_targets(np.array(self.losses[:size]), how)
-            model = GaussianProcess(self.length_scale_prior).fit(np.array(self.encoded[:size]), t)
+            model = GaussianProcess(self.length_scale_prior, self.encoding.blocks).fit(
+                np.array(self.encoded[:size]), t)
             self._anchors[how] = (size, cast(np.ndarray, model.theta), _predictive_score(model, log_jacobian))
         return self._anchors[how][1:]
 
@@ -299,7 +301,8 @@ class GPOptimizer(Optimizer):
         for how in options:
             t, log_jacobian = transform_targets(y, how)
             anchor = anchors[how]
-            model = GaussianProcess(self.length_scale_prior).fit(x, t, start=None if anchor is None else anchor[0])
+            model = GaussianProcess(self.length_scale_prior, self.encoding.blocks).fit(
+                x, t, start=None if anchor is None else anchor[0])
             score = _predictive_score(model, log_jacobian) if len(options) > 1 else 0.0
             if best is None or score > best[0]:
                 best = (score, model, t, how)
