@@ -30,6 +30,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -133,7 +134,8 @@ def main() -> None:
     runs.to_csv(RESULTS / f"landscape_regret_{args.set}.csv", index=False)
     summary.to_csv(RESULTS / f"landscape_summary_{args.set}.csv", index=False)
     (RESULTS / f"landscape_{args.set}.json").write_text(json.dumps(
-        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args), "first_seed": first,
+        {"python": platform.python_version(), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+         "seconds": elapsed, "args": vars(args), "first_seed": first,
          "dimensions": list(DIMENSIONS), "cpus": os.cpu_count(), "load": load,
          "summary": summary.to_dict("records")}, indent=1, default=float) + "\n")
     print(f"written to {RESULTS}/landscape_*_{args.set}.*")

@@ -50,6 +50,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
@@ -74,7 +75,7 @@ from hpolib.problems import (  # noqa: E402
     ShiftedBowl,
 )
 from hpolib.analysis.stats import call, paired  # noqa: E402
-from hpolib.book.benchmark_tables import OPTIMIZER_FAMILIES, figure_name  # noqa: E402
+from hpolib.book.benchmark_tables import OPTIMIZER_FAMILIES, figure_name, later_runs  # noqa: E402
 from hpolib.book.names import benchmark_name  # noqa: E402
 from hpolib.methods import OPTIMIZERS, make_optimizer  # noqa: E402
 
@@ -381,7 +382,7 @@ def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
 
 def stored_runs(name: str) -> pd.DataFrame:
     """The stored runs of the set ``name``: the whole run's, a later run's of some methods in their place."""
-    paths = [RESULTS / f"optimizers_runs_{name}.json", *sorted(RESULTS.glob(f"optimizers_runs_{name}_*.json"))]
+    paths = [RESULTS / f"optimizers_runs_{name}.json", *later_runs(RESULTS, f"optimizers_runs_{name}", ".json")]
     runs = pd.concat([pd.read_json(p) for p in paths], ignore_index=True)
     return runs.drop_duplicates(subset=["method", "problem", "seed"], keep="last").reset_index(drop=True)
 
@@ -464,7 +465,8 @@ def main() -> None:
     summary.to_csv(RESULTS / f"optimizers_summary_{tag}.csv", index=False)
     verdicts.to_csv(RESULTS / f"optimizers_vs_peers_{tag}.csv", index=False)
     (RESULTS / f"optimizers_{tag}.json").write_text(json.dumps(
-        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args), "first_seed": first_seed,
+        {"python": platform.python_version(), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+         "seconds": elapsed, "args": vars(args), "first_seed": first_seed,
          "cpus": os.cpu_count(), "load": load,  # 1-minute load averages before and after the runs
          "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
          "proposal_time": timing}, indent=1, default=float) + "\n")

@@ -50,6 +50,7 @@ import io  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -392,7 +393,8 @@ def main() -> None:
     if not lcm_runs.empty:
         lcm_runs.to_csv(RESULTS / f"schedulers_lcm_vs_random_{tag}.csv", index=False)
     (RESULTS / f"schedulers_{tag}.json").write_text(json.dumps(
-        {"python": platform.python_version(), "seconds": elapsed, "args": vars(args), "budget": BUDGET,
+        {"python": platform.python_version(), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+         "seconds": elapsed, "args": vars(args), "budget": BUDGET,
          "lcm_settings": LCM_SETTINGS, "summary": summary.to_dict("records"),
          "versus_peers": verdicts.to_dict("records"), "lcm_vs_random": lcm_summary}, indent=1, default=float) + "\n")
     plot(runs, RESULTS / f"schedulers_regret_{tag}.png")

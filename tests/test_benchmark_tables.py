@@ -4,7 +4,8 @@ import json
 
 import pandas as pd
 
-from hpolib.book.benchmark_tables import hypergrad_table, landscape_tables, optimizer_tables, scheduler_tables
+from hpolib.book.benchmark_tables import (hypergrad_table, landscape_tables, merged, optimizer_tables,
+                                         scheduler_tables)
 
 
 def _results(folder, first_seed, **meta):
@@ -55,6 +56,18 @@ def test_the_scheduler_tables_add_the_runs_of_some_methods_to_the_whole_run(tmp_
     assert "| BOHB | 0.5 |" in text and "| DEHB | 0.4 |" in text
     assert "| dehb package | 0.7 |" in text and "0.6" not in text  # a later run's row replaces the whole run's
     assert "DEHB vs dehb package" in text and "BOHB vs dehb package" in text
+
+
+def test_later_runs_replace_earlier_rows_in_the_order_they_finished_not_by_file_name(tmp_path):
+    summary = lambda regret: pd.DataFrame({"problem": ["branin"], "method": ["hpolib-gp"], "median": [regret]})  # noqa: E731
+    summary(0.5).to_csv(tmp_path / "optimizers_summary_held-out.csv", index=False)
+    runs = {"hpolib-tpe_hpolib-gp": ("2026-01-02T00:00:00+00:00", 0.3), "hpolib-gp": ("2026-01-03T00:00:00+00:00", 0.1)}
+    for methods, (finished, regret) in runs.items():  # the later run's name sorts first
+        summary(regret).to_csv(tmp_path / f"optimizers_summary_held-out_{methods}.csv", index=False)
+        (tmp_path / f"optimizers_held-out_{methods}.json").write_text(json.dumps({"finished": finished}))
+    assert merged(tmp_path, "optimizers_summary_held-out", ["problem", "method"])["median"].tolist() == [0.1]
+    (tmp_path / "optimizers_held-out_hpolib-gp.json").write_text(json.dumps({"finished": "2026-01-01T00:00:00+00:00"}))
+    assert merged(tmp_path, "optimizers_summary_held-out", ["problem", "method"])["median"].tolist() == [0.3]
 
 
 def test_the_hypergradient_table_shows_every_seed_and_the_compute(tmp_path):

@@ -12,6 +12,7 @@ some of its methods, such as the DEHB pair); the hypergradient experiment
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ from ..analysis.stats import ALPHA
 from .names import benchmark_name as display_name
 
 __all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape_tables", "claim_tests", "merged",
-           "figure_name", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES", "LANDSCAPE_SETS"]
+           "figure_name", "later_runs", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES", "LANDSCAPE_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out")
 LANDSCAPE_SETS = ("development", "held-out")
@@ -70,7 +71,7 @@ def _load(meta: dict) -> str:
 def _later(results: Path, name: str) -> str:
     """Which methods' rows come from later runs of the set ``name`` (:func:`merged`), in a sentence."""
     runs = []
-    for path in _later_runs(results, f"optimizers_{name}", ".json"):
+    for path in later_runs(results, f"optimizers_{name}", ".json"):
         meta = json.loads(path.read_text())
         methods = ", ".join(display_name(m) for m in meta["args"].get("methods") or [])
         runs.append(f"{methods} from a later run of {meta['seconds'] / 60:.0f} minutes "
@@ -134,13 +135,22 @@ def merged(results: Path, stem: str, key: list[str]) -> pd.DataFrame:
     """The rows of ``<stem>.csv`` (a run of the whole set) and of every ``<stem>_<methods>.csv`` (a later run of
     some methods, new ones or rerun after a change), a later run's rows replacing the whole run's for the same
     ``key``."""
-    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *_later_runs(results, stem, ".csv")]],
+    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *later_runs(results, stem, ".csv")]],
                       ignore_index=True)
     return frame.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
 
 
-def _later_runs(results: Path, stem: str, suffix: str) -> list[Path]:
-    return sorted(results.glob(f"{stem}_*{suffix}"), key=lambda p: p.name)
+def later_runs(results: Path, stem: str, suffix: str) -> list[Path]:
+    """The files of later runs of ``stem``'s set, in the order the runs finished (the ``finished`` time in each
+    run's record, ``optimizers_<set>_<methods>.json`` or ``schedulers_<tag>_<methods>.json``): a rerun of a method
+    replaces its earlier rows whatever the files are called. A run without a record sorts first."""
+    record = re.sub(r"_(summary|vs_peers|runs)(?=_)", "", stem, count=1)
+
+    def finished(path: Path) -> str:
+        meta = results / f"{record}{path.name[len(stem):-len(suffix)]}.json"
+        return json.loads(meta.read_text()).get("finished", "") if meta.exists() else ""
+
+    return sorted(results.glob(f"{stem}_*{suffix}"), key=lambda p: (finished(p), p.name))
 
 
 def scheduler_tables(results: Path) -> str:
