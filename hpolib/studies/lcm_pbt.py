@@ -329,7 +329,8 @@ def populations(objective: Callable, settings: dict, *, executor: Executor | Non
                 checkpoint_dir: str | os.PathLike | None = None) -> dict[tuple[str, int], pd.DataFrame]:
     """Every arm of :data:`ARMS` on every seed of ``settings["pbt_seeds"]``: each population's schedule, by arm and
     seed, its segments run on ``executor`` (default: serially). Its checkpoints are kept while it trains, in
-    ``<checkpoint_dir>/<arm>-<seed>`` (default: a temporary folder), and removed once it is done."""
+    ``<checkpoint_dir>/<arm>-<seed>`` (default: a temporary folder), and removed once it is done (``checkpoint_dir``
+    too, once empty)."""
     found = {}
     for seed in settings["pbt_seeds"]:
         for arm, switches in ARMS.items():
@@ -338,6 +339,8 @@ def populations(objective: Callable, settings: dict, *, executor: Executor | Non
                                           checkpoint_dir=folder)
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+    if checkpoint_dir is not None and Path(checkpoint_dir).is_dir() and not any(Path(checkpoint_dir).iterdir()):
+        Path(checkpoint_dir).rmdir()
     return found
 
 
