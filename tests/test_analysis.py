@@ -90,7 +90,7 @@ def test_bad_input_is_refused():
 
 
 def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
-    from hpolib import RandomSearch
+    from hpolib import RandomSearch, SerialExecutor
     from hpolib.analysis.iis import increasing_image_sizes
 
     space = Space({"x": Float(0, 1), "depth": Int(1, 5)})
@@ -128,6 +128,9 @@ def test_iis_runs_its_stages_in_order_and_carries_the_search_over():
     assert list(frame.groupby("stage").resolution.first()) == [8, 16, 32] and len(frame) == 35
     with pytest.raises(ValueError, match="stages must go up in resolution"):
         increasing_image_sizes(space, RandomSearch, objective_at, [(16, 2), (8, 2)])
+    with pytest.raises(ValueError, match="give executor .every stage's. or executor_at .each stage's own., not both"):
+        increasing_image_sizes(space, RandomSearch, objective_at, [(8, 2)], executor=SerialExecutor(),
+                               executor_at=lambda px: SerialExecutor())
 
 
 def test_iis_narrows_each_stage_around_the_previous_stages_best():

@@ -26,8 +26,9 @@ def takes_executor(study):
 
 
 def test_a_chapter_that_runs_serially_refuses_an_executor_before_anything_runs(tmp_path):
-    assert takes_executor("lenet_hpo")
+    assert all(takes_executor(study) for study in ("lenet_hpo", "lcm_pbt", "iis_fanova"))
     serial = [n.stem for n in NOTEBOOKS.glob("*.ipynb") if not takes_executor(n.stem)]
+    assert "autolrs" in serial
     for study in serial:
         with pytest.raises(ValueError, match=f"{study} runs its trials serially: it takes no --executor"):
             run(study, "smoke", output=tmp_path, executor="processes:2")

@@ -190,3 +190,30 @@ def test_the_top_configurations_values_and_how_far_they_move_across_resolutions(
     assert list(table.index) == ["learning rate", "conv layers"]
     assert table.loc["learning rate", "moved across resolutions"] == pytest.approx(0.25)
     assert table.loc["conv layers", "two seeds apart"] == pytest.approx(0.5)  # 1.0 at 8 px, 0 at 16 px
+
+
+@pytest.mark.slow
+def test_random_search_s_direct_and_iis_searches_on_two_worker_processes_are_the_serial_ones():
+    from hpolib import ProcessExecutor
+
+    objective_of = {(px, 0): _objective(px) for px in (8, 16)}
+    one = {**SETTINGS, "seeds": [0]}
+    shown = ["number", "state", "value", "config"]
+
+    def trials(study):
+        frame = pd.DataFrame([{"number": t.number, "state": t.state.value, "value": t.value, "config": t.config}
+                              for t in study.trials])
+        return frame[shown]
+
+    serial = chapter.direct_searches(SPACE, objective_of, one)
+    parallel = chapter.direct_searches(SPACE, objective_of, one, executor=ProcessExecutor(2))
+    assert {t.worker for t in parallel["random", 16, 0].trials} != {"serial"}
+    for key in serial:  # random search asks in the same order whoever finishes first
+        pd.testing.assert_frame_equal(trials(parallel[key]), trials(serial[key]))
+    serial_runs, serial_found = chapter.iis_against_direct(SPACE, serial, objective_of, one)
+    runs, found = chapter.iis_against_direct(SPACE, parallel, objective_of, one, executor=ProcessExecutor(2))
+    for key, run in runs.items():  # each stage carries over the same best configurations
+        for study, alone in zip(run.studies, serial_runs[key].studies):
+            pd.testing.assert_frame_equal(trials(study), trials(alone))
+    assert [(c.iis_val_error, c.saved_total) for c in found] == [(c.iis_val_error, c.saved_total)
+                                                                for c in serial_found]

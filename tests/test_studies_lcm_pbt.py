@@ -173,3 +173,73 @@ def test_the_same_optimum_is_counted_beside_the_slides():
     table = chapter.same_optimum_table(SETTINGS, [_pair(0, same=True), _pair(1), _pair(2, same=True)], [_pair(0)])
     assert table["same optimum"].tolist() == [2, 0] and table.repetitions.tolist() == [3, 1]
     assert table["slides (MNIST)"][0] == "5 of 9" and table["slides (CIFAR-10)"][1] == "7 of 12"
+
+
+@pytest.mark.slow
+def test_lcm_against_random_search_on_two_worker_processes_trains_the_serial_run_s_configurations():
+    from hpolib import LearningCurveMatching, ProcessExecutor
+    from hpolib.analysis.compare import stopping_runs
+
+    one = {**SETTINGS, "seeds": [0]}
+
+    def lcm():
+        return LearningCurveMatching(one["checkpoints"], n_trials=one["n_trials"], split_rate=one["split_rate"],
+                                     early_stopping_rate=one["early_stopping_rate"],
+                                     n_neighbours=one["n_neighbours"], budget=one["epochs"])
+
+    runs = {name: stopping_runs(chapter.SPACE, _curve, lcm, [0], n_trials=20, trial_budget=8, metric="val_accuracy",
+                                progress=False, executor=executor)
+            for name, executor in (("serial", None), ("processes", ProcessExecutor(2)))}
+    serial, parallel = (runs[name].set_index(["search", "number"]).drop(columns="seconds")
+                        for name in ("serial", "processes"))
+    # random search proposes by its seed alone: both searches train the same configurations under the same numbers
+    assert parallel.config.tolist() == serial.config.tolist()
+    pd.testing.assert_frame_equal(parallel.loc["full"], serial.loc["full"])  # and without LCM, the same trials
+    # LCM's stops depend on which trials had finished when a curve reached a checkpoint, which two workers change;
+    # a trial LCM lets finish ends as it did serially, a stopped one trained less
+    early, full = parallel.loc["early"], parallel.loc["full"]
+    done = early.state == "complete"
+    assert early.value[done].tolist() == full.value[done].tolist()
+    assert (early.cost[~done] < 8).all() and (~done).sum() >= 5
+    pairs, _ = chapter.lcm_versus_random(_curve, one, executor=ProcessExecutor(2))
+    serial_pair = chapter.lcm_versus_random(_curve, one)[0][0]
+    assert (pairs[0].random_epochs, pairs[0].random_best) == (serial_pair.random_epochs, serial_pair.random_best)
+    assert pairs[0].lcm_best <= pairs[0].random_best
+
+
+PBT_SETTINGS = {"population_size": 4, "ready": 1, "pbt_epochs": 4, "perturb": [0.8, 1.2], "resample_probability": 0.25,
+                "lr_range": (0.01, 0.5), "decay_range": (0.5, 1.0), "decay_every": (1, 3), "pbt_seeds": [0]}
+
+
+def _member(config, budget, report):
+    """A member whose accuracy climbs by its decayed learning rate each epoch, on from its checkpoint."""
+    epoch, accuracy = 0, 0.0
+    if report.restore_dir is not None:
+        epoch, accuracy = json.loads((report.restore_dir / "state.json").read_text())
+    while epoch < budget:
+        epoch += 1
+        accuracy += config["lr"] * (1 - accuracy) * config["lr_decay"] ** (epoch // config["lr_decay_every"])
+        report(epoch, accuracy)
+    (report.checkpoint_dir / "state.json").write_text(json.dumps([epoch, accuracy]))
+    return {"val_accuracy": accuracy}
+
+
+@pytest.mark.slow
+def test_populations_train_their_members_at_once_on_two_worker_processes(tmp_path):
+    from hpolib import ProcessExecutor
+
+    serial = chapter.populations(_member, PBT_SETTINGS)
+    parallel = chapter.populations(_member, PBT_SETTINGS, executor=ProcessExecutor(2), checkpoint_dir=tmp_path / "ckpt")
+    assert set(parallel) == {(arm, 0) for arm in chapter.ARMS}
+    for key, schedule in parallel.items():
+        assert (schedule.state == "complete").all()
+        assert schedule.groupby("member").end.max().tolist() == [4, 4, 4, 4]  # every member trained to the end
+        for _, segments in schedule.groupby("member"):  # each segment on from its member's last, or its donor's
+            on = segments.start.eq(segments.end.shift(fill_value=0)) | segments.copied_from.notna()
+            assert on.all()
+        firsts = lambda s: s[s.start == 0].sort_values("member")[["lr", "lr_decay", "lr_decay_every"]]  # noqa: E731
+        pd.testing.assert_frame_equal(firsts(schedule).reset_index(drop=True),
+                                      firsts(serial[key]).reset_index(drop=True))  # the same initial draws
+    assert parallel["random", 0].copied_from.isna().all() and parallel["pbt", 0].copied_from.notna().any()
+    # which member copies which is decided as segments end, asynchronously on two workers: not the serial run's
+    assert not (tmp_path / "ckpt").exists()  # each population's checkpoints, removed once it is done

@@ -103,9 +103,10 @@ class IISResult:
 def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], Optimizer],
                            objective_at: Callable[[int], Callable], stages: Sequence[tuple[int, int]], *,
                            carry: int = 5, name: str = "iis", storage=None, direction: str = "maximize",
-                           metric: str = "val_accuracy", executor_at: Callable[[int], Executor] | None = None,
-                           trial_budget: float | None = None, seed: int = 0, progress: bool | None = None,
-                           narrow_top: int = 0, narrow_margin: float = 0.1) -> IISResult:
+                           metric: str = "val_accuracy", executor: Executor | None = None,
+                           executor_at: Callable[[int], Executor] | None = None, trial_budget: float | None = None,
+                           seed: int = 0, progress: bool | None = None, narrow_top: int = 0,
+                           narrow_margin: float = 0.1) -> IISResult:
     """Run a search stage by stage at increasing resolutions, carrying it over as the module describes.
 
     Parameters
@@ -122,8 +123,11 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
         Best configurations of the earlier stages re-evaluated first at each new one (0: none).
     name, storage, direction, metric :
         As for :class:`Study`; stage studies are named ``<name>-<resolution>px``.
+    executor : Executor or None
+        Where every stage's trials run (default: serially). A stage's trials run at once on its workers; the
+        stages run one after the other, as each starts from the ones before.
     executor_at : callable or None
-        ``executor_at(resolution) -> Executor`` (default: serial).
+        ``executor_at(resolution) -> Executor``, a stage's own (instead of ``executor``).
     trial_budget : float or None
         Budget of every evaluation (e.g. epochs).
     seed : int
@@ -140,6 +144,8 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
         raise ValueError("stages must hold at least one (resolution, n_evaluations) pair")
     if [r for r, _ in stages] != sorted({r for r, _ in stages}):
         raise ValueError(f"stages must go up in resolution, got {[r for r, _ in stages]}")
+    if executor is not None and executor_at is not None:
+        raise ValueError("give executor (every stage's) or executor_at (each stage's own), not both")
     check_whole("carry", carry, 0)
     check_whole("narrow_top", narrow_top, 0)
     check_in("narrow_margin", narrow_margin, "[0, 1]")
@@ -157,7 +163,7 @@ def increasing_image_sizes(space: Space, make_optimizer: Callable[[Space, int], 
             if (inside := space.within(config)) is not None:
                 optimizer.tell(inside, None if value is None else loss(value), budget)
         study = Study(space, optimizer, direction=direction, metric=metric, name=f"{name}-{resolution}px",
-                      storage=storage, executor=None if executor_at is None else executor_at(resolution))
+                      storage=storage, executor=executor if executor_at is None else executor_at(resolution))
         for config in _best_configs(history, carry, loss):  # the best so far go first (once: see Study.enqueue)
             if (inside := space.within(config)) is not None:
                 study.enqueue(inside)

@@ -9,6 +9,13 @@ baseline's final accuracy (:func:`reach`), how its forecasts were made (:func:`f
 choice of a learning rate cost is :func:`hpolib.analysis.schedules.tuning_cost`.
 
 The notebook writes :class:`Results` (``autolrs_results.json``), which the claims ledger reads.
+
+Its runs are trained one after the other, in this process: the chapter takes no ``--executor``. The runs are
+independent, but they are not a search's trials: there is no space or optimiser to hand them out, the tuned
+constant waits for the whole constant grid, and a run's record (its every step, kept by
+:class:`~hpolib.dl.lr.ScheduleRuns` in a JSON file) is not a trial's metrics. Sending them through an executor
+would mean dressing each up as a :class:`~hpolib.Study` trial, and its workers would share the cores the runs'
+seconds are measured on, which the comparison of schedules reads.
 """
 
 from __future__ import annotations

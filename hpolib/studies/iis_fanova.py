@@ -9,6 +9,16 @@ where tests reach them; the notebook holds the narrative, parameters, figures an
 
 The stages of a search are keyed ``(optimizer, resolution, seed)``; the direct search of an IIS run is the
 search of the same optimiser and seed at full resolution (the last of ``resolutions``).
+
+Where the trials run: :func:`direct_searches` and :func:`iis_against_direct` take ``executor``
+(:class:`hpolib.executors.Executor`, default serial; the notebook's ``--executor``), and every study they make,
+each IIS stage's included, runs its trials there, several at once; the searches, and an IIS run's stages (each
+warm-started from the ones before), run one after the other. Random search proposes the same configurations under
+the same numbers on any executor, and the training is seeded, so its searches are the serial run's. TPE and the
+GA propose from the trials finished so far, which on several workers leaves out those still running: they search
+otherwise than serially, as any batch of asynchronous proposals does. Costs in seconds are each trial's own wall
+time, which workers sharing cores lengthen, and each study's workers pay their start-up (data, kernels) in their
+first trials.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from .stored import Stored, typed
 
 if TYPE_CHECKING:
     from ..dl.objectives import ImageClassifier
+    from ..executors import Executor
 
 __all__ = ["VARIANTS", "MEASURES", "LABELS", "LAYERS", "VALUES", "TOP_SHARE", "Importance", "Agreement",
            "SeedAgreement", "Shift", "Optimum", "Comparison", "Results", "search_space", "objectives",
@@ -220,10 +231,12 @@ def objectives(settings: dict) -> dict[tuple[int, int], ImageClassifier]:
     return made
 
 
-def direct_searches(space: Space, objective_of: Mapping, settings: dict, storage=None) -> dict:
+def direct_searches(space: Space, objective_of: Mapping, settings: dict, storage=None, *,
+                    executor: Executor | None = None) -> dict:
     """Every optimiser's search of ``evaluations`` configurations at every resolution, from scratch, once per seed
     (``objective_of[resolution, seed]``): the studies by ``(optimizer, resolution, seed)``, each kept in
-    ``storage`` (a rerun resumes)."""
+    ``storage`` (a rerun resumes), their trials run on ``executor`` (default: serially; see the module's
+    description for what several workers change)."""
     from ..methods import make_optimizer
     from ..study import Study
 
@@ -232,7 +245,8 @@ def direct_searches(space: Space, objective_of: Mapping, settings: dict, storage
         for seed in s["seeds"]:
             for px in s["resolutions"]:
                 study = Study(space, make_optimizer(name, space, seed, s["evaluations"]), direction="maximize",
-                              metric="val_accuracy", storage=storage, name=f"{name}-{px}px-seed{seed}")
+                              metric="val_accuracy", storage=storage, name=f"{name}-{px}px-seed{seed}",
+                              executor=executor)
                 with study:
                     study.optimize(objective_of[px, seed], n_trials=s["evaluations"], progress=False)
                 found[name, px, seed] = study
@@ -534,9 +548,10 @@ def _at_seed(objective_of: Mapping, seed: int) -> Callable[[int], Callable]:
 
 
 def iis_against_direct(space: Space, searches: Mapping, objective_of: Mapping, settings: dict,
-                       storage=None) -> tuple[dict, list[Comparison]]:
+                       storage=None, *, executor: Executor | None = None) -> tuple[dict, list[Comparison]]:
     """Every optimiser's IIS search in each of :data:`VARIANTS`, once per seed, against its direct search (of
-    ``searches``): the IIS runs by ``(optimizer, seed, variant)``, and their :class:`Comparison`."""
+    ``searches``): the IIS runs by ``(optimizer, seed, variant)``, and their :class:`Comparison`; every stage's
+    trials run on ``executor`` (default: serially)."""
     from ..analysis.iis import increasing_image_sizes
     from ..methods import make_optimizer
 
@@ -551,7 +566,7 @@ def iis_against_direct(space: Space, searches: Mapping, objective_of: Mapping, s
                                              _at_seed(objective_of, seed), stages, carry=s["carry"],
                                              name=f"iis-{name}-seed{seed}" + ("-narrowed" if top else ""),
                                              storage=storage, seed=seed, progress=False, narrow_top=top,
-                                             narrow_margin=s["narrow_margin"])
+                                             narrow_margin=s["narrow_margin"], executor=executor)
                 runs[name, seed, variant] = run
                 found.append(compare(searches[name, full, seed], run, name, seed, variant))
     return runs, found

@@ -6,17 +6,39 @@ share, accuracy gap and same optimum, :func:`fixed_time`, :func:`progress`, :fun
 :func:`beside_slides`, :func:`headline`) are here, where tests reach them; the notebook holds the narrative,
 parameters, figures and calls, and writes :class:`Results`, which the claims ledger reads. The slides' numbers are
 read from :mod:`hpolib.book.sources`.
+
+Where the trials run: every function that trains takes ``executor`` (:class:`hpolib.executors.Executor`, default
+serial; the notebook's ``--executor``), and every :class:`~hpolib.Study` it makes runs its trials there.
+
+- *LCM against random search* (:func:`lcm_versus_random`): each search's trials run at once on the executor's
+  workers, one search after the other. Random search's proposals are fixed by the seed, so both searches train
+  the same configurations under the same numbers on any executor, and random search's trials (seeded training)
+  are the serial run's. LCM's stops are not: a running trial is matched against the curves that have completed
+  by then, which on several workers depends on which trial finished first, so LCM may stop other trials than
+  serially (a trial it lets finish still ends with the serial run's value). Each search starts its own workers,
+  whose first trials pay their start-up (data, kernels): the seconds count it, for both searches alike.
+- *PBT* (:func:`population`, :func:`populations`): a population's members train at once, a segment each per
+  worker; PBT's rule is then asynchronous, as in the paper (a member ready for its next segment is ranked among
+  the others' latest values), so which member copies which, and the schedules, differ from the serial run's.
+  A member continues from a checkpoint in ``checkpoint_dir`` (default: a temporary folder of the driver), which
+  every worker must see: on a cluster, a folder on a shared file system (the notebook gives one in its output
+  folder when it has an executor). PBT has no step that waits for the whole population, so nothing keeps it
+  serial.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 import pandas as pd
 
 from ..book.sources import LCM, LCM_FIXED_TIME
+from ..executors import Executor, SerialExecutor
 from ..space import Float, Int, Space
 from .stored import Stored, typed
 
@@ -170,12 +192,13 @@ def _experiment(settings: dict, cnn: bool) -> dict:
             "epochs": settings[f"{prefix}epochs"], "checkpoints": settings[f"{prefix}checkpoints"]}
 
 
-def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False,
-                      space: Space = SPACE) -> tuple[list[Pair], list[FixedTime]]:
+def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, space: Space = SPACE, *,
+                      executor: Executor | None = None) -> tuple[list[Pair], list[FixedTime]]:
     """Per seed, random search with and without LCM on the same configurations of ``space``
     (:func:`hpolib.analysis.compare.stopping_runs`), as ``settings`` (the chapter's) set the dense layer's
     experiment, or the four-conv network's (``cnn``): a :class:`Pair` per seed, and both searches' best so far at
-    the budgets ``settings["fixed_fractions"]`` of LCM's spend (:func:`fixed_time`)."""
+    the budgets ``settings["fixed_fractions"]`` of LCM's spend (:func:`fixed_time`). Their trials run on
+    ``executor`` (default: serially; what holds on several workers: the module's description)."""
     from ..analysis.compare import stopping_runs, stopping_summary
     from ..schedulers import LearningCurveMatching
 
@@ -186,10 +209,11 @@ def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False,
                                      early_stopping_rate=settings["early_stopping_rate"],
                                      n_neighbours=settings["n_neighbours"], budget=run["epochs"])
 
-    if hasattr(objective, "data"):  # an image classifier: train one epoch, untimed, before the searches, or the
-        objective(space.sample(seed=0), 1)  # first seed's random search pays the process's start-up (data, kernels)
+    if hasattr(objective, "data") and isinstance(executor, (SerialExecutor, type(None))):  # an image classifier
+        objective(space.sample(seed=0), 1)  # trained one epoch, untimed, before the searches, or the first seed's
+        # random search pays the process's start-up (data, kernels); elsewhere each study's workers pay their own
     runs = stopping_runs(space, objective, lcm, run["seeds"], n_trials=run["n_trials"], trial_budget=run["epochs"],
-                         metric="val_accuracy", progress=False)
+                         metric="val_accuracy", progress=False, executor=executor)
     found = stopping_summary(runs).rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm")
                                           .replace("same_best", "same_optimum"))
     return typed(Pair, found.to_dict("records")), fixed_time(runs, settings["fixed_fractions"])
@@ -279,11 +303,13 @@ def pbt_space(settings: dict) -> Space:
                   "lr_decay_every": Int(*settings["decay_every"])})
 
 
-def population(objective: Callable, settings: dict, seed: int, exploit: bool = True,
-               explore: bool = True) -> pd.DataFrame:
+def population(objective: Callable, settings: dict, seed: int, exploit: bool = True, explore: bool = True, *,
+               executor: Executor | None = None, checkpoint_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """A population trained by PBT as ``settings`` set it on ``seed``, with or without its ``exploit`` and
     ``explore`` steps: every member's segments in order (:meth:`hpolib.PBT.schedule`). The initial draws depend
-    on ``seed`` alone, so the populations of one seed start alike."""
+    on ``seed`` alone, so the populations of one seed start alike. Its segments run on ``executor`` (default:
+    serially; several workers train several members at once, asynchronously), its checkpoints in
+    ``checkpoint_dir`` (default: a temporary folder, removed with the study)."""
     from ..optimizers import RandomSearch
     from ..schedulers import PBT
     from ..study import Study
@@ -293,16 +319,29 @@ def population(objective: Callable, settings: dict, seed: int, exploit: bool = T
               max_steps=settings["pbt_epochs"], perturb=settings["perturb"],
               resample_probability=settings["resample_probability"], seed=seed, exploit=exploit, explore=explore)
     study = Study(space, RandomSearch(space, seed=seed), direction="maximize", metric="val_accuracy", storage=None,
-                  scheduler=pbt)
+                  scheduler=pbt, executor=executor,
+                  checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir))
     study.optimize(objective, progress=False)
     return PBT.schedule(study.trials)
 
 
-def populations(objective: Callable, settings: dict) -> dict[tuple[str, int], pd.DataFrame]:
+def populations(objective: Callable, settings: dict, *, executor: Executor | None = None,
+                checkpoint_dir: str | os.PathLike | None = None) -> dict[tuple[str, int], pd.DataFrame]:
     """Every arm of :data:`ARMS` on every seed of ``settings["pbt_seeds"]``: each population's schedule, by arm and
-    seed."""
-    return {(arm, seed): population(objective, settings, seed, **switches)
-            for seed in settings["pbt_seeds"] for arm, switches in ARMS.items()}
+    seed, its segments run on ``executor`` (default: serially). Its checkpoints are kept while it trains, in
+    ``<checkpoint_dir>/<arm>-<seed>`` (default: a temporary folder), and removed once it is done (``checkpoint_dir``
+    too, once empty)."""
+    found = {}
+    for seed in settings["pbt_seeds"]:
+        for arm, switches in ARMS.items():
+            folder = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{arm}-{seed}"
+            found[arm, seed] = population(objective, settings, seed, **switches, executor=executor,
+                                          checkpoint_dir=folder)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+    if checkpoint_dir is not None and Path(checkpoint_dir).is_dir() and not any(Path(checkpoint_dir).iterdir()):
+        Path(checkpoint_dir).rmdir()
+    return found
 
 
 def progress(schedule: pd.DataFrame, arm: str, seed: int) -> list[PopulationPoint]:
