@@ -394,6 +394,9 @@ def main() -> None:
                              "problem but the integer family, seeds from 1000; integers-tuning and integers: the "
                              "integer family, seeds from 0 and from 2000")
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=None,
+                        help="seeds from this one instead of the set's (a check on fresh seeds of a verdict; its "
+                             "files are named <set>-from<N> and the book's tables leave them out)")
     parser.add_argument("--evals", type=int, default=100)
     parser.add_argument("--gp-seeds", type=int, default=6, help="seeds for the GP methods (slower)")
     parser.add_argument("--gp-evals", type=int, default=40, help="evaluations for the GP methods")
@@ -423,6 +426,7 @@ def main() -> None:
             parser.error(f"unknown methods {unknown}; known: {', '.join(methods)}")
         methods = [m for m in methods if m in args.methods]
     problems, first_seed = SETS[args.set]
+    first_seed = first_seed if args.first_seed is None else args.first_seed
     if args.problems:
         problems = tuple(p for p in problems if p in args.problems)
         if not problems:
@@ -442,7 +446,8 @@ def main() -> None:
         runs = pd.concat([runs, earlier[~earlier.method.isin(methods) & earlier.problem.isin(problems)]],
                          ignore_index=True)
 
-    tag = args.set + ("" if args.methods is None else "_" + "_".join(methods)) \
+    tag = args.set + ("" if args.first_seed is None else f"-from{first_seed}") \
+        + ("" if args.methods is None else "_" + "_".join(methods)) \
         + ("" if args.problems is None else "_" + "_".join(problems))
     RESULTS.mkdir(exist_ok=True)
     summary, verdicts = summarise(runs), compare(runs)

@@ -36,6 +36,7 @@ OPTIMIZERS = {
     "gp": lambda seed: GPOptimizer(SPACE, n_startup=4, n_candidates=100, n_polish=1, seed=seed),
     "bohb": lambda seed: BOHB(SPACE, min_points_in_model=2, seed=seed),
     "cmaes": lambda seed: CMAES(SPACE, population_size=4, seed=seed),
+    "cmaes with margin": lambda seed: CMAES(SPACE, population_size=4, with_margin=True, seed=seed),
 }
 
 OPTIMIZER_NAMES = [pytest.param(name, marks=pytest.mark.slow) if name == "gp" else name for name in OPTIMIZERS]

@@ -31,6 +31,7 @@ MAKERS = {
     "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
     "cmaes": lambda space, seed: CMAES(space, seed=seed),
     "cmaes-ipop": lambda space, seed: CMAES(space, restarts=4, seed=seed),
+    "cmaes-margin": lambda space, seed: CMAES(space, with_margin=True, seed=seed),
 }
 
 
@@ -527,10 +528,10 @@ def test_cmaes_restarts_with_twice_the_population_and_restore_replays_across_a_r
     assert [rebuilt.ask() for _ in range(10)] == [straight.ask() for _ in range(10)]
 
 
-def test_cmaes_learns_integers_as_discrete_coordinates_and_categories_as_one_hot_blocks():
-    cma = CMAES(MIXED, seed=0)  # lr, width (log: continuous), depth (linear: discrete), act (3 coordinates)
+def test_cmaes_rounds_integers_unless_told_to_learn_them_as_discrete_coordinates_with_margin():
+    plain = CMAES(MIXED, seed=0)  # lr, width (log: continuous), depth (linear), act (3 coordinates)
+    assert not plain.steps.any() and type(plain._engine).__name__ == "CMA"
+    cma = CMAES(MIXED, with_margin=True, seed=0)  # depth becomes a discrete coordinate, width stays continuous
     assert cma.steps.tolist() == [0.0, 0.0, 0.25, 0.0, 0.0, 0.0]
     assert cma.bounds[2].tolist() == [0.125, 0.875]
-    plain = CMAES(MIXED, with_margin=False, seed=0)
-    assert not plain.steps.any() and type(plain._engine).__name__ == "CMA"
     assert type(cma._engine).__name__ == "CMAwM"
