@@ -96,14 +96,11 @@ class GaussianProcess:
         """``(dim, scales)``: column ``g`` weighs the squared differences that length scale ``g`` divides (1 for a
         number's coordinate, 1/2 for each coordinate of a one-hot block)."""
         inside = np.zeros(dim, dtype=bool)
-        for block in self.blocks:
+        halves = np.zeros((dim, len(self.blocks)))
+        for g, block in enumerate(self.blocks):
             inside[block] = True
-        columns = [np.eye(dim)[:, j] for j in range(dim) if not inside[j]]
-        for block in self.blocks:
-            column = np.zeros(dim)
-            column[block] = 0.5
-            columns.append(column)
-        return np.array(columns).T.reshape(dim, len(columns))
+            halves[block, g] = 0.5
+        return np.hstack([np.eye(dim)[:, ~inside], halves])
 
     # -------------------------------------------------------------------------------------------- fitting
 
