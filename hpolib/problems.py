@@ -538,9 +538,11 @@ class LenetTable:
     exactly as the LeNet chapter does; a configuration is answered by the nearest point of the table's grid
     (nearest in the log of C1 and C3, whose grid is geometric; in F6 and C5 as they are). The budget is in
     epochs (1 to the table's last); the value is the validation error after that epoch, and ``report`` gets
-    the error after every epoch up to it, as training would report it. :meth:`seconds` is what the table's
-    training took to that epoch. ``optimum`` is the table's lowest error at its last epoch (seed 0): regret
-    against it is exact on the grid.
+    the error after every epoch up to it, as training would report it. Like the chapter's training objective,
+    a trial a scheduler promotes continues from its parent's checkpoint (a file that holds the epoch reached):
+    its reports start after its parent's last epoch, so a study counts only the epochs it adds. :meth:`seconds`
+    is what the table's training took to that epoch. ``optimum`` is the table's lowest error at its last epoch
+    (seed 0): regret against it is exact on the grid.
     """
 
     def __init__(self, table: pd.DataFrame, seed: int = 0):
@@ -580,14 +582,23 @@ class LenetTable:
     def __call__(self, config: dict, budget=None, report=None) -> float:
         errors, _, epochs = self._curve(config, budget)
         if report is not None:
-            for epoch in range(1, epochs + 1):
+            start = _checkpoint_epoch(getattr(report, "restore_dir", None))
+            for epoch in range(start + 1 if start < epochs else 1, epochs + 1):
                 report(epoch, float(errors[epoch - 1]))
+            if getattr(report, "checkpoint_dir", None) is not None:
+                (report.checkpoint_dir / "epoch").write_text(str(epochs))
         return float(errors[epochs - 1])
 
     def seconds(self, config: dict, budget=None) -> float:
         """The seconds the table's training of ``config`` took to ``budget`` epochs (on the CPU it names)."""
         _, seconds, epochs = self._curve(config, budget)
         return float(seconds[epochs - 1])
+
+
+def _checkpoint_epoch(folder) -> int:
+    """The epoch a :class:`LenetTable` trial's checkpoint folder holds; 0 without one."""
+    path = None if folder is None else Path(folder) / "epoch"
+    return int(path.read_text()) if path is not None and path.exists() else 0
 
 
 def lenet_table(seed: int = 0, path: str | Path | None = None) -> LenetTable:

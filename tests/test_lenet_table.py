@@ -1,5 +1,7 @@
 """The LeNet-5 tabular benchmark: built resumably, compiled to one table, queried as an objective."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -53,3 +55,63 @@ def test_a_built_table_resumes_and_answers_with_its_stored_curves(tmp_path, monk
 def test_a_missing_table_says_how_to_build_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="build it with python -m hpolib.studies.lenet_table"):
         lenet_table(path=tmp_path / "none.csv.gz")
+
+
+def _synthetic_table(path, epochs=12):
+    """A table in the built one's schema over a small grid, with smooth curves, cheap to query."""
+    import numpy as np
+    import pandas as pd
+
+    rng, rows = np.random.default_rng(0), []
+    for f6, c1, c3, c5 in itertools.product((125, 325), (1, 4, 16, 32), (1, 8, 32), (40, 130)):
+        ceiling = 0.3 + 0.1 * np.log2(c1) / 5 + 0.15 * np.log2(c3) / 5 + 0.02 * (c5 > 40) + 0.01 * (f6 > 125)
+        for epoch in range(1, epochs + 1):
+            accuracy = ceiling * (1 - np.exp(-epoch / 3)) + rng.normal(0, 0.002)
+            rows.append({"f6": f6, "c1": c1, "c3": c3, "c5": c5, "seed": 0, "epoch": epoch, "train_loss": 1.0,
+                         "val_accuracy": accuracy, "val_loss": 1.0, "test_accuracy": accuracy - 0.01,
+                         "test_loss": 1.0, "seconds": 1.0 + c1 * c3 / 100, "cpu": "synthetic"})
+    pd.DataFrame(rows, columns=table_study.COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_a_promoted_trial_continues_from_its_parents_epoch_as_training_would():
+    from hpolib import Hyperband, RandomSearch, Study
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        problem = lenet_table(path=_synthetic_table(Path(folder) / "table.csv"))
+        study = Study(problem.space, RandomSearch(problem.space, seed=0), storage=None,
+                      scheduler=Hyperband(3, 12, eta=3))
+        study.optimize(problem, total_budget=200, progress=False)
+    promoted = [t for t in study.trials if t.parent is not None]
+    assert promoted, "Hyperband promoted no trial"
+    for trial in promoted:
+        parent = study.trials[trial.parent]
+        assert trial.start_step == parent.budget_used and trial.steps[0][0] == parent.budget_used + 1
+        assert trial.cost == trial.budget_used - parent.budget_used
+        assert trial.value == problem(trial.config, trial.budget)  # the stored curve, not a retraining
+
+
+def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tmp_path):
+    import json
+
+    from test_benchmarks import _script
+
+    bench = _script("lenet_table")
+    path = str(_synthetic_table(tmp_path / "table.csv"))
+    run = bench.run("bohb", 0, 10, path)
+    epochs, seconds, regret = zip(*run["trace"])
+    assert 10 * 12 <= epochs[-1] < 11 * 12 and all(b > a for a, b in zip(epochs, epochs[1:]))  # the last may pass
+    assert all(b > a for a, b in zip(seconds, seconds[1:])) and regret[-1] >= 0
+    assert regret[-1] == pytest.approx(bench._table(path)(run["final"]) - bench._table(path).optimum)
+    bench.main(["--table", path, "--seeds", "3", "--methods", "random", "pso", "bohb", "optuna-tpe",
+                "--budgets", "chapter", "--out", str(tmp_path / "out")])
+    record = json.loads((tmp_path / "out" / "lenet_table.json").read_text())
+    assert {r["method"] for r in record["summary"]} == {"random", "pso", "bohb", "optuna-tpe"}
+    assert all(r["seeds"] == 3 and r["median regret (pp)"] >= 0 for r in record["summary"])
+    assert {(t["method"], t["against"]) for t in record["tests"]} >= {("pso", "bohb"), ("bohb", "pso")}
+    weights = {r["factor"]: r["fraction"] for r in record["importance"]}
+    assert max(weights, key=weights.get) == "c3" and sum(weights.values()) == pytest.approx(1.0, abs=0.05)
+    assert record["grid_cost"]["configurations"] == 48 and record["grid_cost"]["epochs"] == 48 * 12
