@@ -16,8 +16,12 @@
     machine's own peak (a large ``torch.mm`` in float32 and in bfloat16; the
     FLOPs of a training step counted by ``torch.utils.flop_counter``).
     With ``--device cuda`` only this part runs, on the GPU, with full-width
-    VGG-16 (the AutoLRS ``paper`` profile's network) added, and the results
-    go to ``training_throughput_cuda.json``.
+    VGG-16 (the AutoLRS ``paper`` profile's network) added, and the networks
+    of the LCM and PBT and the IIS chapters at their ``full`` and ``paper``
+    profiles, named as ``hpolib.book.cost`` names them (LCM's MLP and the
+    four-conv network at the middle of the searched batch sizes, PBT's MLP at
+    its batch 32, the IIS network at the middle of its space at each
+    resolution); the results go to ``training_throughput_cuda.json``.
 (d) Accuracy parity: LeNet-5 26/19/40/324 for 5 epochs on a CIFAR-10 subset,
     float32 against bfloat16, three seeds each.
 (e) Trial-level parallelism: a study of LeNet-5 and of MLP trials run one at
@@ -54,13 +58,16 @@ from PIL import Image
 from torch.utils.data import DataLoader, Subset
 
 from hpolib import Float, Int, ProcessExecutor, SerialExecutor, Space, Study
+from hpolib.book.cost import iis_network, iis_network_name, lcm_pbt_networks
+from hpolib.book.profiles import resolve
 from hpolib.book.provenance import cpu_name
 from hpolib.dl import data as datasets
-from hpolib.dl.models import lenet5, mlp, vgg
+from hpolib.dl.models import cnn, cnn_from_layers, lenet5, mlp, vgg
 from hpolib.dl.objectives import image_classifier
 from hpolib.dl.population import train_population
 from hpolib.dl.precision import Precision, native_bfloat16
 from hpolib.dl.training import evaluate, train
+from hpolib.studies import lcm_pbt
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -164,12 +171,35 @@ def loader_and_population(args) -> list[dict]:
 
 # ---------------------------------------------------------------------------------- (c) precision and layout
 
-NETWORKS = {  # name: (builder, batch size)
-    "LeNet-5 26/19/40/324": (lambda: lenet5(26, 19, 40, 324, in_channels=3, input_size=32), 64),
-    "VGG-16 x0.125": (lambda: vgg(16, 0.125), 128),
-    "VGG-16 x0.25": (lambda: vgg(16, 0.25), 128),
+NETWORKS = {  # name: (builder, batch size, input (channels, side))
+    "LeNet-5 26/19/40/324": (lambda: lenet5(26, 19, 40, 324, in_channels=3, input_size=32), 64, (3, 32)),
+    "VGG-16 x0.125": (lambda: vgg(16, 0.125), 128, (3, 32)),
+    "VGG-16 x0.25": (lambda: vgg(16, 0.25), 128, (3, 32)),
 }
-GPU_NETWORKS = {"VGG-16": (lambda: vgg(16, 1.0), 128)}  # timed on a GPU only
+
+
+def chapter_networks(profile: str) -> dict:
+    """The LCM and PBT chapter's networks and the IIS chapter's (at each resolution) at ``profile``, by the names
+    ``hpolib.book.cost`` counts their images under."""
+    s = resolve("lcm_pbt", profile, {})
+    lcm, pbt, four_conv = lcm_pbt_networks(s)
+    batch = lcm_pbt.SPACE["batch_size"].from_unit(0.5)  # the middle of the batch sizes LCM searches
+    pbt_net = {k: v for k, v in lcm_pbt.PBT_NETWORK.items() if k in ("hidden_layers", "activation")}
+    found = {lcm: (lambda w=s["width"]: mlp(784, 10, hidden_layers=1, width=w), batch, (1, 28)),
+             pbt: (lambda w=s["width"]: mlp(784, 10, width=w, **pbt_net), lcm_pbt.PBT_NETWORK["batch_size"], (1, 28)),
+             four_conv: (lambda c=s["cnn_width"]: cnn(3, 10, 32, **lcm_pbt.four_conv(c)), batch, (3, 32))}
+    s = resolve("iis_fanova", profile, {})
+    net, channels = iis_network(s), 1 if s["grayscale"] else 3
+    layers = {k: v for k, v in net.items() if k.startswith(("filters_", "kernel_"))
+              or k in ("conv_layers", "dense_layers", "dense_units")}
+    for px in s["resolutions"]:
+        found[iis_network_name(s, px)] = (lambda px=px: cnn_from_layers(channels, 10, px, **layers), net["batch_size"],
+                                          (channels, px))
+    return found
+
+
+GPU_NETWORKS = {"VGG-16": (lambda: vgg(16, 1.0), 128, (3, 32)),  # timed on a GPU only
+                **chapter_networks("full"), **chapter_networks("paper")}
 ALL_NETWORKS = {**NETWORKS, **GPU_NETWORKS}
 
 
@@ -180,19 +210,21 @@ def variants(device: torch.device) -> dict[str, Precision]:
             for name in ("float32", "bfloat16") for last in (False, True)}
 
 
-def random_images(n: int, seed: int = 0) -> datasets.Dataset:
-    """``n`` CIFAR-shaped training images (and 64 for validation) of random pixels and labels."""
+def random_images(n: int, seed: int = 0, shape: tuple[int, int] = (3, 32)) -> datasets.Dataset:
+    """``n`` training images (and 64 for validation) of ``shape`` (channels, side; CIFAR's by default) of random
+    pixels and labels."""
     g = torch.Generator().manual_seed(seed)
-    split = lambda m: datasets.Split(torch.randn(m, 3, 32, 32, generator=g),  # noqa: E731
+    channels, side = shape
+    split = lambda m: datasets.Split(torch.randn(m, channels, side, side, generator=g),  # noqa: E731
                                      torch.randint(0, 10, (m,), generator=g))
     return datasets.Dataset("random", split(n), split(64), split(64), [str(c) for c in range(10)])
 
 
 def train_rate(network: str, precision: Precision, images: int) -> float:
     """Training images per second of one epoch of ``train`` (its 64-image validation pass included)."""
-    build, batch = ALL_NETWORKS[network]
+    build, batch, shape = ALL_NETWORKS[network]
     torch.manual_seed(0)
-    result = train(build(), random_images(images), 1, lr=0.01, momentum=0.9, batch_size=batch,
+    result = train(build(), random_images(images, shape=shape), 1, lr=0.01, momentum=0.9, batch_size=batch,
                    precision=precision, device=precision.device)
     return images / result.history[0]["seconds"]
 
@@ -201,8 +233,8 @@ def step_flops(network: str) -> float:
     """Floating-point operations of one training step (forward and backward) per image."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    build, batch = ALL_NETWORKS[network]
-    model, x, y = build(), torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    build, batch, (channels, side) = ALL_NETWORKS[network]
+    model, x, y = build(), torch.randn(batch, channels, side, side), torch.randint(0, 10, (batch,))
     with FlopCounterMode(display=False) as counter:
         F.cross_entropy(model(x), y).backward()
     return counter.get_total_flops() / batch
