@@ -77,6 +77,13 @@ def _table(path: str):
     return lenet_table(path=path)
 
 
+@functools.cache
+def _rows(path: str) -> pd.DataFrame:
+    """The table's rows of the seed its objective answers with, every epoch."""
+    rows = pd.read_csv(path)
+    return rows[rows.seed == _table(path).seed]
+
+
 # ------------------------------------------------------------------ one run: the incumbent's regret after each trial
 
 def run(method: str, seed: int, evaluations: int, path: str) -> dict:
@@ -187,9 +194,8 @@ def anytime(runs: list[dict], by: str, grid: np.ndarray) -> pd.DataFrame:
 def importance(path: str, seed: int = 0) -> pd.DataFrame:
     """Fraction of the variance of the final validation error explained by each width and pair: exact on the
     whole grid, and a forest's fANOVA from :data:`FANOVA_SAMPLE` random grid points."""
-    table = _table(path)
-    grid = pd.read_csv(path)
-    grid = grid[(grid.seed == table.seed) & (grid.epoch == table.max_budget)].copy()
+    table, grid = _table(path), _rows(path)
+    grid = grid[grid.epoch == table.max_budget].copy()
     grid["error"] = 1 - grid.val_accuracy
     exact = grid_importance(grid, WIDTHS, "error")
     sample = grid.sample(min(FANOVA_SAMPLE, len(grid)), random_state=seed)
@@ -200,8 +206,7 @@ def importance(path: str, seed: int = 0) -> pd.DataFrame:
 
 def grid_cost(path: str) -> dict:
     """What the table's whole grid cost: configurations, epochs and training seconds (seed 0)."""
-    grid = pd.read_csv(path)
-    grid = grid[grid.seed == _table(path).seed]
+    grid = _rows(path)
     configs = grid.groupby(list(WIDTHS)).ngroups
     return {"configurations": configs, "epochs": int(len(grid)), "seconds": float(grid.seconds.sum()),
             "cpus": sorted(set(grid.cpu))}
@@ -258,11 +263,12 @@ def main(argv: list[str] | None = None) -> None:
     seconds_grid = np.geomspace(1, max(r["trace"][-1][1] for r in runs), 60)
     curves = {"epochs": anytime(runs, "epochs", epochs_grid), "seconds": anytime(runs, "seconds", seconds_grid)}
     weights, cost = importance(args.table), grid_cost(args.table)
+    probabilities = {b: beats(per_run, b) for b in args.budgets}
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table, f"optimum {100 * (1 - table.optimum):.2f} % at {table.optimum_config}", sep="\n")
         print(table_summary.round(2).to_string(index=False))
         for b in args.budgets:
-            print(f"\nP(row ends below column), budget {b}:\n{beats(per_run, b).round(2)}")
+            print(f"\nP(row ends below column), budget {b}:\n{probabilities[b].round(2)}")
         print(table_tests.round(4).to_string(index=False))
         print(weights.round(3), "\nfull grid:", cost)
     record = {"started": started, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -270,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
               "seeds": args.seeds, "budgets": {b: BUDGETS[b] for b in args.budgets}, "min_epochs": MIN_EPOCHS,
               "eta": ETA, "grid_resolution": GRID_RESOLUTION, "python": platform.python_version(),
               "summary": table_summary.to_dict("records"), "tests": table_tests.to_dict("records"),
-              "beats": {b: beats(per_run, b).to_dict() for b in args.budgets},
+              "beats": {b: p.to_dict() for b, p in probabilities.items()},
               "importance": weights.reset_index().to_dict("records"), "grid_cost": cost}
     (out / "lenet_table.json").write_text(json.dumps(record, indent=1, default=float) + "\n")
     per_run.to_csv(out / "lenet_table_runs.csv", index=False, float_format="%.6g")
