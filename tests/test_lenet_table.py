@@ -74,17 +74,12 @@ def _synthetic_table(path, epochs=12):
     return path
 
 
-def test_a_promoted_trial_continues_from_its_parents_epoch_as_training_would():
+def test_a_promoted_trial_continues_from_its_parents_epoch_as_training_would(tmp_path):
     from hpolib import Hyperband, RandomSearch, Study
 
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        problem = lenet_table(path=_synthetic_table(Path(folder) / "table.csv"))
-        study = Study(problem.space, RandomSearch(problem.space, seed=0), storage=None,
-                      scheduler=Hyperband(3, 12, eta=3))
-        study.optimize(problem, total_budget=200, progress=False)
+    problem = lenet_table(path=_synthetic_table(tmp_path / "table.csv"))
+    study = Study(problem.space, RandomSearch(problem.space, seed=0), storage=None, scheduler=Hyperband(3, 12, eta=3))
+    study.optimize(problem, total_budget=200, progress=False)
     promoted = [t for t in study.trials if t.parent is not None]
     assert promoted, "Hyperband promoted no trial"
     for trial in promoted:
