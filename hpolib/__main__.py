@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the SLURM cluster's YAML file (queue, cores, memory, walltime, jobs; account, gpus)")
     r.add_argument("--executor-insecure", action="store_true",
                    help="allow plain tcp:// to a scheduler on another machine (neither encrypted nor authenticated)")
+    r.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="notebooks run at once, the cores shared out among them (default 1)")
     r.add_argument("--allow-dirty", action="store_true",
                    help="run the full or paper profile from uncommitted code (an experiment: its provenance says so)")
     r.add_argument("--mlflow", nargs="?", const="", default=None, metavar="URI",
@@ -132,30 +134,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser, args) -> int:
-    from .book.runner import NOTEBOOKS, NotebookFailed, check, check_checkout, parse_parameter, run
+    from .book.runner import NOTEBOOKS, NotebookFailed, check, check_checkout, parse_parameter, run_many
 
     if args.baseline and args.profile == "quick":  # the default: a baseline is always the smoke profile
         args.profile = "smoke"
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    failed = 0
     try:
         check_checkout()
         studies = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) if args.studies == ["all"] else args.studies
         parameters = dict(parse_parameter(text) for text in args.parameter)
         for study in studies:  # every study's parameters, before the first one runs
             check(study, args.profile, parameters, args.baseline, args.allow_dirty, args.executor)
-        for study in studies:
-            started = time.perf_counter()
-            path = run(study, args.profile, parameters, args.output, baseline=args.baseline, executor=args.executor,
-                       executor_config=args.executor_config, executor_insecure=args.executor_insecure,
-                       allow_dirty=args.allow_dirty)
-            print(f"{study}: {path} ({time.perf_counter() - started:.0f} s)")
+        for study, path, seconds in run_many(
+                studies, args.profile, args.jobs, parameters=parameters, output=args.output, baseline=args.baseline,
+                executor=args.executor, executor_config=args.executor_config,
+                executor_insecure=args.executor_insecure, allow_dirty=args.allow_dirty):
+            if isinstance(path, NotebookFailed):
+                print(f"hpolib run: {path}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"{study}: {path} ({seconds:.0f} s)")
             if args.mlflow is not None:
                 _export(path, study, args.profile, args.mlflow or None)
     except ValueError as exc:
         parser.error(str(exc))
-    except NotebookFailed as exc:
-        print(f"hpolib run: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed else 0
 
 
 def _export(notebook: Path, chapter: str, profile: str, uri: str | None) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hpolib.__main__ import main
 from hpolib.book.profiles import PROFILES, banner, resolve
 from hpolib.book.runner import (EXECUTOR_PARAMETERS, NOTEBOOKS, NotebookFailed, notebook_parameters,
-                                 parse_parameter, run)
+                                 parse_parameter, run, run_many)
 
 
 def test_every_profile_of_a_study_sets_the_same_knobs_and_the_notebook_takes_them_all():
@@ -141,6 +141,35 @@ def test_a_run_records_its_provenance_and_the_command_that_reruns_it(tmp_path, m
     assert record["command"] == "python -m hpolib run tiny --profile smoke -p 'seeds=[3, 4]'"
     assert record["torch"] == torch.__version__ and record["threads"] >= 1 and record["cpu"]
     assert record["commit"] is None or len(record["commit"].rstrip("+")) == 40
+
+
+@pytest.mark.slow
+def test_notebooks_run_at_once_share_the_cores_and_a_failure_stops_none_of_the_others(tmp_path, monkeypatch):
+    import json
+    import os
+
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell
+    for name in ("first", "second", "broken"):
+        book = nbformat.v4.new_notebook(cells=[
+            cell('profile = "smoke"\noutput_dir = None', metadata={"tags": ["parameters"]}),
+            cell(f'import json, os, time\nbegan = time.time()\ntime.sleep(2)\nassert "{name}" != "broken"\n'
+                 f'json.dump([began, time.time(), os.environ["OMP_NUM_THREADS"]], open("{name}.json", "w"))')],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(book, tmp_path / f"{name}.ipynb")
+    monkeypatch.setattr("hpolib.book.runner.NOTEBOOKS", tmp_path)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    out = tmp_path / "out"
+    ended = {name: path for name, path, _ in run_many(["first", "second", "broken"], "smoke", jobs=2, output=out)}
+    assert isinstance(ended.pop("broken"), NotebookFailed) and ended == {n: out / "smoke" / f"{n}.ipynb" for n in ended}
+    (a0, a1, threads), (b0, b1, _) = (json.loads((out / "smoke" / f"{n}.json").read_text()) for n in ended)
+    assert a0 < b1 and b0 < a1  # the two ran at the same time
+    assert threads == str(max(1, (os.cpu_count() or 1) // 2))
+    assert json.loads((out / "smoke" / "first_provenance.json").read_text())["threads"] == int(threads)
+    assert (out / "smoke" / "claims.json").exists()
+    with pytest.raises(ValueError, match="jobs must be a whole number >= 1, got 0"):
+        next(run_many(["first"], "smoke", jobs=0))
 
 
 def test_a_kernel_runs_over_ipc_and_its_temporary_folders_go_with_the_run(tmp_path, monkeypatch, capfd):

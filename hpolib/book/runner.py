@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import ast
 import json
+import multiprocessing
 import os
+import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 from .provenance import PUBLISHED, check_clean, record
 
-__all__ = ["NOTEBOOKS", "EXECUTOR_PARAMETERS", "NotebookFailed", "check", "check_checkout", "run",
+__all__ = ["NOTEBOOKS", "EXECUTOR_PARAMETERS", "NotebookFailed", "check", "check_checkout", "run", "run_many",
            "parse_parameter", "notebook_parameters", "executor_parameters"]
 
 
@@ -161,6 +165,56 @@ def run(name: str, profile: str = "quick", parameters: dict | None = None, outpu
     return target
 
 
+def run_many(names: Sequence[str], profile: str = "quick", jobs: int = 1,
+             **options) -> Iterator[tuple[str, Path | NotebookFailed, float]]:
+    """:func:`run` every notebook of ``names`` at ``profile`` (``options`` as :func:`run` takes them), ``jobs``
+    at a time; yield each one's name, executed notebook (or its :class:`NotebookFailed`) and seconds as it
+    ends. A failed notebook does not stop the others.
+
+    Several at once run in processes of their own, the machine's cores shared out among them (each kernel's
+    ``OMP_NUM_THREADS``, unless it is set already): a chapter's small networks keep few threads busy, so two
+    chapters on one thread each end sooner than the two one after the other on two. A chapter's numbers are
+    then those of its thread count, which float32 arithmetic can change in the last bits (the smoke profile's
+    float64 baselines do not move). The claims ledger is written once more at the end, from every chapter's
+    results, so that it holds all of them whichever ended last.
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    at_once = min(jobs, len(names))
+    if at_once <= 1:
+        for name in names:
+            yield name, *_timed_run(name, profile, options)
+        return
+    fork = "fork" in multiprocessing.get_all_start_methods()  # a forked worker keeps the caller's settings
+    threads = max(1, (os.cpu_count() or 1) // at_once)
+    with ProcessPoolExecutor(at_once, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+                             initializer=_share_cores, initargs=(threads,)) as pool:
+        running = {pool.submit(_timed_run, name, profile, {**options, "progress": False}): name for name in names}
+        for done in as_completed(running):
+            yield running[done], *done.result()
+    if not options.get("baseline"):
+        from .claims import write
+
+        write(Path(options.get("output") or OUTPUT) / profile)
+
+
+def _timed_run(name: str, profile: str, options: dict) -> tuple[Path | NotebookFailed, float]:
+    started = time.perf_counter()
+    try:
+        outcome: Path | NotebookFailed = run(name, profile, **options)
+    except NotebookFailed as failure:
+        outcome = failure
+    return outcome, time.perf_counter() - started
+
+
+def _share_cores(threads: int) -> None:
+    """A worker of :func:`run_many`: the kernels it starts use ``threads`` threads, unless told otherwise."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, str(threads))
+    if "torch" in sys.modules:  # imported before the fork: the provenance reads its threads
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+
 class NotebookFailed(RuntimeError):
     """A cell of a study notebook raised; the message is one line, the executed notebook is kept beside."""
 
@@ -171,18 +225,19 @@ def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> No
     ``<name>.failed.ipynb`` instead.
 
     The kernel talks to papermill over IPC (local socket files), not TCP, so it has no unencrypted port to
-    warn about, and makes its temporary files in a folder removed after the run (a notebook given no
-    ``output_dir`` writes its results to a temporary folder)."""
+    warn about, and makes its temporary files, its sockets among them, in a folder of its own removed after
+    the run (a notebook given no ``output_dir`` writes its results to a temporary folder), so runs side by
+    side never share a socket."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
 
     running, failed = (target.with_suffix(f".{state}.ipynb") for state in ("running", "failed"))
     try:
-        with _temporary_folder_for_kernel():
+        with _temporary_folder_for_kernel() as folder:  # its sockets too: a run of its own in the same folder
             papermill.execute_notebook(str(source), str(running), parameters=parameters, progress_bar=progress,
-                                       cwd=str(target.parent), kernel_name="python3",
-                                       config=Config({"KernelManager": {"transport": "ipc"}}))
+                                       cwd=str(target.parent), kernel_name="python3", config=Config(
+                                           {"KernelManager": {"transport": "ipc", "ip": f"{folder}/kernel"}}))
     except BaseException as error:
         if running.exists():
             running.replace(failed)
@@ -197,13 +252,13 @@ def _execute(source: Path, target: Path, parameters: dict, progress: bool) -> No
 
 
 @contextmanager
-def _temporary_folder_for_kernel() -> Iterator[None]:
+def _temporary_folder_for_kernel() -> Iterator[str]:
     """Point ``TMPDIR``, which the kernel started meanwhile inherits, at a temporary folder; remove it after."""
     before = os.environ.get("TMPDIR")
     with tempfile.TemporaryDirectory(prefix="hpolib-run-") as folder:
         os.environ["TMPDIR"] = folder
         try:
-            yield
+            yield folder
         finally:
             if before is None:
                 os.environ.pop("TMPDIR")
