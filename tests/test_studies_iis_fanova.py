@@ -143,6 +143,7 @@ def test_the_noise_floor_is_the_tau_of_two_seeds_at_one_resolution_and_each_tau_
     across = chapter.agreements(found, SETTINGS)  # seed 0: tau 1; seed 1: 2/3; the floor's median 5/6
     assert chapter.tau_above_floor(across, floor) == pytest.approx([1 / 6, -1 / 6])
     assert math.isnan(chapter.tau_above_floor(across, [])[0])  # one seed: no floor
+    assert chapter.noise_floor([]).empty and "least τ" in chapter.noise_floor([]).columns
 
 
 def test_the_layer_counts_shift_is_read_beside_the_learning_rates():

@@ -46,6 +46,28 @@ def test_lcm_against_random_search_trains_the_same_configurations_for_fewer_epoc
     assert list(chapter.table(pairs).columns[:3]) == ["seed", "random_epochs", "lcm_epochs"]
 
 
+def test_a_stopped_lcm_experiment_resumes_from_its_store_to_the_uninterrupted_result(tmp_path):
+    from dataclasses import asdict
+
+    one = {**SETTINGS, "seeds": [0]}
+    calls = []
+
+    def dying(config, budget, report):  # the driver is stopped during its 26th trial
+        if len(calls) == 25:
+            raise KeyboardInterrupt
+        calls.append(config)
+        return _curve(config, budget, report)
+
+    with pytest.raises(KeyboardInterrupt):
+        chapter.lcm_versus_random(dying, one, storage=tmp_path / "lcm.db")
+    resumed, resumed_fixed = chapter.lcm_versus_random(_curve, one, storage=tmp_path / "lcm.db")
+    whole, whole_fixed = chapter.lcm_versus_random(_curve, one)
+    untimed = lambda pair: {k: v for k, v in asdict(pair).items() if not k.endswith("seconds")}  # noqa: E731
+    assert [untimed(p) for p in resumed] == [untimed(p) for p in whole]
+    assert [(f.fraction, f.epochs, f.lcm_at_epochs, f.random_at_epochs) for f in resumed_fixed] == \
+        [(f.fraction, f.epochs, f.lcm_at_epochs, f.random_at_epochs) for f in whole_fixed]
+
+
 def test_a_pair_gives_lcm_s_share_of_the_seconds_and_its_accuracy_gap_in_points():
     pair = _pair(0, lcm_best=0.9710, random_best=0.9741, lcm_seconds=21.0)
     assert pair.seconds_share == pytest.approx(0.21)
@@ -222,6 +244,28 @@ def _member(config, budget, report):
         report(epoch, accuracy)
     (report.checkpoint_dir / "state.json").write_text(json.dumps([epoch, accuracy]))
     return {"val_accuracy": accuracy}
+
+
+def test_stopped_populations_resume_from_their_store_to_the_uninterrupted_schedules(tmp_path):
+    calls = []
+
+    def dying(config, budget, report):  # the driver is stopped during PBT's 11th segment, copies made before it
+        if len(calls) == 10:
+            raise KeyboardInterrupt
+        calls.append(budget)
+        return _member(config, budget, report)
+
+    with pytest.raises(KeyboardInterrupt):
+        chapter.populations(dying, PBT_SETTINGS, tmp_path / "pbt.db")
+    resumed = chapter.populations(_member, PBT_SETTINGS, tmp_path / "pbt.db")
+    whole = chapter.populations(_member, PBT_SETTINGS)
+    assert set(resumed) == set(whole)
+    kept = tmp_path / "checkpoints"  # beside the store, each population's removed once it ended
+    assert not kept.exists() or not any(kept.iterdir())
+    for key in whole:
+        same = [c for c in whole[key].columns if c not in ("started", "finished", "seconds", "worker")]
+        pd.testing.assert_frame_equal(resumed[key][same].reset_index(drop=True),
+                                      whole[key][same].reset_index(drop=True))
 
 
 @pytest.mark.slow

@@ -382,10 +382,12 @@ def seed_agreements(found: pd.DataFrame, settings: dict) -> list[SeedAgreement]:
 
 
 def noise_floor(rows: list[SeedAgreement]) -> pd.DataFrame:
-    """Per optimiser (its display name) and resolution: the median, least and greatest tau of two seeds."""
+    """Per optimiser (its display name) and resolution: the median, least and greatest tau of two seeds (no rows
+    with one seed)."""
     from ..book.names import name
 
-    frame = pd.DataFrame([asdict(a) for a in rows]).assign(optimiser=lambda f: f.optimizer.map(name))
+    frame = pd.DataFrame([asdict(a) for a in rows], columns=[f.name for f in fields(SeedAgreement)]).assign(
+        optimiser=lambda f: f.optimizer.map(name))
     return frame.groupby(["optimiser", "resolution"], sort=False).agg(**{
         "median τ, two seeds": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
         "greatest τ": ("kendall_tau", "max"), "pairs": ("kendall_tau", "count")})

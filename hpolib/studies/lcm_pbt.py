@@ -192,13 +192,15 @@ def _experiment(settings: dict, cnn: bool) -> dict:
             "epochs": settings[f"{prefix}epochs"], "checkpoints": settings[f"{prefix}checkpoints"]}
 
 
-def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, space: Space = SPACE, *,
+def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, space: Space = SPACE, storage=None, *,
                       executor: Executor | None = None) -> tuple[list[Pair], list[FixedTime]]:
     """Per seed, random search with and without LCM on the same configurations of ``space``
     (:func:`hpolib.analysis.compare.stopping_runs`), as ``settings`` (the chapter's) set the dense layer's
     experiment, or the four-conv network's (``cnn``): a :class:`Pair` per seed, and both searches' best so far at
     the budgets ``settings["fixed_fractions"]`` of LCM's spend (:func:`fixed_time`). Their trials run on
-    ``executor`` (default: serially; what holds on several workers: the module's description)."""
+    ``executor`` (default: serially; what holds on several workers: the module's description) and are kept in
+    ``storage`` (a SQLite path: a rerun resumes where it stopped; studies ``lcm-full-<seed>`` and
+    ``lcm-early-<seed>``, ``lcm-cnn-...`` for the four-conv network)."""
     from ..analysis.compare import stopping_runs, stopping_summary
     from ..schedulers import LearningCurveMatching
 
@@ -213,7 +215,8 @@ def lcm_versus_random(objective: Callable, settings: dict, cnn: bool = False, sp
         objective(space.sample(seed=0), 1)  # trained one epoch, untimed, before the searches, or the first seed's
         # random search pays the process's start-up (data, kernels); elsewhere each study's workers pay their own
     runs = stopping_runs(space, objective, lcm, run["seeds"], n_trials=run["n_trials"], trial_budget=run["epochs"],
-                         metric="val_accuracy", progress=False, executor=executor)
+                         metric="val_accuracy", storage=storage, name="lcm-cnn" if cnn else "lcm", progress=False,
+                         executor=executor)
     found = stopping_summary(runs).rename(columns=lambda c: c.replace("full", "random").replace("early", "lcm")
                                           .replace("same_best", "same_optimum"))
     return typed(Pair, found.to_dict("records")), fixed_time(runs, settings["fixed_fractions"])
@@ -303,13 +306,15 @@ def pbt_space(settings: dict) -> Space:
                   "lr_decay_every": Int(*settings["decay_every"])})
 
 
-def population(objective: Callable, settings: dict, seed: int, exploit: bool = True, explore: bool = True, *,
-               executor: Executor | None = None, checkpoint_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def population(objective: Callable, settings: dict, seed: int, exploit: bool = True, explore: bool = True,
+               storage=None, name: str = "pbt", *, executor: Executor | None = None,
+               checkpoint_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """A population trained by PBT as ``settings`` set it on ``seed``, with or without its ``exploit`` and
     ``explore`` steps: every member's segments in order (:meth:`hpolib.PBT.schedule`). The initial draws depend
     on ``seed`` alone, so the populations of one seed start alike. Its segments run on ``executor`` (default:
     serially; several workers train several members at once, asynchronously), its checkpoints in
-    ``checkpoint_dir`` (default: a temporary folder, removed with the study)."""
+    ``checkpoint_dir`` (default: a temporary folder, removed with the study; beside ``storage``, if given), its
+    segments kept in ``storage`` as the study ``name`` (a SQLite path: a rerun resumes)."""
     from ..optimizers import RandomSearch
     from ..schedulers import PBT
     from ..study import Study
@@ -318,25 +323,28 @@ def population(objective: Callable, settings: dict, seed: int, exploit: bool = T
     pbt = PBT(space, population_size=settings["population_size"], ready=settings["ready"],
               max_steps=settings["pbt_epochs"], perturb=settings["perturb"],
               resample_probability=settings["resample_probability"], seed=seed, exploit=exploit, explore=explore)
-    study = Study(space, RandomSearch(space, seed=seed), direction="maximize", metric="val_accuracy", storage=None,
-                  scheduler=pbt, executor=executor,
+    study = Study(space, RandomSearch(space, seed=seed), direction="maximize", metric="val_accuracy",
+                  storage=storage, name=name, scheduler=pbt, executor=executor,
                   checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir))
     study.optimize(objective, progress=False)
+    if storage is not None and checkpoint_dir is None and study.checkpoint_dir is not None:
+        shutil.rmtree(study.checkpoint_dir, ignore_errors=True)  # kept beside the store until the population ended
     return PBT.schedule(study.trials)
 
 
-def populations(objective: Callable, settings: dict, *, executor: Executor | None = None,
+def populations(objective: Callable, settings: dict, storage=None, *, executor: Executor | None = None,
                 checkpoint_dir: str | os.PathLike | None = None) -> dict[tuple[str, int], pd.DataFrame]:
     """Every arm of :data:`ARMS` on every seed of ``settings["pbt_seeds"]``: each population's schedule, by arm and
-    seed, its segments run on ``executor`` (default: serially). Its checkpoints are kept while it trains, in
-    ``<checkpoint_dir>/<arm>-<seed>`` (default: a temporary folder), and removed once it is done (``checkpoint_dir``
-    too, once empty)."""
+    seed, its segments run on ``executor`` (default: serially) and kept in ``storage`` (a SQLite path, studies
+    ``pbt-<arm>-<seed>``: a rerun resumes). Its checkpoints are kept while it trains, in
+    ``<checkpoint_dir>/<arm>-<seed>`` (default: a temporary folder, or beside ``storage``), and removed once it is
+    done (``checkpoint_dir`` too, once empty)."""
     found = {}
     for seed in settings["pbt_seeds"]:
         for arm, switches in ARMS.items():
             folder = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{arm}-{seed}"
-            found[arm, seed] = population(objective, settings, seed, **switches, executor=executor,
-                                          checkpoint_dir=folder)
+            found[arm, seed] = population(objective, settings, seed, **switches, storage=storage,
+                                          name=f"pbt-{arm}-{seed}", executor=executor, checkpoint_dir=folder)
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
     if checkpoint_dir is not None and Path(checkpoint_dir).is_dir() and not any(Path(checkpoint_dir).iterdir()):
