@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
+from .._checks import check_whole
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
 from .profiles import PROFILE_NAMES, PROFILES, resolve
 from .provenance import PUBLISHED, check_clean, record
@@ -172,15 +173,14 @@ def run_many(names: Sequence[str], profile: str = "quick", jobs: int = 1,
     ends. A failed notebook does not stop the others.
 
     Several at once run in processes of their own, the machine's cores shared out among them (each kernel's
-    ``OMP_NUM_THREADS``, unless it is set already): a chapter's small networks keep few threads busy, so two
-    chapters on one thread each end sooner than the two one after the other on two. A chapter's numbers are
+    ``OMP_NUM_THREADS``, unless it is set already). That pays where a chapter keeps few of its threads busy;
+    it need not on few cores (the LeNet chapter's searches take 1.9 times as long on one thread as on two, so
+    on 2 cores it bounds the whole run whenever it does not start first). A chapter's numbers are
     then those of its thread count, which float32 arithmetic can change in the last bits (the smoke profile's
     float64 baselines do not move). The claims ledger is written once more at the end, from every chapter's
     results, so that it holds all of them whichever ended last.
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
-    at_once = min(jobs, len(names))
+    at_once = min(check_whole("jobs", jobs, 1), len(names))
     if at_once <= 1:
         for name in names:
             yield name, *_timed_run(name, profile, options)
