@@ -19,7 +19,8 @@ per change, to check that what helped on the first set holds. The *integers*
 set is a family of bowls over wide and narrow integers (2 to 8 of them, 10
 to 1,000 values each, optima off the centre and at bounds, beside floats and
 a categorical or alone; :class:`hpolib.problems.QuadraticBowl`), the shape of
-the LeNet study's widths among them: tuned on with ``--set integers-tuning``
+the LeNet study's widths among them, and one control, the six-integer coupled
+bowl over floats (a gap on both is the bowl's, not the integers'): tuned on with ``--set integers-tuning``
 (seeds from 0), reported on seeds from 2000.
 
 Reports the median and interquartile range of the simple regret (best value
@@ -115,6 +116,10 @@ INTEGERS = {
     "int6_coupled": lambda: QuadraticBowl({f"k{i}": Int(0, 63) for i in range(6)},
                                           dict(zip([f"k{i}" for i in range(6)], [9, 50, 21, 63, 40, 2])),
                                           rotation_seed=3),
+    # int6_coupled over floats, the control: a gap on both is the bowl's, not the integers'
+    "float6_coupled": lambda: QuadraticBowl({f"k{i}": Float(0, 63) for i in range(6)},
+                                            dict(zip([f"k{i}" for i in range(6)], [9.0, 50.0, 21.0, 63.0, 40.0, 2.0])),
+                                            rotation_seed=3),
 }
 PROBLEMS.update(INTEGERS)
 SETS = {"development": (DEVELOPMENT, 0), "held-out": (tuple(p for p in PROBLEMS if p not in INTEGERS), 1000),
