@@ -8,11 +8,9 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test book clean
 
-# --no-compile: each module is compiled when first imported instead of every module of every package now
-# (measured on a loaded 2-core machine, the install took 142 s instead of 229)
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e '.[dev]' 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 	touch $@
 
 demo: $(BIN)/.installed
