@@ -20,8 +20,8 @@ set is a family of bowls over wide and narrow integers (2 to 8 of them, 10
 to 1,000 values each, optima off the centre and at bounds, beside floats and
 a categorical or alone; :class:`hpolib.problems.QuadraticBowl`), the shape of
 the LeNet study's widths among them, and one control, the six-integer coupled
-bowl over floats (a gap on both is the bowl's, not the integers'): tuned on with ``--set integers-tuning``
-(seeds from 0), reported on seeds from 2000.
+bowl over floats (a gap on both is the bowl's, not the integers'): tuned on
+with ``--set integers-tuning`` (seeds from 0), reported on seeds from 2000.
 
 Reports the median and interquartile range of the simple regret (best value
 minus the known optimum; for the real tasks, the error) after 25, 50 and all
@@ -99,6 +99,7 @@ PROBLEMS = {
 DEVELOPMENT = ("branin", "hartmann6", "rosenbrock4", "bowl4", "integers6", "svm_digits")
 # The integer family: bowls on the unit scale (QuadraticBowl) over 2-8 integers of 10 to 1,000 values, optima
 # off the centre and at bounds, alone or beside floats and a categorical; separable or coupled (rotation_seed).
+_COUPLED6 = dict(zip([f"k{i}" for i in range(6)], [9, 50, 21, 63, 40, 2]))  # the coupled bowls' optimum
 INTEGERS = {
     "lenet_widths": lambda: QuadraticBowl(  # the LeNet study's widths and a learning rate
         {"c1": Int(1, 32), "c3": Int(1, 32), "c5": Int(40, 130), "f6": Int(125, 325), "lr": Float(1e-4, 0.1, log=True)},
@@ -113,13 +114,10 @@ INTEGERS = {
         {"a": Int(0, 19), "b": Int(0, 49), "c": Int(0, 99), "d": Int(0, 199), "w": Int(16, 512, log=True),
          "act": Categorical(["relu", "tanh", "elu"]), "lr": Float(1e-5, 0.1, log=True)},
         {"a": 14, "b": 3, "c": 61, "d": 180, "w": 64, "act": "tanh", "lr": 1e-3}),
-    "int6_coupled": lambda: QuadraticBowl({f"k{i}": Int(0, 63) for i in range(6)},
-                                          dict(zip([f"k{i}" for i in range(6)], [9, 50, 21, 63, 40, 2])),
-                                          rotation_seed=3),
+    "int6_coupled": lambda: QuadraticBowl({k: Int(0, 63) for k in _COUPLED6}, _COUPLED6, rotation_seed=3),
     # int6_coupled over floats, the control: a gap on both is the bowl's, not the integers'
-    "float6_coupled": lambda: QuadraticBowl({f"k{i}": Float(0, 63) for i in range(6)},
-                                            dict(zip([f"k{i}" for i in range(6)], [9.0, 50.0, 21.0, 63.0, 40.0, 2.0])),
-                                            rotation_seed=3),
+    "float6_coupled": lambda: QuadraticBowl({k: Float(0, 63) for k in _COUPLED6},
+                                            {k: float(v) for k, v in _COUPLED6.items()}, rotation_seed=3),
 }
 PROBLEMS.update(INTEGERS)
 SETS = {"development": (DEVELOPMENT, 0), "held-out": (tuple(p for p in PROBLEMS if p not in INTEGERS), 1000),
