@@ -384,9 +384,10 @@ def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
 
 
 def stored_runs(name: str) -> pd.DataFrame:
-    """The stored runs of the set ``name``: the whole run's, a later run's of some methods in their place."""
+    """The stored runs of the set ``name``: the whole run's (if it was run whole), a later run's of some methods in
+    their place."""
     paths = [RESULTS / f"optimizers_runs_{name}.json", *later_runs(RESULTS, f"optimizers_runs_{name}", ".json")]
-    runs = pd.concat([pd.read_json(p) for p in paths], ignore_index=True)
+    runs = pd.concat([pd.read_json(p) for p in paths if p.exists()], ignore_index=True)
     return runs.drop_duplicates(subset=["method", "problem", "seed"], keep="last").reset_index(drop=True)
 
 

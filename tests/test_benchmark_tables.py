@@ -110,3 +110,26 @@ def test_the_claims_tests_are_listed_one_line_each_from_the_ledgers_rows():
     assert lines[4] == "| Levy, 16-D: random search's regret below the grid's | 20 of 20 | 3.8e-06 | 1 |"
     assert len(lines) == 7 and "`other`" not in text  # a row without tests adds nothing
     assert claim_tests([{"id": "other", "verdict": "not measured", "test": []}]) == ""
+
+
+def test_a_set_run_only_a_few_methods_at_a_time_is_tabled_from_those_runs_the_latest_row_winning(tmp_path):
+    args = {"seeds": 20, "evals": 100, "gp_seeds": 6, "gp_evals": 40, "workers": 1}
+    runs = {"hpolib-gp_optuna-gp": ("2026-01-01T00:00:00+00:00", 0.5, ["hpolib-gp", "optuna-gp"], None),
+            "hpolib-gp_int6_coupled": ("2026-01-02T00:00:00+00:00", 0.2, ["hpolib-gp"], ["int6_coupled"])}
+    for name, (finished, regret, methods, problems) in runs.items():
+        pd.DataFrame({"problem": ["int6_coupled", "int6_coupled"], "method": ["hpolib-gp", "optuna-gp"],
+                      "median": [regret, 0.1]}).to_csv(tmp_path / f"optimizers_summary_integers_{name}.csv",
+                                                       index=False)
+        pd.DataFrame({"hpolib": ["hpolib-gp"], "peer": ["optuna-gp"], "problem": ["int6_coupled"], "evals": [40],
+                      "hpolib_median": [regret], "peer_median": [0.1], "p_hpolib_worse": [0.2],
+                      "verdict": ["worse within noise"]}).to_csv(
+            tmp_path / f"optimizers_vs_peers_integers_{name}.csv", index=False)
+        (tmp_path / f"optimizers_integers_{name}.json").write_text(json.dumps(
+            {"finished": finished, "seconds": 120.0, "first_seed": 2000,
+             "args": {**args, "methods": methods, "problems": problems}}))
+    text = optimizer_tables(tmp_path, "integers")
+    assert "seeds from 2000; the set run a few methods at a time" in text and "Not measured" not in text
+    assert "| 0.2 | 0.1 |" in text and "0.5" not in text  # the later run's row replaces the earlier one's
+    assert "from a run of 2 minutes (`optimizers_integers_hpolib-gp_int6_coupled.json`)" in text
+    assert "replacing that method's rows of an earlier run." in text
+    assert "| 6 coupled integers | 0.2 | 0.1 |" in text

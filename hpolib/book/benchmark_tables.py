@@ -23,7 +23,7 @@ from .names import benchmark_name as display_name
 __all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape_tables", "claim_tests", "merged",
            "figure_name", "later_runs", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES", "LANDSCAPE_SETS"]
 
-OPTIMIZER_SETS = ("development", "held-out")
+OPTIMIZER_SETS = ("development", "held-out", "integers")
 LANDSCAPE_SETS = ("development", "held-out")
 OPTIMIZER_FAMILIES = {"Model-based": ["hpolib-tpe", "optuna-tpe", "hpolib-gp", "skopt-gp", "optuna-gp"],
                       "Evolution and swarms": ["hpolib-pso", "pyswarms-pso", "hpolib-ga", "hpolib-cmaes",
@@ -68,30 +68,43 @@ def _load(meta: dict) -> str:
             + ("; other jobs shared the machine, so wall times are inflated)" if busy else ")"))
 
 
-def _later(results: Path, name: str) -> str:
-    """Which methods' rows come from later runs of the set ``name`` (:func:`merged`), in a sentence."""
+def _later(results: Path, name: str, whole: bool = True) -> str:
+    """Which methods' rows come from later runs of the set ``name`` (:func:`merged`), in a sentence; ``whole``:
+    whether the set was also run whole."""
     runs = []
     for path in later_runs(results, f"optimizers_{name}", ".json"):
         meta = json.loads(path.read_text())
         methods = ", ".join(display_name(m) for m in meta["args"].get("methods") or [])
-        runs.append(f"{methods} from a later run of {meta['seconds'] / 60:.0f} minutes "
+        problems = meta["args"].get("problems")
+        on = f" on {', '.join(display_name(p) for p in problems)}" if problems else ""
+        runs.append(f"{methods}{on} from a {'later ' if whole else ''}run of {_duration(meta['seconds'])} "
                     f"(`{path.name}`)")
-    return (" Rows of " + "; ".join(runs) + ", each replacing that method's rows of the whole run.") if runs else ""
+    if not runs:
+        return ""
+    earlier = "the whole" if whole else "an earlier"
+    return " Rows of " + "; ".join(runs) + f", each replacing that method's rows of {earlier} run."
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def optimizer_tables(results: Path, name: str) -> str:
     """Regret, verdicts against the peers and seconds per proposal of the optimiser benchmark's set ``name``."""
-    summary_path = results / f"optimizers_summary_{name}.csv"
-    if not summary_path.exists():
+    whole = (results / f"optimizers_{name}.json").exists()
+    records = ([results / f"optimizers_{name}.json"] if whole else []) + later_runs(results, f"optimizers_{name}",
+                                                                                    ".json")
+    if not records:
         return f"Not measured yet: run `python benchmarks/optimizers.py --set {name}`.\n"
     summary = merged(results, f"optimizers_summary_{name}", ["problem", "method"])
-    meta = json.loads((results / f"optimizers_{name}.json").read_text())
+    meta = json.loads(records[0].read_text())
     args = meta["args"]
     first = meta.get("first_seed", 0)
+    run = (f"{meta['seconds'] / 60:.0f} minutes on {args['workers']} workers{_load(meta)}" if whole else
+           "the set run a few methods at a time")
     lines = [f"Median final simple regret over seeds (validation error on the SVM and boosting tasks); "
              f"{args['seeds']} seeds and {args['evals']} evaluations, the GP methods {args['gp_seeds']} seeds "
-             f"and {args['gp_evals']} evaluations, seeds from {first}; {meta['seconds'] / 60:.0f} minutes on "
-             f"{args['workers']} workers{_load(meta)}." + _later(results, name), ""]
+             f"and {args['gp_evals']} evaluations, seeds from {first}; {run}." + _later(results, name, whole), ""]
     regret = summary.pivot_table(index="problem", columns="method", values="median", sort=False)
     regret = regret.rename(index=display_name)
     for family, methods in OPTIMIZER_FAMILIES.items():  # two tables, each narrow enough for the page
@@ -112,6 +125,7 @@ def optimizer_tables(results: Path, name: str) -> str:
             table = mine.pivot_table(index="problem", columns="pair", values="cell", aggfunc="first",
                                      sort=False).rename(index=display_name)
             lines += [f"{family}:", "", *_markdown(table.fillna("")), ""]
+    lines += _fresh_seed_checks(results, name)
     timing = pd.DataFrame(meta.get("proposal_time", []))
     if len(timing):
         timing = timing.set_index("method").rename(index=display_name)
@@ -131,12 +145,34 @@ def optimizer_tables(results: Path, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fresh_seed_checks(results: Path, name: str) -> list[str]:
+    """The set ``name``'s verdicts rechecked on fresh seeds (runs with ``--first-seed``, files
+    ``optimizers_<name>-from<N>_<methods>...``), the latest run of each pair and problem, as a table (none: [])."""
+    rows = []
+    for tag in sorted({p.name.split("_")[1] for p in results.glob(f"optimizers_{name}-from*_*.json")}):
+        stem = f"optimizers_vs_peers_{tag}"
+        for path in later_runs(results, stem, ".csv"):
+            record = json.loads((results / f"optimizers_{tag}{path.name[len(stem):-len('.csv')]}.json").read_text())
+            first, args = record["args"]["first_seed"], record["args"]
+            for row in pd.read_csv(path).itertuples():
+                seeds = args["gp_seeds"] if "gp" in row.hpolib else args["seeds"]
+                rows.append({"pair": f"{display_name(row.hpolib)} vs {display_name(row.peer)}",
+                             "problem": display_name(row.problem), "seeds": f"{first}-{first + seeds - 1}",
+                             "hpolib": _number(row.hpolib_median), "peer": _number(row.peer_median),
+                             "p": f"{row.p_hpolib_worse:.2g}", "verdict": row.verdict})
+    if not rows:
+        return []
+    table = pd.DataFrame(rows).drop_duplicates(subset=["pair", "problem"], keep="last").set_index("pair")
+    return ["Verdicts checked again on fresh seeds (`--first-seed`), the latest run of each, with each method's "
+            "median final regret; the tables above keep the set's own seeds:", "", *_markdown(table), ""]
+
+
 def merged(results: Path, stem: str, key: list[str]) -> pd.DataFrame:
     """The rows of ``<stem>.csv`` (a run of the whole set) and of every ``<stem>_<methods>.csv`` (a later run of
     some methods, new ones or rerun after a change), a later run's rows replacing the whole run's for the same
-    ``key``."""
-    frame = pd.concat([pd.read_csv(p) for p in [results / f"{stem}.csv", *later_runs(results, stem, ".csv")]],
-                      ignore_index=True)
+    ``key``; a set never run whole (the integer family, run method by method) has only the later runs'."""
+    paths = [p for p in [results / f"{stem}.csv", *later_runs(results, stem, ".csv")] if p.exists()]
+    frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
     return frame.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
 
 

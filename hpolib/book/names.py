@@ -35,6 +35,10 @@ PROBLEMS = {
     "bowl4": "off-centre bowl 4-D", "integers6": "integer bowl 6-D", "levy4": "Levy-4D", "levy10": "Levy-10D",
     "mixed": "mixed space", "svm_digits": "SVM on digits", "boosting": "gradient boosting (CV)",
     "mlp_digits": "MLP on digits", "lenet_widths": "LeNet-5 widths",
+    # the integer family: bowls over integers, alone or beside floats and a categorical
+    "int2_wide": "2 wide integers", "int8_narrow": "8 narrow integers", "int3_floats": "3 integers and 2 floats",
+    "int5_categorical": "5 integers and a categorical", "int6_coupled": "6 coupled integers",
+    "float6_coupled": "6 coupled floats",
     # families the landscape benchmark runs at several dimensions
     "rosenbrock": "Rosenbrock", "bowl": "off-centre bowl", "levy": "Levy", "ackley": "Ackley",
 }
