@@ -133,3 +133,19 @@ def test_a_set_run_only_a_few_methods_at_a_time_is_tabled_from_those_runs_the_la
     assert "from a run of 2 minutes (`optimizers_integers_hpolib-gp_int6_coupled.json`)" in text
     assert "replacing that method's rows of an earlier run." in text
     assert "| 6 coupled integers | 0.2 | 0.1 |" in text
+
+
+def test_verdicts_rechecked_on_fresh_seeds_are_tabled_the_latest_run_of_each_pair_and_problem_winning(tmp_path):
+    _results(tmp_path, 1000)
+    assert "fresh seeds" not in optimizer_tables(tmp_path, "held-out")  # none run: no table
+    runs = {"hpolib-gp_optuna-gp_branin": ("2026-01-01T00:00:00+00:00", 0.004, "clearly worse"),
+            "hpolib-gp_branin": ("2026-01-02T00:00:00+00:00", 0.4, "no worse")}
+    for name, (finished, p, verdict) in runs.items():
+        pd.DataFrame({"hpolib": ["hpolib-gp"], "peer": ["optuna-gp"], "problem": ["branin"], "evals": [40],
+                      "hpolib_median": [0.3], "peer_median": [0.1], "p_hpolib_worse": [p], "verdict": [verdict]}
+                     ).to_csv(tmp_path / f"optimizers_vs_peers_held-out-from3000_{name}.csv", index=False)
+        (tmp_path / f"optimizers_held-out-from3000_{name}.json").write_text(json.dumps(
+            {"finished": finished, "args": {"seeds": 100, "gp_seeds": 20, "first_seed": 3000}}))
+    text = optimizer_tables(tmp_path, "held-out")
+    assert "| GP vs Optuna GP | Branin | 3000-3019 | 0.3 | 0.1 | 0.4 | no worse |" in text  # GP: its own seeds
+    assert "clearly worse |" not in text.split("fresh seeds")[1]  # the earlier run's verdict is replaced

@@ -155,7 +155,7 @@ def _fresh_seed_checks(results: Path, name: str) -> list[str]:
             record = json.loads((results / f"optimizers_{tag}{path.name[len(stem):-len('.csv')]}.json").read_text())
             first, args = record["args"]["first_seed"], record["args"]
             for row in pd.read_csv(path).itertuples():
-                seeds = args["gp_seeds"] if "gp" in row.hpolib else args["seeds"]
+                seeds = args["gp_seeds"] if "gp" in row.hpolib else args["seeds"]  # the GP methods' own count
                 rows.append({"pair": f"{display_name(row.hpolib)} vs {display_name(row.peer)}",
                              "problem": display_name(row.problem), "seeds": f"{first}-{first + seeds - 1}",
                              "hpolib": _number(row.hpolib_median), "peer": _number(row.peer_median),
