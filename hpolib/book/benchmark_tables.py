@@ -152,7 +152,7 @@ def _fresh_seed_checks(results: Path, name: str) -> list[str]:
     for tag in sorted({p.name.split("_")[1] for p in results.glob(f"optimizers_{name}-from*_*.json")}):
         stem = f"optimizers_vs_peers_{tag}"
         for path in later_runs(results, stem, ".csv"):
-            record = json.loads((results / f"optimizers_{tag}{path.name[len(stem):-len('.csv')]}.json").read_text())
+            record = json.loads(_record_of(path, stem, ".csv").read_text())
             first, args = record["args"]["first_seed"], record["args"]
             for row in pd.read_csv(path).itertuples():
                 seeds = args["gp_seeds"] if "gp" in row.hpolib else args["seeds"]  # the GP methods' own count
@@ -180,13 +180,18 @@ def later_runs(results: Path, stem: str, suffix: str) -> list[Path]:
     """The files of later runs of ``stem``'s set, in the order the runs finished (the ``finished`` time in each
     run's record, ``optimizers_<set>_<methods>.json`` or ``schedulers_<tag>_<methods>.json``): a rerun of a method
     replaces its earlier rows whatever the files are called. A run without a record sorts first."""
-    record = re.sub(r"_(summary|vs_peers|runs)(?=_)", "", stem, count=1)
-
     def finished(path: Path) -> str:
-        meta = results / f"{record}{path.name[len(stem):-len(suffix)]}.json"
+        meta = _record_of(path, stem, suffix)
         return json.loads(meta.read_text()).get("finished", "") if meta.exists() else ""
 
     return sorted(results.glob(f"{stem}_*{suffix}"), key=lambda p: (finished(p), p.name))
+
+
+def _record_of(path: Path, stem: str, suffix: str) -> Path:
+    """The record of the run that wrote ``path``, a later run's file of ``stem`` (:func:`later_runs`): the file
+    named as the run's set and methods, ``optimizers_<set>_<methods>.json`` or ``schedulers_<tag>_<methods>.json``."""
+    record = re.sub(r"_(summary|vs_peers|runs)(?=_)", "", stem, count=1)
+    return path.with_name(f"{record}{path.name[len(stem):-len(suffix)]}.json")
 
 
 def scheduler_tables(results: Path) -> str:
