@@ -68,6 +68,20 @@ def test_a_stopped_lcm_experiment_resumes_from_its_store_to_the_uninterrupted_re
         [(f.fraction, f.epochs, f.lcm_at_epochs, f.random_at_epochs) for f in whole_fixed]
 
 
+def test_searches_set_aside_and_run_again_are_named_by_network_and_seed(tmp_path):
+    from hpolib.storage import SQLiteStorage
+
+    path = tmp_path / "lcm_pbt.db"
+    assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""  # no store, or none yet
+    store = SQLiteStorage(path)
+    for name in ("lcm-full-6", "paused-lcm-full-6", "paused-lcm-early-6", "paused-lcm-cnn-full-10",
+                 "paused-lcm-cnn-early-10", "paused-lcm-cnn-full-5", "pbt-random-0"):
+        store.open_study(name, "maximize", "val_accuracy", "{}")
+        store.release(name)
+    store.close()
+    assert chapter.set_aside(path) == "one dense layer: seed 6; four-conv network: seeds 5, 10"
+
+
 def test_a_pair_gives_lcm_s_share_of_the_seconds_and_its_accuracy_gap_in_points():
     pair = _pair(0, lcm_best=0.9710, random_best=0.9741, lcm_seconds=21.0)
     assert pair.seconds_share == pytest.approx(0.21)

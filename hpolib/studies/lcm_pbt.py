@@ -45,7 +45,7 @@ from .stored import Stored, typed
 __all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
            "lcm_versus_random", "fixed_time", "fixed_time_by_seed", "fixed_time_table", "slides_fixed_time",
            "same_optimum_table", "table", "seconds_table", "pbt_space", "population", "populations", "progress",
-           "final_members", "population_table", "beside_slides", "headline"]
+           "final_members", "population_table", "beside_slides", "headline", "SET_ASIDE", "set_aside"]
 
 SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "momentum": Float(0.0, 0.95),
                "weight_decay": Float(1e-6, 1e-2, log=True), "batch_size": Int(16, 256, log=True)})
@@ -182,6 +182,33 @@ class Results(Stored):
             if point.arm == arm and (point.seed not in last or point.epoch > last[point.seed].epoch):
                 last[point.seed] = point
         return {seed: getattr(point, measure) for seed, point in sorted(last.items())}
+
+
+SET_ASIDE = "paused-"
+"""The prefix under which a search is kept in the store, set aside, when it was run again from scratch: a trial
+of it was timed across a pause of the whole run (its process stopped while other work used the machine), so
+the seconds it recorded were not its training's. Its epochs and accuracies stand; the rerun replaces both
+searches of its seed, so the two are timed alike."""
+
+
+def set_aside(storage: str | os.PathLike | None) -> str:
+    """Which seeds' searches in ``storage`` were run again after being set aside (:data:`SET_ASIDE`), in words
+    ("" if none)."""
+    if storage is None or not Path(storage).exists():
+        return ""
+    from ..storage import SQLiteStorage
+
+    store = SQLiteStorage(storage)
+    try:
+        names = [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
+    finally:
+        store.close()
+    seeds: dict[str, set[int]] = {}
+    for n in names:
+        seeds.setdefault("four-conv network" if n.startswith("lcm-cnn-") else "one dense layer", set()).add(
+            int(n.rsplit("-", 1)[1]))
+    return "; ".join(f"{network}: seed{'s' if len(found) > 1 else ''} {', '.join(map(str, sorted(found)))}"
+                     for network, found in sorted(seeds.items(), reverse=True))
 
 
 def _experiment(settings: dict, cnn: bool) -> dict:
