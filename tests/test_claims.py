@@ -175,13 +175,13 @@ def test_lcm_needs_three_seeds_and_a_fine_enough_validation_set(tmp_path):
 def test_lcm_s_same_optimum_is_a_share_of_seeds_and_its_fixed_time_lead_is_paired_by_seed(tmp_path):
     rows = _rows(tmp_path, lcm_pbt=_lcm(seeds=9))
     assert _verdict(rows, "lcm.same_optimum") == "inconclusive"  # 5 of 9: a 0/1 share is too wide to tell on 9
-    assert rows["lcm.same_optimum"]["our_value"] == {"mnist, one dense layer": "5 of 9",
-                                                     "cifar10, four-conv": "5 of 9"}
+    assert rows["lcm.same_optimum"]["our_value"] == {"MNIST, one dense layer": "5 of 9",
+                                                     "CIFAR-10, four-conv network": "5 of 9"}
     always = _rows(tmp_path, lcm_pbt=_lcm(seeds=9, same=(True,)))
     assert _verdict(always, "lcm.same_optimum") == "not reproduced"  # 9 of 9: far from about half
     assert _verdict(rows, "lcm.fixed_time") == "reproduced"  # ahead at equal epochs on all 9 seeds, both networks
     assert rows["lcm.fixed_time"]["test"][0]["wins"] == 9 and len(rows["lcm.fixed_time"]["test"]) == 2
-    assert rows["lcm.fixed_time"]["our_value"]["mnist, one dense layer"]["at equal seconds"]["LCM"] == [0.95] * 9
+    assert rows["lcm.fixed_time"]["our_value"]["MNIST, one dense layer"]["at equal seconds"]["LCM"] == [0.95] * 9
     assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(seeds=9, fixed_lead=-0.01)), "lcm.fixed_time") == "not reproduced"
     assert _verdict(_rows(tmp_path, lcm_pbt=_lcm(seeds=3)), "lcm.fixed_time") == "inconclusive"
     older = _lcm(seeds=9)  # a results file from before the same optimum and the fixed-time comparison

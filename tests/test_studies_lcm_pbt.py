@@ -68,6 +68,26 @@ def test_a_stopped_lcm_experiment_resumes_from_its_store_to_the_uninterrupted_re
         [(f.fraction, f.epochs, f.lcm_at_epochs, f.random_at_epochs) for f in whole_fixed]
 
 
+def test_searches_set_aside_and_run_again_are_named_by_network_and_seed(tmp_path):
+    from hpolib.storage import SQLiteStorage
+
+    path = tmp_path / "lcm_pbt.db"
+    assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""  # no store, or none yet
+    store = SQLiteStorage(path)
+    for name in ("lcm-full-6", "paused-lcm-full-6", "paused-lcm-early-6", "paused-lcm-cnn-full-10",
+                 "paused-lcm-cnn-early-10", "paused-lcm-cnn-full-5", "pbt-random-0"):
+        store.open_study(name, "maximize", "val_accuracy", "{}")
+        store.release(name)
+    store.close()
+    assert chapter.set_aside(path) == "one dense layer: seed 6; four-conv network: seeds 5, 10"
+
+
+def test_the_page_s_table_of_seeds_names_its_columns_for_a_reader_and_leaves_the_seconds_apart():
+    frame = chapter.seed_table([_pair(0), _pair(1, same=True)])
+    assert "LCM share of epochs" in frame.columns and not any("seconds" in c or "_" in c for c in frame.columns)
+    assert frame["same optimum"].tolist() == ["no", "yes"]
+
+
 def test_a_pair_gives_lcm_s_share_of_the_seconds_and_its_accuracy_gap_in_points():
     pair = _pair(0, lcm_best=0.9710, random_best=0.9741, lcm_seconds=21.0)
     assert pair.seconds_share == pytest.approx(0.21)
@@ -90,14 +110,14 @@ def test_the_slides_stand_beside_our_medians_and_the_headline_quotes_them():
     results = chapter.Results("full", SETTINGS, [_pair(0, share=0.3), _pair(1, share=0.5), _pair(2, share=0.4)],
                               [_pair(0, lcm_best=0.43, random_best=0.44)], [chapter.Member(0, 0.96, 0.1, 0.7, 2)])
     side = chapter.beside_slides(SETTINGS, results.lcm, results.lcm_cnn)
-    assert list(side[""]) == ["slides, MNIST", "here, mnist, one dense layer (median of 3 seeds)", "slides, CIFAR-10",
-                              "here, cifar10, four-conv (median of 1 seeds)"]
+    assert list(side[""]) == ["slides, MNIST", "here, MNIST, one dense layer (median of 3 seeds)", "slides, CIFAR-10",
+                              "here, CIFAR-10, four-conv network (median of 1 seeds)"]
     assert side["LCM share"].tolist() == pytest.approx([LCM["mnist"]["lcm_seconds"] / LCM["mnist"]["random_seconds"],
                                                          0.4, LCM["cifar10"]["lcm_seconds"] / 26498, 0.4])
     assert side.random[0] == "3657.75 s, 97.41 %" and side.LCM[1] == "160 epochs, 97.00 %"
     numbers = chapter.headline(results)
     assert numbers["lcm_share"] == pytest.approx(0.4) and numbers["lcm_gap"] == pytest.approx(-0.5)
-    assert numbers["cnn_gap"] == pytest.approx(-1.0) and numbers["cnn_dataset"] == "cifar10"
+    assert numbers["cnn_gap"] == pytest.approx(-1.0) and numbers["cnn_dataset"] == "CIFAR-10"
     assert numbers["pbt_best"] == 0.96
 
 

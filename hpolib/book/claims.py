@@ -28,6 +28,7 @@ from ..studies.autolrs import Results as AutolrsResults
 from ..studies.iis_fanova import TOP_SHARE, VARIANTS, optimum_moves, tau_above_floor
 from ..studies.iis_fanova import Results as IisResults
 from ..studies.lcm_pbt import Results as LcmResults
+from ..studies.lcm_pbt import experiment as lcm_experiment
 from ..studies.lcm_pbt import fixed_time_by_seed
 from ..studies.lenet import Results as LenetResults
 from ..studies.lenet import chosen_recipe
@@ -280,10 +281,6 @@ def _lcm_val(s: dict, cnn: bool) -> int:
     return _val_images(dataset, s[f"{prefix}subset"], fraction) or 0
 
 
-def _lcm_experiment(s: dict, cnn: bool) -> str:
-    return f"{s['cnn_dataset']}, four-conv" if cnn else f"{s['dataset']}, one dense layer"
-
-
 def _lcm_other(r: LcmResults, dataset: str, cnn: bool) -> str | None:
     """Why an LCM experiment is not comparable with the slides' on ``dataset``, if it is not."""
     used = r.settings["cnn_dataset" if cnn else "dataset"]
@@ -326,9 +323,9 @@ def _lcm_same_optimum(r: LcmResults) -> Measured:
         if not pairs:
             continue
         same = [1.0 if p.same_optimum else 0.0 for p in pairs]
-        label = f"{_lcm_experiment(s, cnn)}: share of seeds with random search's optimum"
+        label = f"{lcm_experiment(s, cnn)}: share of seeds with random search's optimum"
         parts.append(Level(same, LCM[dataset]["same_optimum"] / LCM[dataset]["repeats"], 0.25, label=label))
-        ours[_lcm_experiment(s, cnn)] = f"{sum(p.same_optimum is True for p in pairs)} of {len(pairs)}"
+        ours[lcm_experiment(s, cnn)] = f"{sum(p.same_optimum is True for p in pairs)} of {len(pairs)}"
     if not parts:
         return Measured((Unmeasured("the chapter's results hold no same-optimum count (run before it was "
                                     "counted)"),))
@@ -346,9 +343,9 @@ def _lcm_fixed_time(r: LcmResults) -> Measured:
             continue
         epochs, seconds = fixed_time_by_seed(rows, "epochs"), fixed_time_by_seed(rows, "seconds")
         parts.append(Effect(epochs.lcm.tolist(), epochs.random.tolist(),
-                            label=f"{_lcm_experiment(s, cnn)}: LCM's best so far above random search's at equal "
+                            label=f"{lcm_experiment(s, cnn)}: LCM's best so far above random search's at equal "
                                   f"epochs (mean over budgets)"))
-        ours[_lcm_experiment(s, cnn)] = {
+        ours[lcm_experiment(s, cnn)] = {
             f"at equal {by}": {"LCM": [round(x, 4) for x in frame.lcm], "random": [round(x, 4) for x in frame.random]}
             for by, frame in (("epochs", epochs), ("seconds", seconds))}
     if not parts:

@@ -45,10 +45,10 @@ NAMED = ("method", "optimizer", "optimiser", "problem")
 """Columns whose values are ids the book has display names for (:func:`hpolib.book.names.name`)."""
 
 
-def table(frame, digits: int = 3, index: bool = False):
+def table(frame, digits: int = 3, index: bool = False, caption: str | None = None):
     """``frame`` as a compact HTML table (an ``IPython.display.HTML``): numbers to ``digits`` significant digits,
     a dash where a value is missing, underscores in column names shown as spaces (so a heading can wrap), and
-    the ids in :data:`NAMED` columns by their display names."""
+    the ids in :data:`NAMED` columns by their display names; ``caption`` above it, saying what it shows."""
     from IPython.display import HTML
 
     from .names import name
@@ -59,7 +59,9 @@ def table(frame, digits: int = 3, index: bool = False):
     head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in frame.columns)
     rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(number(v, digits))}</td>" for v in row) + "</tr>"
                      for row in frame.itertuples(index=False))
-    return HTML(f'<table class="hpo-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>')
+    title = f"<caption>{html.escape(caption)}</caption>\n" if caption else ""
+    return HTML(f'<table class="hpo-table">\n{title}<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n'
+                '</table>')
 
 
 def space_table(space):

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..book.names import name
 from ..book.sources import LCM, LCM_FIXED_TIME
 from ..executors import Executor, SerialExecutor
 from ..space import Float, Int, Space
@@ -45,7 +46,8 @@ from .stored import Stored, typed
 __all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
            "lcm_versus_random", "fixed_time", "fixed_time_by_seed", "fixed_time_table", "slides_fixed_time",
            "same_optimum_table", "table", "seconds_table", "pbt_space", "population", "populations", "progress",
-           "final_members", "population_table", "beside_slides", "headline"]
+           "final_members", "population_table", "beside_slides", "headline", "SET_ASIDE", "set_aside",
+           "experiment", "TABLE_COLUMNS", "seed_table"]
 
 SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "momentum": Float(0.0, 0.95),
                "weight_decay": Float(1e-6, 1e-2, log=True), "batch_size": Int(16, 256, log=True)})
@@ -184,6 +186,33 @@ class Results(Stored):
         return {seed: getattr(point, measure) for seed, point in sorted(last.items())}
 
 
+SET_ASIDE = "paused-"
+"""The prefix under which a search is kept in the store, set aside, when it was run again from scratch: a trial
+of it was timed across a pause of the whole run (its process stopped while other work used the machine), so
+the seconds it recorded were not its training's. Its epochs and accuracies stand; the rerun replaces both
+searches of its seed, so the two are timed alike."""
+
+
+def set_aside(storage: str | os.PathLike | None) -> str:
+    """Which seeds' searches in ``storage`` were run again after being set aside (:data:`SET_ASIDE`), in words
+    ("" if none)."""
+    if storage is None or not Path(storage).exists():
+        return ""
+    from ..storage import SQLiteStorage
+
+    store = SQLiteStorage(storage)
+    try:
+        names = [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
+    finally:
+        store.close()
+    seeds: dict[str, set[int]] = {}
+    for n in names:
+        seeds.setdefault("four-conv network" if n.startswith("lcm-cnn-") else "one dense layer", set()).add(
+            int(n.rsplit("-", 1)[1]))
+    return "; ".join(f"{network}: seed{'s' if len(found) > 1 else ''} {', '.join(map(str, sorted(found)))}"
+                     for network, found in sorted(seeds.items(), reverse=True))
+
+
 def _experiment(settings: dict, cnn: bool) -> dict:
     """One LCM experiment's seeds, trials, epochs and checkpoints: the four-conv network's (``cnn``) or the dense
     layer's."""
@@ -279,17 +308,39 @@ def slides_fixed_time() -> pd.DataFrame:
 def same_optimum_table(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> pd.DataFrame:
     """How often LCM and random search ended on the same configuration, beside the slides' count, for the dense
     layer and the four-conv network."""
-    return pd.DataFrame([{"experiment": f"{settings['dataset']}, one dense layer", "same optimum":
+    return pd.DataFrame([{"experiment": experiment(settings, False), "same optimum":
                           sum(p.same_optimum is True for p in lcm), "repetitions": len(lcm),
                           "slides (MNIST)": f"{LCM['mnist']['same_optimum']} of {LCM['mnist']['repeats']}"},
-                         {"experiment": f"{settings['cnn_dataset']}, four-conv", "same optimum":
+                         {"experiment": experiment(settings, True), "same optimum":
                           sum(p.same_optimum is True for p in lcm_cnn), "repetitions": len(lcm_cnn),
                           "slides (CIFAR-10)": f"{LCM['cifar10']['same_optimum']} of {LCM['cifar10']['repeats']}"}])
+
+
+def experiment(settings: dict, cnn: bool) -> str:
+    """What an LCM experiment is called on the page and in the ledger: its data and network."""
+    if cnn:
+        return f"{name(settings['cnn_dataset'])}, four-conv network"
+    return f"{name(settings['dataset'])}, one dense layer"
+
+
+TABLE_COLUMNS = {"random_epochs": "random search epochs", "lcm_epochs": "LCM epochs",
+                 "lcm_stopped": "trials LCM stopped", "random_best": "random search best", "lcm_best": "LCM best",
+                 "random_best_at_lcm_epochs": "random search best at LCM's epochs",
+                 "epochs_share": "LCM share of epochs", "same_optimum": "same optimum"}
+"""The reader's names of :func:`table`'s columns (``table(pairs).rename(columns=TABLE_COLUMNS)``)."""
 
 
 def table(pairs: list[Pair]) -> pd.DataFrame:
     """``pairs`` as a table, one row per seed."""
     return pd.DataFrame([asdict(p) for p in pairs], columns=[f.name for f in fields(Pair)])
+
+
+def seed_table(pairs: list[Pair]) -> pd.DataFrame:
+    """:func:`table` as the page shows it: the epochs and accuracies under the reader's names, the seconds left to
+    :func:`seconds_table`."""
+    frame = table(pairs).drop(columns=["random_seconds", "lcm_seconds"])
+    frame["same_optimum"] = frame["same_optimum"].map({True: "yes", False: "no"})
+    return frame.rename(columns=TABLE_COLUMNS)
 
 
 def seconds_table(pairs: list[Pair]) -> pd.DataFrame:
@@ -385,8 +436,8 @@ def _slides(dataset: str, label: str) -> dict:
 def beside_slides(settings: dict, lcm: list[Pair], lcm_cnn: list[Pair]) -> pd.DataFrame:
     """The slides' seconds and best accuracy of random search and LCM beside ours (epochs, median over seeds) on
     the dense layer (``lcm``) and the four-conv network (``lcm_cnn``), with LCM's share of each."""
-    return pd.DataFrame([_slides("mnist", "MNIST"), _here(lcm, f"{settings['dataset']}, one dense layer"),
-                         _slides("cifar10", "CIFAR-10"), _here(lcm_cnn, f"{settings['cnn_dataset']}, four-conv")])
+    return pd.DataFrame([_slides("mnist", "MNIST"), _here(lcm, experiment(settings, False)),
+                         _slides("cifar10", "CIFAR-10"), _here(lcm_cnn, experiment(settings, True))])
 
 
 def population_table(results: Results) -> pd.DataFrame:
@@ -417,7 +468,7 @@ def headline(results: Results) -> dict[str, object]:
     numbers: dict[str, object] = {}
     for prefix, cnn in (("lcm", False), ("cnn", True)):
         pairs = results.pairs(cnn)
-        numbers[f"{prefix}_dataset"] = results.settings["cnn_dataset" if cnn else "dataset"]
+        numbers[f"{prefix}_dataset"] = name(results.settings["cnn_dataset" if cnn else "dataset"])
         numbers[f"{prefix}_share"] = float(pd.Series([p.epochs_share for p in pairs]).median())
         numbers[f"{prefix}_gap"] = float(pd.Series([p.accuracy_gap for p in pairs]).median())
         numbers[f"{prefix}_same"] = f"{sum(p.same_optimum is True for p in pairs)} of {len(pairs)}"
