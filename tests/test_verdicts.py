@@ -2,7 +2,7 @@
 
 import pytest
 
-from hpolib.book.verdicts import (MIN_SEEDS, RULES, Arithmetic, Effect, Level, Unmeasured, Verdict, holm,
+from hpolib.book.verdicts import (MIN_SEEDS, RULES, Arithmetic, Effect, Level, Share, Unmeasured, Verdict, holm,
                                   judge)
 
 R, P, N, I = Verdict.REPRODUCED, Verdict.PARTLY, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE  # noqa: E741
@@ -31,6 +31,20 @@ def test_a_floor_passes_above_and_fails_only_below_the_source_less_its_tolerance
     assert judge(Level(above, 0.665, 0.01)).verdict == N  # two-sided: far above the band is outside it
     assert judge(Level([0.62, 0.625, 0.621], 0.665, 0.01, at_least=True)).verdict == N
     assert judge(Level([0.10, 0.12, 0.11], 0.21, 0.05, at_least=True, higher=False)).verdict == R  # a cost
+
+
+def test_a_count_is_judged_by_its_exact_interval_not_by_a_mean_of_zeros_and_ones():
+    # 9 of 9 has no spread, so a t-interval would be the single point 1 and call it far from 5 of 9; the exact
+    # interval is [0.66, 1] at 95 %, across the edge of 0.56 ± 0.25
+    assert judge(Level([1.0] * 9, 5 / 9, 0.25)).verdict == N
+    nine = judge(Share(9, 9, 5 / 9, 0.25))
+    assert nine.verdict == I and nine.parts[0]["interval"][0] == pytest.approx(0.025 ** (1 / 9))
+    assert judge(Share(30, 30, 5 / 9, 0.25)).verdict == N  # [0.88, 1]: wholly above the band
+    assert judge(Share(50, 100, 5 / 9, 0.25)).verdict == R  # [0.40, 0.60]: inside [0.31, 0.81]
+    assert judge(Share(2, 2, 1.0, 0.5)).verdict == I  # too few repetitions
+    assert judge(Share(9, 9, 5 / 9, 0.25), Share(9, 9, 5 / 9, 0.25)).parts[0]["confidence"] == 0.975  # Bonferroni
+    with pytest.raises(ValueError, match="hits must lie in"):
+        Share(10, 9, 0.5, 0.25)
 
 
 def test_an_effect_needs_pairs_enough_to_reach_significance_in_either_direction():
@@ -81,6 +95,7 @@ def test_bad_evidence_is_refused():
 
 
 def test_every_rule_has_its_text_and_the_text_states_the_code_constants():
-    assert set(RULES) == {Level, Effect, Arithmetic, Unmeasured, type(judge(Unmeasured("x")))}
+    assert set(RULES) == {Level, Share, Effect, Arithmetic, Unmeasured, type(judge(Unmeasured("x")))}
     assert f"at least {MIN_SEEDS} seeds" in RULES[Level] and "95%" in RULES[Level]
+    assert f"at least {MIN_SEEDS} repetitions" in RULES[Share] and "Clopper-Pearson" in RULES[Share]
     assert "Holm" in RULES[Effect] and "p < 0.05" in RULES[Effect]

@@ -3,6 +3,7 @@
 A claim's evidence is one or more *parts*, each of one kind:
 
 - :class:`Level`, a number to match: our values over seeds against the source's number within a tolerance;
+- :class:`Share`, a count to match: how many of our repetitions came out one way, against the source's share;
 - :class:`Effect`, one thing beating another: paired values over seeds (or problems);
 - :class:`Arithmetic`, a computation on the source's own figures (its verdict, *consistent*, is not counted with
   the measured ones);
@@ -28,7 +29,7 @@ import numpy as np
 
 from ..analysis.stats import ALPHA
 
-__all__ = ["Verdict", "Level", "Effect", "Arithmetic", "Unmeasured", "Judgement", "judge", "holm", "RULES",
+__all__ = ["Verdict", "Level", "Share", "Effect", "Arithmetic", "Unmeasured", "Judgement", "judge", "holm", "RULES",
            "MIN_SEEDS", "CONFIDENCE", "RESOLUTION_SHARE"]
 
 
@@ -78,6 +79,22 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Share:
+    """``hits`` of our ``repetitions`` came out the way the source counts (the same optimum found, say), against
+    the source's share ``source`` within ``tolerance``: a count, whose interval is exact, not a mean's."""
+
+    hits: int
+    repetitions: int
+    source: float
+    tolerance: float
+    label: str = "our share"
+
+    def __post_init__(self):
+        if not 0 <= self.hits <= self.repetitions:
+            raise ValueError(f"{self.label}: hits must lie in [0, repetitions={self.repetitions}], got {self.hits}")
+
+
+@dataclass(frozen=True)
 class Effect:
     """``first`` ahead of ``second``, paired per seed or problem (``higher``: larger is ahead)."""
 
@@ -105,7 +122,7 @@ class Unmeasured:
     comparable: bool = True
 
 
-Part = Level | Effect | Arithmetic | Unmeasured
+Part = Level | Share | Effect | Arithmetic | Unmeasured
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,10 @@ RULES = {
         f"1/{RESOLUTION_SHARE} of its tolerance (one image of a small validation set) is *inconclusive* whatever "
         f"it reads. With several numbers in one claim, each interval is widened to {CONFIDENCE:.0%} over them "
         f"all (Bonferroni)."),
+    Share: (
+        f"**A count to match** (in how many of its repetitions something happened): with at least {MIN_SEEDS} "
+        f"repetitions, the exact {CONFIDENCE:.0%} Clopper-Pearson interval of our share is judged against the "
+        f"source's share ± the tolerance as a number's interval is; it is widened with them (Bonferroni)."),
     Effect: (
         f"**An effect** (one method ahead of another): a one-sided exact Wilcoxon signed-rank test over paired "
         f"seeds or problems, Holm-corrected over the claim's tests; p < {ALPHA:g} in the claim's direction: "
@@ -172,9 +193,10 @@ def judge(*parts: Part) -> Judgement:
             raise ValueError(f"{part.label}: first and second must pair up, got {len(part.first)} and "
                              f"{len(part.second)} values")
     adjusted = dict(zip(map(id, effects), _holm_effects(effects)))
-    levels = sum(isinstance(part, Level) for part in parts)
+    levels = sum(isinstance(part, (Level, Share)) for part in parts)
     judged = [_effect(part, *adjusted[id(part)], len(effects)) if isinstance(part, Effect) else
               _level(part, levels) if isinstance(part, Level) else
+              _share(part, levels) if isinstance(part, Share) else
               _arithmetic(part) if isinstance(part, Arithmetic) else _unmeasured(part) for part in parts]
     if len(judged) == 1:
         return judged[0]
@@ -218,15 +240,43 @@ def _level(part: Level, parts: int) -> Judgement:
     mean, half = values.mean(), stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
     interval = (mean - half, mean + half)
     detail |= {"interval": list(interval), "confidence": confidence, "test": f"{confidence:.1%} t-interval"}
-    if part.at_least:  # a floor, in the direction that is better
-        inside = interval[0] >= low if part.higher else interval[1] <= high
-        outside = interval[1] < low if part.higher else interval[0] > high
+    verdict, where = _placed(interval, low, high, part.at_least, part.higher)
+    return Judgement(verdict, f"{part.label}: {mean:.4g} over {n} {_unit(part.per, n)}, {confidence:.0%} interval "
+                              f"[{interval[0]:.4g}, {interval[1]:.4g}], {where} {band}", [detail])
+
+
+def _share(part: Share, parts: int) -> Judgement:
+    from scipy.stats import binomtest
+
+    n, confidence = part.repetitions, 1 - (1 - CONFIDENCE) / parts
+    low, high = part.source - part.tolerance, part.source + part.tolerance
+    said = f"{part.label}: {part.hits} of {n}"
+    band = f"{part.source:.3g} ± {part.tolerance:.3g}"
+    detail = {"kind": "share", "label": part.label, "hits": part.hits, "n": n, "source": part.source,
+              "tolerance": part.tolerance, "at_least": False}
+    if n < MIN_SEEDS:
+        return Judgement(Verdict.INCONCLUSIVE, f"{said} (fewer than {MIN_SEEDS}: too few to tell) against {band}",
+                         [detail])
+    found = binomtest(part.hits, n).proportion_ci(confidence, method="exact")
+    interval = (float(found.low), float(found.high))
+    detail |= {"interval": list(interval), "confidence": confidence,
+               "test": f"{confidence:.1%} Clopper-Pearson interval"}
+    verdict, where = _placed(interval, low, high, at_least=False, higher=True)
+    return Judgement(verdict, f"{said}, {confidence:.0%} interval [{interval[0]:.3g}, {interval[1]:.3g}], {where} "
+                              f"{band}", [detail])
+
+
+def _placed(interval: tuple[float, float], low: float, high: float, at_least: bool,
+            higher: bool) -> tuple[Verdict, str]:
+    """Where ``interval`` lies against the band ``[low, high]`` (for a floor, ``low`` or ``high`` alone): the
+    verdict and the words for it."""
+    if at_least:  # a floor, in the direction that is better
+        inside = interval[0] >= low if higher else interval[1] <= high
+        outside = interval[1] < low if higher else interval[0] > high
     else:
         inside, outside = low <= interval[0] and interval[1] <= high, interval[1] < low or interval[0] > high
     verdict = Verdict.REPRODUCED if inside else Verdict.NOT_REPRODUCED if outside else Verdict.INCONCLUSIVE
-    where = "inside" if inside else "outside" if outside else "across the edge of"
-    return Judgement(verdict, f"{part.label}: {mean:.4g} over {n} {_unit(part.per, n)}, {confidence:.0%} interval "
-                              f"[{interval[0]:.4g}, {interval[1]:.4g}], {where} {band}", [detail])
+    return verdict, "inside" if inside else "outside" if outside else "across the edge of"
 
 
 def _unit(per: str, n: int) -> str:
