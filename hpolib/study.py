@@ -56,7 +56,14 @@ from .trial import Trial, TrialState
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Study"]
+__all__ = ["Study", "ResumedTrialWarning"]
+
+
+class ResumedTrialWarning(UserWarning):
+    """A trial left running when its study's last driver stopped is run again from scratch."""
+
+    SAID = "was running when its driver stopped; running it again"
+    """How the warning's message ends."""
 
 
 class Study:
@@ -342,7 +349,7 @@ class Study:
         if not self._stale:
             return None
         number = self._stale.popleft()
-        warnings.warn(f"trial {number} of study {self.name!r} was running when its driver stopped; running it again",
+        warnings.warn(f"trial {number} of study {self.name!r} {ResumedTrialWarning.SAID}", ResumedTrialWarning,
                       stacklevel=3)
         self._trials[number] = self.storage.restart_trial(self.name, number)
         return self._trials[number]

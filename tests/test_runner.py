@@ -328,6 +328,32 @@ def test_printed_output_names_project_files_relative_to_the_project(tmp_path):
     assert str(ROOT) not in text
 
 
+def test_a_published_page_drops_notices_of_restarted_trials_and_keeps_every_other_stderr(tmp_path):
+    import json
+
+    import nbformat
+
+    from hpolib import Float, Space, Study
+    from hpolib.book.build import _presented
+    from hpolib.study import ResumedTrialWarning
+
+    space = Space({"x": Float(0.0, 1.0)})
+    first = Study(space, direction="minimize", storage=tmp_path / "s.db", seed=0, name="s")
+    first.ask()
+    first.close()
+    with pytest.warns(ResumedTrialWarning) as caught:
+        Study(space, direction="minimize", storage=tmp_path / "s.db", seed=0, name="s").optimize(
+            lambda config: config["x"], n_trials=2, progress=False)
+    notice = f"hpolib/study.py:271: ResumedTrialWarning: {caught[0].message}\n  _optimize.optimize(self)\n"
+    older = f"hpolib/study.py:271: UserWarning: trial 5 of study 'x' {ResumedTrialWarning.SAID}\n"  # before the class
+    other = "hpolib/analysis/iis.py:165: RuntimeWarning: overflow encountered\n"
+    outputs = [nbformat.v4.new_output("stream", name="stderr", text=text) for text in (notice, older, other)]
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass", outputs=outputs)])
+    (tmp_path / "n.ipynb").write_text(nbformat.writes(book))
+    shown = json.loads(_presented(tmp_path / "n.ipynb", tmp_path / "n.ipynb"))["cells"][0]["outputs"]
+    assert ["".join(o["text"]) for o in shown] == [other]
+
+
 def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution(tmp_path):
     import json
 

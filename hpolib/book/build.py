@@ -24,6 +24,7 @@ from pathlib import Path
 
 
 from ..storage import SQLiteStorage
+from ..study import ResumedTrialWarning
 from . import benchmark_tables, claims, cost
 from .sources import SOURCES
 from .verdicts import RULES
@@ -105,7 +106,8 @@ def _presented(executed: Path, source: Path, box: str = "") -> str:
     """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
     shows what the source says to show even when it was executed before the tags changed; the parameters cell and
     papermill's injected one are removed (they hold the defaults and the overrides, not the settings: the banner
-    says those); ``box``, the chapter's claims, follows its opening cell."""
+    says those), and so are notices that a resumed run restarted a trial (the reproducibility page says which
+    chapters resumed); ``box``, the chapter's claims, follows its opening cell."""
     notebook = json.loads(executed.read_text())
     if box:
         notebook["cells"].insert(1, {"cell_type": "markdown", "id": "claims-tested-here", "metadata": {},
@@ -117,7 +119,20 @@ def _presented(executed: Path, source: Path, box: str = "") -> str:
         plumbing = {"parameters", "injected-parameters"} & set(own)
         wanted = tags.get(cell.get("id"), set()) | ({"remove-cell"} if plumbing else set())
         cell.setdefault("metadata", {})["tags"] = own + sorted(wanted)
+        if "outputs" in cell:
+            cell["outputs"] = [output for output in cell["outputs"] if not _resume_notice(output)]
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _resume_notice(output: dict) -> bool:
+    """Whether ``output`` is stderr holding only :class:`~hpolib.study.ResumedTrialWarning` notices (and the source
+    line Python prints under each; a notebook executed before the class existed printed them as ``UserWarning``)."""
+    if output.get("name") != "stderr":
+        return False
+    text = output.get("text", "")
+    said = [line for line in ("".join(text) if isinstance(text, list) else text).splitlines()
+            if line and not line.startswith(" ")]
+    return bool(said) and all(line.endswith(ResumedTrialWarning.SAID) for line in said)
 
 
 def _runs_table(folder: Path, names: list[str], stores: Path) -> str:
