@@ -17,7 +17,7 @@ demo: $(BIN)/.installed
 	$(BIN)/python -m hpolib demo
 
 book: $(BIN)/.installed  # every study at the quick profile, then its book in _build/quick
-	$(BIN)/python -m hpolib run all --profile quick
+	$(BIN)/python -m hpolib run all --profile quick --jobs 2
 	$(BIN)/python -m hpolib book --profile quick
 
 test: $(BIN)/.installed  # lint and types, the suite, then the nbval baselines again on generic vector units, 1 thread

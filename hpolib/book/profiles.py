@@ -51,10 +51,12 @@ _SCALES: dict[str, dict[str, dict]] = {
         "smoke": dict(dataset="digits", subset=500, grayscale=True, seeds=[0], headline_seeds=[0, 1], epochs=2,
                       budget=6, methods=["random", "tpe", "pso", "bohb"], final_epochs=2, retrain_seeds=[0],
                       retrain_recipes=["hpolib", "relu-crop-flip"], wide_methods=["random"], wide_seeds=[0]),
-        "quick": dict(dataset="mnist5k", subset=1000, grayscale=True, seeds=[0, 1], headline_seeds=[0, 1],
-                      epochs=3, budget=12, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb",
-                               "dehb"], final_epochs=2, retrain_seeds=[0], retrain_recipes=["hpolib", "relu-crop-flip"],
-                      wide_seeds=[0]),
+        # the report's three methods on two seeds, the rest on one; one-epoch confirmations on the 1,617 training
+        # and validation images of scikit-learn's digits
+        "quick": dict(dataset="digits", subset=400, grayscale=True, seeds=[0], headline_seeds=[0, 1],
+                      epochs=3, budget=9, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb",
+                               "dehb"], final_epochs=1, retrain_seeds=[0], retrain_recipes=["hpolib", "relu-crop-flip"],
+                      wide_methods=["random"], wide_seeds=[0]),
         # 6-epoch trials on a fifth of CIFAR-10, 50 of them per run (60 full-data epochs); the report's three
         # methods on five seeds, the rest on two; every run's best retrained for the report's 40 epochs
         "full": dict(dataset="cifar10", subset=10000, grayscale=False, seeds=[0, 1], headline_seeds=[0, 1, 2, 3, 4],
@@ -71,9 +73,9 @@ _SCALES: dict[str, dict[str, dict]] = {
                       split_rate=0.25, early_stopping_rate=0.99, n_neighbours=2, population_size=4, pbt_epochs=4,
                       pbt_seeds=[0], width=64, cnn_dataset="digits", cnn_subset=None, cnn_seeds=[0], cnn_trials=6,
                       cnn_epochs=4, cnn_checkpoints=[2], cnn_width=4),
-        "quick": dict(dataset="mnist5k", subset=None, seeds=[0, 1], n_trials=20, epochs=10, checkpoints=[2, 4],
-                      population_size=6, pbt_epochs=8, pbt_seeds=[0, 1], width=128, cnn_dataset="mnist5k",
-                      cnn_subset=1500, cnn_seeds=[0, 1], cnn_trials=6, cnn_epochs=4, cnn_checkpoints=[2],
+        "quick": dict(dataset="mnist5k", subset=2500, seeds=[0, 1], n_trials=12, epochs=6, checkpoints=[2, 3],
+                      population_size=6, pbt_epochs=5, pbt_seeds=[0, 1], width=128, cnn_dataset="mnist5k",
+                      cnn_subset=500, cnn_seeds=[0, 1], cnn_trials=6, cnn_epochs=4, cnn_checkpoints=[2],
                       cnn_width=8),
         # the slides' repetitions: 9 on MNIST, 12 on CIFAR-10; 2,000 validation images in each (CIFAR-10: 3,000
         # training images, as before, and 2,000 held out); PBT's two effects on 6 seeds (the fewest on which two
@@ -90,8 +92,8 @@ _SCALES: dict[str, dict[str, dict]] = {
     "iis_fanova": {
         "smoke": dict(dataset="digits", subset=None, resolutions=[4, 8], evaluations=8, iis_evaluations=[5, 3],
                       seeds=[0, 1], epochs=3, patience=2, carry=2, narrow_top=3, conv_layers=(1, 2)),
-        "quick": dict(dataset="mnist5k", subset=1000, resolutions=[7, 14, 28], evaluations=8,
-                      iis_evaluations=[4, 3, 1], seeds=[0], epochs=3, patience=2, carry=2, narrow_top=3,
+        "quick": dict(dataset="mnist5k", subset=600, resolutions=[7, 14, 28], evaluations=8,
+                      iis_evaluations=[4, 3, 1], seeds=[0], epochs=2, patience=2, carry=2, narrow_top=3,
                       conv_layers=(1, 2)),
         # the source's stage shares (1/2, 1/3, 1/6 of the evaluations) at its ratios of resolution (1/4, 1/2, 1);
         # 3,000 training and 1,000 validation images (one is 0.1 pp)
@@ -106,8 +108,9 @@ _SCALES: dict[str, dict[str, dict]] = {
         "smoke": dict(dataset="digits", subset=None, grayscale=True, depth=11, width_multiplier=0.0625, steps=100,
                       batch_size=64, val_size=128, constant_lrs=[0.01, 0.1], tau=20, tau_max=40, k=3,
                       explore_fraction=0.25, ablations=[{"name": "tau' = tau / 2", "explore_fraction": 0.5}]),
-        "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=240,
-                      batch_size=128, val_size=200, tau=30, tau_max=120, k=5, explore_fraction=0.2),
+        "quick": dict(dataset="mnist5k", subset=3000, grayscale=True, depth=11, width_multiplier=0.0625, steps=120,
+                      batch_size=128, val_size=200, tau=15, tau_max=60, k=5, explore_fraction=0.2,
+                      constant_lrs=[0.01, 0.1]),
         # 30 epochs of the 45,000 training images (352 steps each); stages of 2, 4 and then 8 epochs
         "full": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=0.125, steps=10560,
                      batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1, 2],

@@ -493,8 +493,9 @@ def optima_table(rows: list[Optimum], settings: dict) -> pd.DataFrame:
     apart = {}
     for parameter, group in frame.groupby("parameter"):
         wide = group.pivot_table(index=["optimizer", "resolution"], columns="seed", values="position")
-        apart[parameter] = float(np.nanmedian([(wide[a] - wide[b]).abs().median()
-                                               for a, b in combinations(wide.columns, 2)] or [math.nan]))
+        gaps = [(wide[a] - wide[b]).abs().median() for a, b in combinations(wide.columns, 2)]
+        gaps = [gap for gap in gaps if not math.isnan(gap)]
+        apart[parameter] = float(np.median(gaps)) if gaps else math.nan  # one seed: no two to set apart
     order = [p for p in VALUES if p in values.index]
     return values.loc[order].assign(**{"moved across resolutions": [moved.get(p, math.nan) for p in order],
                                        "two seeds apart": [apart[p] for p in order]}).rename(index=name)
