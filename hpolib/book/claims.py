@@ -742,8 +742,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("lcm.same_optimum", "002", "In 5 of 9 experiments, these two algorithms got the same optimal "
           "hyperparameters", "LCM and random search end at the same best configuration in about half the "
           "repetitions.", "5 of 9 (MNIST), 7 of 12 (CIFAR-10)", "repetitions", "MNIST and CIFAR-10",
-          "the seeds on which LCM's best configuration is random search's (1 or 0 per seed), as a share within "
-          "0.25 of the slides' (5/9 for one dense layer, 7/12 for the four-conv network)", "lcm_pbt",
+          "the count of seeds on which LCM's best configuration is random search's, its share within 0.25 of "
+          "the slides' (5/9 for one dense layer, 7/12 for the four-conv network)", "lcm_pbt",
           "the-same-optimum", _lcm_same_optimum),
     Claim("lcm.fixed_time", "002", "Given fixed computing time, we compared two algorithms' best performances. "
           "The same experiments are repeated 5 times", "Given the same computing time, LCM's best accuracy is "

@@ -241,8 +241,8 @@ def _level(part: Level, parts: int) -> Judgement:
     interval = (mean - half, mean + half)
     detail |= {"interval": list(interval), "confidence": confidence, "test": f"{confidence:.1%} t-interval"}
     verdict, where = _placed(interval, low, high, part.at_least, part.higher)
-    return Judgement(verdict, f"{part.label}: {mean:.4g} over {n} {_unit(part.per, n)}, {confidence:.0%} interval "
-                              f"[{interval[0]:.4g}, {interval[1]:.4g}], {where} {band}", [detail])
+    return Judgement(verdict, f"{part.label}: {mean:.4g} over {n} {_unit(part.per, n)}, {_percent(confidence)} "
+                              f"interval [{interval[0]:.4g}, {interval[1]:.4g}], {where} {band}", [detail])
 
 
 def _share(part: Share, parts: int) -> Judgement:
@@ -262,8 +262,8 @@ def _share(part: Share, parts: int) -> Judgement:
     detail |= {"interval": list(interval), "confidence": confidence,
                "test": f"{confidence:.1%} Clopper-Pearson interval"}
     verdict, where = _placed(interval, low, high, at_least=False, higher=True)
-    return Judgement(verdict, f"{said}, {confidence:.0%} interval [{interval[0]:.3g}, {interval[1]:.3g}], {where} "
-                              f"{band}", [detail])
+    return Judgement(verdict, f"{said}, {_percent(confidence)} interval [{interval[0]:.3g}, {interval[1]:.3g}], "
+                              f"{where} {band}", [detail])
 
 
 def _placed(interval: tuple[float, float], low: float, high: float, at_least: bool,
@@ -277,6 +277,11 @@ def _placed(interval: tuple[float, float], low: float, high: float, at_least: bo
         inside, outside = low <= interval[0] and interval[1] <= high, interval[1] < low or interval[0] > high
     verdict = Verdict.REPRODUCED if inside else Verdict.NOT_REPRODUCED if outside else Verdict.INCONCLUSIVE
     return verdict, "inside" if inside else "outside" if outside else "across the edge of"
+
+
+def _percent(confidence: float) -> str:
+    """A confidence level in the fewest digits that state it: 95 %, 97.5 %, 98.3 %."""
+    return f"{confidence:.0%}" if round(confidence, 2) == round(confidence, 4) else f"{confidence:.1%}"
 
 
 def _unit(per: str, n: int) -> str:
