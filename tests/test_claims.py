@@ -177,6 +177,8 @@ def test_lcm_s_same_optimum_is_a_share_of_seeds_and_its_fixed_time_lead_is_paire
     assert _verdict(rows, "lcm.same_optimum") == "inconclusive"  # 5 of 9: a 0/1 share is too wide to tell on 9
     assert rows["lcm.same_optimum"]["our_value"] == {"MNIST, one dense layer": "5 of 9",
                                                      "CIFAR-10, four-conv network": "5 of 9"}
+    box = build._claims_box([rows["lcm.same_optimum"]], set())
+    assert "seeds with random search's optimum: 5 of 9; 0.18 to 0.888" in box
     always = _rows(tmp_path, lcm_pbt=_lcm(seeds=9, same=(True,)))
     assert _verdict(always, "lcm.same_optimum") == "inconclusive"  # 9 of 9: exact interval [0.61, 1] at 97.5 %
     assert "9 of 9" in always["lcm.same_optimum"]["reason"]

@@ -190,7 +190,9 @@ def _key_number(row: dict) -> str:
     if row["interval"]:
         part = row["interval"][0]
         low, high = part["interval"]
-        return f"({part['label']}: {low:.3g} to {high:.3g}, {100 * part['confidence']:.3g} % interval, {seeds})."
+        count = "{} of {}; ".format(*part["count"]) if "count" in part else ""
+        return (f"({part['label']}: {count}{low:.3g} to {high:.3g}, {100 * part['confidence']:.3g} % interval, "
+                f"{seeds}).")
     if row["test"]:
         part = row["test"][0]
         return f"({part['label']}: {part['wins']} of {part['n']}, p = {part['p']:.2g}, {seeds})."

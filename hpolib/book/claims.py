@@ -912,7 +912,8 @@ def _row(claim: Claim, results) -> dict:
                          for d in details if d["kind"] in ("level", "effect")],
             "interval": [{"label": d["label"], "interval": d["interval"], "confidence": d["confidence"],
                           "band": [d["source"] - d["tolerance"], d["source"] + d["tolerance"]],
-                          "at_least": d["at_least"]} for d in details if "interval" in d],
+                          "at_least": d["at_least"], **({"count": [d["hits"], d["n"]]} if d["kind"] == "share" else {})}
+                         for d in details if "interval" in d],
             "test": [{k: d[k] for k in ("label", "test", "n", "wins", "p", "p_other_way", "smallest_p")}
                      for d in details if d["kind"] == "effect"],
             "resolution": measured.resolution, "cpu": measured.cpu}
