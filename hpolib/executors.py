@@ -139,7 +139,8 @@ class Reporter:
 @dataclass
 class Outcome:
     """How one trial ended on its worker: ``complete`` (with ``result``), ``failed`` (with ``error``) or ``stopped``;
-    what its objective noted in ``report.user_attrs``; and ``device``, the GPU it had, if any."""
+    what its objective noted in ``report.user_attrs``; ``device``, the GPU it had, if any; and ``cpu_seconds``, the
+    CPU time its process spent on it, where the process ran nothing else meanwhile."""
 
     number: int
     status: TrialState
@@ -148,27 +149,33 @@ class Outcome:
     worker: str | None = None
     user_attrs: dict = field(default_factory=dict)
     device: str | None = None
+    cpu_seconds: float | None = None
 
 
 def run_objective(objective, job: Job, send: Callable[[float, float], bool], worker: str,
-                  device: str | None = None) -> Outcome:
+                  device: str | None = None, alone: bool = True) -> Outcome:
     """Call ``objective(config, budget, report)`` and turn what it returns or raises into an outcome.
 
-    ``send(step, value)`` delivers a report to the study and answers whether the trial goes on.
+    ``send(step, value)`` delivers a report to the study and answers whether the trial goes on. ``alone``: the
+    process runs no other trial meanwhile, so the CPU time it spends (every thread of it, not the processes it
+    starts) is this trial's.
     """
-    number, report = job.number, Reporter(send, job, device)
+    number, report, cpu = job.number, Reporter(send, job, device), time.process_time()
+
+    def ended(status: TrialState, **what) -> Outcome:
+        spent = time.process_time() - cpu if alone else None
+        return Outcome(number, status, worker=worker, user_attrs=report.user_attrs, device=device,
+                       cpu_seconds=spent, **what)
+
     try:
         result = objective(dict(job.config), job.budget, report)
     except TrialStopped:
-        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs, device=device)
+        return ended(TrialState.STOPPED)
     except Exception as exc:  # the objective's own failure: recorded, never fatal to the study
-        error = "".join(traceback.format_exception(exc)).strip()
-        return Outcome(number, TrialState.FAILED, error=error, worker=worker, user_attrs=report.user_attrs,
-                       device=device)
+        return ended(TrialState.FAILED, error="".join(traceback.format_exception(exc)).strip())
     if report.should_stop():  # it returned when asked to stop: stopped at its last report, whatever it returned
-        return Outcome(number, TrialState.STOPPED, worker=worker, user_attrs=report.user_attrs, device=device)
-    return Outcome(number, TrialState.COMPLETE, result=result, worker=worker, user_attrs=report.user_attrs,
-                   device=device)
+        return ended(TrialState.STOPPED)
+    return ended(TrialState.COMPLETE, result=result)
 
 
 class Executor(abc.ABC):
@@ -280,7 +287,8 @@ def _process_worker(conn, payload: bytes, threads: int) -> None:
                 conn.send(("done", job.number, outcome))
             except Exception as exc:  # a result that cannot be pickled
                 conn.send(("done", job.number, Outcome(job.number, TrialState.FAILED, worker=name,
-                                                       error=f"result could not be sent: {exc!r}")))
+                                                       error=f"result could not be sent: {exc!r}",
+                                                       cpu_seconds=outcome.cpu_seconds)))
     except (EOFError, KeyboardInterrupt):
         pass
 
@@ -441,8 +449,8 @@ def _dask_task(objective, job, channel, gpu):
                 if task is None or task.state == "cancelled":
                     return False
 
-    with _own_gpu(worker) if gpu else contextlib.nullcontext() as device:
-        return run_objective(objective, job, send, worker.address, device)
+    with _own_gpu(worker) if gpu else contextlib.nullcontext() as device:  # a worker of several threads may run
+        return run_objective(objective, job, send, worker.address, device, alone=worker.state.nthreads == 1)
 
 
 _free_gpus: dict[str, list[int]] = {}  # a worker's address -> the indices of its GPUs no trial is using

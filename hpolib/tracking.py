@@ -5,8 +5,8 @@ imported by :func:`to_mlflow` only. Each trial's run holds its configuration
 as params; every ``report(step, value)`` as the metric ``value`` at that step
 (a whole-numbered step: epochs), and as metrics ``final_value`` (the trial's
 value: the optimised metric, whose name the study's run has as its tag
-``metric``), ``budget``, ``budget_used``, ``cost``, ``duration`` and
-``metric_<name>`` for every metric of a dict-returning objective; its state,
+``metric``), ``budget``, ``budget_used``, ``cost``, ``duration``,
+``cpu_seconds`` (where recorded) and ``metric_<name>`` for every metric of a dict-returning objective; its state,
 number, source and parent as tags; its start and end are the trial's, its
 status ``FINISHED``, ``FAILED``, ``KILLED`` (stopped) or ``RUNNING``.
 The study's run is tagged with the study's name, direction and metric and,
@@ -94,7 +94,7 @@ def _export(client, name: str, studies: list[tuple[str, list[Trial], dict]], tag
             metrics = [Metric("value", float(value), stamp, int(step)) for step, value in trial.steps
                        if math.isfinite(value) and float(step) == int(step)]
             finals = {"final_value": trial.value, "budget": trial.budget, "budget_used": trial.budget_used,
-                      "cost": trial.cost, "duration": trial.duration,
+                      "cost": trial.cost, "duration": trial.duration, "cpu_seconds": trial.cpu_seconds,
                       **{f"metric_{k}": v for k, v in trial.metrics.items()}}
             metrics += [Metric(key, float(value), stamp, 0) for key, value in finals.items()
                         if isinstance(value, (int, float)) and math.isfinite(value)]

@@ -79,7 +79,8 @@ class Trial:
         came after it), else 0.
     info : dict
         What the scheduler noted about the trial (bracket, rung, member...),
-        and ``device``, the GPU it had, where the executor hands out GPUs.
+        ``device``, the GPU it had, where the executor hands out GPUs, and
+        ``cpu_seconds`` (:attr:`cpu_seconds`).
     user_attrs : dict
         What the objective noted about the trial in ``report.user_attrs``, or
         the caller of :meth:`~hpolib.Study.tell` in the asked trial's (JSON
@@ -115,6 +116,13 @@ class Trial:
         if self.started is None or self.finished is None:
             return None
         return self.finished - self.started
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the objective's process spent on this trial, all its threads together (``None`` where its
+        worker ran other trials meanwhile, or the trial was stored before they were recorded). Unlike
+        :attr:`duration`, a pause of the machine adds nothing to them, and other processes' work little."""
+        return self.info.get("cpu_seconds")
 
     @property
     def cost(self) -> float:

@@ -79,6 +79,26 @@ def test_a_worker_killed_mid_trial_costs_that_trial_only(make):
     assert all(t.state is TrialState.COMPLETE for t in others)
 
 
+def spin_then_sleep(config, budget, report):
+    """About 0.2 s on the CPU, then 0.3 s asleep (as a pause of the machine would be)."""
+    end = time.process_time() + 0.2
+    while time.process_time() < end:
+        pass
+    time.sleep(0.3)
+    return config["x"]
+
+
+@pytest.mark.parametrize("make", [SerialExecutor, *EXECUTORS])
+def test_a_trial_records_the_cpu_time_of_its_process_which_a_pause_does_not_inflate(make, tmp_path):
+    study = Study(SPACE, executor=make(), storage=tmp_path / "s.db", name="cpu", seed=0)
+    study.optimize(spin_then_sleep, n_trials=2, progress=False)
+    for trial in SQLiteStorage(tmp_path / "s.db").trials("cpu"):  # stored, and read back
+        assert 0.19 <= trial.cpu_seconds < 0.4 and trial.duration >= 0.5
+    asked = study.ask()
+    told = study.tell(asked, 0.5)
+    assert told.cpu_seconds is None  # told by hand: nothing measured it
+
+
 def test_serial_executor_gives_the_same_trials_as_processes():
     serial = run_study(SerialExecutor(), [0.5])
     parallel = run_study(ProcessExecutor(n_workers=2), [0.5])

@@ -49,6 +49,7 @@ def test_a_study_reads_back_from_mlflow_as_its_dataframe(tmp_path, monkeypatch):
     assert children["metrics.final_value"][~finished].isna().all()
     assert children["metrics.budget"].tolist() == frame.budget.tolist()
     assert children["metrics.duration"].tolist() == pytest.approx(frame.duration.tolist(), abs=2e-3)
+    assert children["metrics.cpu_seconds"].tolist() == pytest.approx(frame.cpu_seconds.tolist())
     assert set(children.status) == {"FINISHED", "FAILED"} | ({"KILLED"} if "stopped" in set(frame.state) else set())
 
     client = mlflow.tracking.MlflowClient((tmp_path / "mlruns").as_uri())
