@@ -106,8 +106,8 @@ def _presented(executed: Path, source: Path, box: str = "") -> str:
     """The executed notebook with the presentation tags of its source's cells (matched by cell id), so a page
     shows what the source says to show even when it was executed before the tags changed; the parameters cell and
     papermill's injected one are removed (they hold the defaults and the overrides, not the settings: the banner
-    says those), and so are notices that a resumed run restarted a trial (the reproducibility page says which
-    chapters resumed); ``box``, the chapter's claims, follows its opening cell."""
+    says those), and so are notices that a resumed run restarted a trial (the executed notebook keeps them);
+    ``box``, the chapter's claims, follows its opening cell."""
     notebook = json.loads(executed.read_text())
     if box:
         notebook["cells"].insert(1, {"cell_type": "markdown", "id": "claims-tested-here", "metadata": {},

@@ -51,7 +51,7 @@ _SCALES: dict[str, dict[str, dict]] = {
         "smoke": dict(dataset="digits", subset=500, grayscale=True, seeds=[0], headline_seeds=[0, 1], epochs=2,
                       budget=6, methods=["random", "tpe", "pso", "bohb"], final_epochs=2, retrain_seeds=[0],
                       retrain_recipes=["hpolib", "relu-crop-flip"], wide_methods=["random"], wide_seeds=[0]),
-        # the report's three methods on two seeds, the rest on one; one-epoch confirmations on the 1,617 training
+        # the report's three methods on two seeds, the rest on one; one-epoch confirmations on the 1,437 training
         # and validation images of scikit-learn's digits
         "quick": dict(dataset="digits", subset=400, grayscale=True, seeds=[0], headline_seeds=[0, 1],
                       epochs=3, budget=9, methods=["grid", "random", "pso", "ga", "tpe", "gp", "hyperband", "bohb",

@@ -193,10 +193,10 @@ def judge(*parts: Part) -> Judgement:
             raise ValueError(f"{part.label}: first and second must pair up, got {len(part.first)} and "
                              f"{len(part.second)} values")
     adjusted = dict(zip(map(id, effects), _holm_effects(effects)))
-    levels = sum(isinstance(part, (Level, Share)) for part in parts)
+    intervals = sum(isinstance(part, (Level, Share)) for part in parts)  # widened together (Bonferroni)
     judged = [_effect(part, *adjusted[id(part)], len(effects)) if isinstance(part, Effect) else
-              _level(part, levels) if isinstance(part, Level) else
-              _share(part, levels) if isinstance(part, Share) else
+              _level(part, intervals) if isinstance(part, Level) else
+              _share(part, intervals) if isinstance(part, Share) else
               _arithmetic(part) if isinstance(part, Arithmetic) else _unmeasured(part) for part in parts]
     if len(judged) == 1:
         return judged[0]
