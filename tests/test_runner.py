@@ -354,6 +354,21 @@ def test_a_published_page_drops_notices_of_restarted_trials_and_keeps_every_othe
     assert ["".join(o["text"]) for o in shown] == [other]
 
 
+def test_the_book_describes_a_chapters_data_in_todays_words_with_the_checksums_its_run_recorded(tmp_path):
+    import json
+
+    from hpolib.book.build import _provenance_table
+    from hpolib.book.provenance import about
+
+    record = {"commit": "9690de8d6e22", "python": "3.11.7", "torch": "2.14.1", "numpy": "2.4.6", "cpu": "AMD EPYC",
+              "threads": 1, "command": "python -m hpolib run lcm_pbt --profile full",
+              "data": {"cifar10": {"about": "words an older run wrote", "images": 60000, "md5": {"train/": "d2e5"}}}}
+    (tmp_path / "lcm_pbt_provenance.json").write_text(json.dumps(record))
+    table = _provenance_table(tmp_path, ["lcm_pbt.ipynb"])
+    assert about("cifar10") in table and "not measured here" in about("cifar10")
+    assert "words an older run wrote" not in table and "60,000 images, `train/` md5 `d2e5`" in table
+
+
 def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution(tmp_path):
     import json
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..storage import SQLiteStorage
 from ..study import ResumedTrialWarning
-from . import benchmark_tables, claims, cost
+from . import benchmark_tables, claims, cost, provenance
 from .sources import SOURCES
 from .verdicts import RULES
 from .paths import BASELINES, NOTEBOOKS, OUTPUT, ROOT
@@ -321,9 +321,9 @@ def _provenance_table(folder: Path, names: list[str]) -> str:
         dirty = " with uncommitted changes" + (" (run with --allow-dirty)" if p.get("allow_dirty") else "")
         rows.append(f"| {stem} | `{commit[:12]}`{dirty if commit.endswith('+') else ''} "
                     f"| {p['python']}, {p['torch']}, {p['numpy']} | {p['cpu']}, {p['threads']} |")
-        data = "; ".join(d["about"] + (f", {d['images']:,} images" if "images" in d else "")
+        data = "; ".join(provenance.about(key) + (f", {d['images']:,} images" if "images" in d else "")
                          + "".join(f", `{f}` md5 `{h}`" for f, h in d.get("md5", {}).items())
-                         for d in p["data"].values())
+                         for key, d in p["data"].items())  # described as now, whatever the record's words
         details += [f"**{stem}**: {data}.", "", "```bash", p["command"], "```", ""]
     return "\n".join(rows) + "\n\n" + "\n".join(details)
 
