@@ -35,7 +35,7 @@ def parse_result(result, metric: str) -> tuple[float | None, dict, str | None]:
 def record_outcome(trial: Trial, outcome: Outcome, metric: str, stop_reason: str | None,
                    parent_step: float | None) -> None:
     """Set ``trial``'s end state, value, metrics, user attributes, error, budget used, GPU (``info["device"]``) and
-    CPU time (``info["cpu_seconds"]``) from its ``outcome``.
+    CPU time from its ``outcome``.
 
     ``stop_reason`` is why the study refused one of its reports (it then
     failed); ``parent_step`` the last step of the trial it continued from, if any.
@@ -61,8 +61,7 @@ def record_outcome(trial: Trial, outcome: Outcome, metric: str, stop_reason: str
         trial.start_step = parent_step if trial.steps[0][0] > parent_step else 0.0
     if outcome.device is not None:
         trial.info["device"] = outcome.device
-    if outcome.cpu_seconds is not None:
-        trial.info["cpu_seconds"] = outcome.cpu_seconds
+    trial.cpu_seconds = outcome.cpu_seconds
 
 
 def budget_or_one(budget: float | None) -> float:

@@ -156,7 +156,7 @@ CREATE TABLE IF NOT EXISTS trials (
     metrics TEXT NOT NULL DEFAULT '{}', budget_used REAL NOT NULL DEFAULT 0,
     started REAL, finished REAL, worker TEXT, error TEXT, source TEXT NOT NULL,
     parent INTEGER, start_step REAL NOT NULL DEFAULT 0, info TEXT NOT NULL DEFAULT '{}',
-    user_attrs TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (study, number));
+    user_attrs TEXT NOT NULL DEFAULT '{}', cpu_seconds REAL, PRIMARY KEY (study, number));
 CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, study TEXT NOT NULL, number INTEGER NOT NULL,
     step REAL NOT NULL, value REAL);
@@ -168,7 +168,7 @@ CREATE TABLE IF NOT EXISTS drivers (
 
 _TABLES = {"studies", "trials", "reports", "drivers"}
 _ADDED_COLUMNS = {"parent": "INTEGER", "start_step": "REAL NOT NULL DEFAULT 0", "info": "TEXT NOT NULL DEFAULT '{}'",
-                  "user_attrs": "TEXT NOT NULL DEFAULT '{}'"}
+                  "user_attrs": "TEXT NOT NULL DEFAULT '{}'", "cpu_seconds": "REAL"}
 _HOLDER = "SELECT owner, host, machine, pid, process_start, since, heartbeat FROM drivers WHERE study = ?"
 
 
@@ -360,7 +360,8 @@ class SQLiteStorage(Storage):
             steps.setdefault(number, []).append((step, math.nan if value is None else value))
         rows = self._db.execute(
             "SELECT number, config, state, budget, value, metrics, budget_used, started, finished,"
-            " worker, error, source, parent, start_step, info, user_attrs FROM trials WHERE study = ? ORDER BY number",
+            " worker, error, source, parent, start_step, info, user_attrs, cpu_seconds FROM trials WHERE study = ?"
+            " ORDER BY number",
             (study,),
         )
         return [
@@ -368,7 +369,7 @@ class SQLiteStorage(Storage):
                 number=r[0], config=json.loads(r[1]), state=TrialState(r[2]), budget=r[3], value=r[4],
                 metrics=json.loads(r[5]), steps=steps.get(r[0], []), budget_used=r[6], started=r[7],
                 finished=r[8], worker=r[9], error=r[10], source=r[11], parent=r[12], start_step=r[13],
-                info=json.loads(r[14]), user_attrs=json.loads(r[15]),
+                info=json.loads(r[14]), user_attrs=json.loads(r[15]), cpu_seconds=r[16],
             )
             for r in rows
         ]
@@ -397,7 +398,7 @@ class SQLiteStorage(Storage):
             self._db.execute(
                 "UPDATE trials SET state = ?, value = NULL, metrics = '{}', budget_used = 0, start_step = 0,"
                 " user_attrs = '{}', started = ?,"
-                " finished = NULL, worker = NULL, error = NULL WHERE study = ? AND number = ?",
+                " finished = NULL, worker = NULL, error = NULL, cpu_seconds = NULL WHERE study = ? AND number = ?",
                 (TrialState.RUNNING.value, started, study, number),
             )
         (trial,) = [t for t in self.trials(study) if t.number == number]
@@ -415,11 +416,11 @@ class SQLiteStorage(Storage):
         with self._writing(study):
             self._db.execute(
                 "UPDATE trials SET state = ?, value = ?, metrics = ?, budget_used = ?, start_step = ?, info = ?,"
-                " user_attrs = ?, finished = ?, worker = ?, error = ? WHERE study = ? AND number = ?",
+                " user_attrs = ?, finished = ?, worker = ?, error = ?, cpu_seconds = ? WHERE study = ? AND number = ?",
                 (
                     trial.state.value, trial.value, json.dumps(trial.metrics), trial.budget_used, trial.start_step,
                     json.dumps(trial.info), json.dumps(trial.user_attrs), trial.finished, trial.worker, trial.error,
-                    study, trial.number,
+                    trial.cpu_seconds, study, trial.number,
                 ),
             )
 

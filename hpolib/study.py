@@ -461,7 +461,7 @@ def _row(trial: Trial, metric: str) -> dict:
     """A trial as a row of :meth:`Study.to_dataframe`."""
     row = {"number": trial.number, "state": trial.state.value, "value": trial.value, "budget": trial.budget,
            "budget_used": trial.budget_used, "cost": trial.cost, "duration": trial.duration, "worker": trial.worker,
-           "error": trial.error, "parent": trial.parent}
+           "error": trial.error, "parent": trial.parent, "cpu_seconds": trial.cpu_seconds}
     row.update(trial.info)
     row.update(trial.config)
     row.update({f"metric_{k}": v for k, v in trial.metrics.items() if k != metric})

@@ -6,9 +6,10 @@ as params; every ``report(step, value)`` as the metric ``value`` at that step
 (a whole-numbered step: epochs), and as metrics ``final_value`` (the trial's
 value: the optimised metric, whose name the study's run has as its tag
 ``metric``), ``budget``, ``budget_used``, ``cost``, ``duration``,
-``cpu_seconds`` (where recorded) and ``metric_<name>`` for every metric of a dict-returning objective; its state,
-number, source and parent as tags; its start and end are the trial's, its
-status ``FINISHED``, ``FAILED``, ``KILLED`` (stopped) or ``RUNNING``.
+``cpu_seconds`` (where recorded) and ``metric_<name>`` for every metric of a
+dict-returning objective; its state, number, source and parent as tags; its
+start and end are the trial's, its status ``FINISHED``, ``FAILED``,
+``KILLED`` (stopped) or ``RUNNING``.
 The study's run is tagged with the study's name, direction and metric and,
 for a :class:`~hpolib.Study`, its optimiser, seed and scheduler, plus the git
 commit of the working directory and whatever ``tags`` adds (``chapter``...).

@@ -79,12 +79,17 @@ class Trial:
         came after it), else 0.
     info : dict
         What the scheduler noted about the trial (bracket, rung, member...),
-        ``device``, the GPU it had, where the executor hands out GPUs, and
-        ``cpu_seconds`` (:attr:`cpu_seconds`).
+        and ``device``, the GPU it had, where the executor hands out GPUs.
     user_attrs : dict
         What the objective noted about the trial in ``report.user_attrs``, or
         the caller of :meth:`~hpolib.Study.tell` in the asked trial's (JSON
         values, stored with the trial's end).
+    cpu_seconds : float or None
+        CPU seconds the objective's process spent on the trial, all its
+        threads together; ``None`` where its worker ran other trials
+        meanwhile, for a trial told by hand, or one stored before they were
+        recorded. Unlike :attr:`duration`, a pause of the machine adds
+        nothing to them, and other processes' work little.
     """
 
     number: int
@@ -104,6 +109,7 @@ class Trial:
     start_step: float = 0.0
     info: dict = field(default_factory=dict)
     user_attrs: dict = field(default_factory=dict)
+    cpu_seconds: float | None = None
 
     def copy(self) -> Trial:
         """A copy to hand out: what is changed in it, its dicts and lists included, changes nothing in the study."""
@@ -116,13 +122,6 @@ class Trial:
         if self.started is None or self.finished is None:
             return None
         return self.finished - self.started
-
-    @property
-    def cpu_seconds(self) -> float | None:
-        """CPU seconds the objective's process spent on this trial, all its threads together (``None`` where its
-        worker ran other trials meanwhile, or the trial was stored before they were recorded). Unlike
-        :attr:`duration`, a pause of the machine adds nothing to them, and other processes' work little."""
-        return self.info.get("cpu_seconds")
 
     @property
     def cost(self) -> float:

@@ -343,7 +343,7 @@ def test_a_published_page_drops_notices_of_restarted_trials_and_keeps_every_othe
     first.close()
     with pytest.warns(ResumedTrialWarning) as caught:
         Study(space, direction="minimize", storage=tmp_path / "s.db", seed=0, name="s").optimize(
-            lambda config: config["x"], n_trials=2, progress=False)
+            lambda config, budget, report: config["x"], n_trials=2, progress=False)
     notice = f"hpolib/study.py:271: ResumedTrialWarning: {caught[0].message}\n  _optimize.optimize(self)\n"
     older = f"hpolib/study.py:271: UserWarning: trial 5 of study 'x' {ResumedTrialWarning.SAID}\n"  # before the class
     other = "hpolib/analysis/iis.py:165: RuntimeWarning: overflow encountered\n"
@@ -369,6 +369,22 @@ def test_the_book_describes_a_chapters_data_in_todays_words_with_the_checksums_i
     assert "words an older run wrote" not in table and "60,000 images, `train/` md5 `d2e5`" in table
 
 
+def test_a_trial_timed_across_a_pause_is_told_from_a_slow_configuration():
+    from hpolib import TrialState
+    from hpolib.book.build import timed_across_a_pause
+    from hpolib.trial import Trial
+
+    def trial(number, seconds, epochs=2.0):
+        return Trial(number, {}, TrialState.COMPLETE, budget_used=epochs, started=100.0, finished=100.0 + seconds)
+
+    usual = [trial(k, 20.0 + k) for k in range(6)]  # about 10 s an epoch
+    slow, short, paused = trial(6, 180.0), trial(7, 30.0, epochs=0.5), trial(8, 2400.0)
+    # slow: 7.5 times the median seconds per epoch, but only 156 s beyond it
+    assert timed_across_a_pause([*usual, slow, short, paused]) == [paused]
+    assert timed_across_a_pause([*usual, trial(9, 200.0, epochs=20)]) == []  # ten times the epochs, not a pause
+    assert timed_across_a_pause([paused, trial(10, 20.0)]) == []  # too few to have a median
+
+
 def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution(tmp_path):
     import json
 
@@ -376,7 +392,7 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
     from hpolib.book.build import _runs_table
 
     Study(Space({"x": Float(0.0, 1.0)}), direction="minimize", storage=tmp_path / "lenet_hpo.db", seed=0,
-          name="s").optimize(lambda config: config["x"], n_trials=3, progress=False)
+          name="s").optimize(lambda config, budget, report: config["x"], n_trials=3, progress=False)
     for name in ("lenet_hpo", "autolrs"):
         record = {"duration": 17.0, "start_time": "2026-12-05T07:40:00", "parameters": {"profile": "full"}}
         (tmp_path / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": {"papermill": record}}))

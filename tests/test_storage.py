@@ -370,3 +370,17 @@ def test_a_stored_record_is_made_once_per_key_and_replaced_for_another(tmp_path)
     with pytest.raises(RuntimeError):
         stored(path, {"lr": 0.3}, failing)
     assert stored(path, {"lr": 0.2, "steps": [1, 2]}, make(4)) == {"value": 3}  # a failure overwrote nothing
+
+
+def test_a_file_written_before_cpu_times_were_stored_keeps_its_trials_and_stores_them_from_then_on(tmp_path):
+    space = Space({"x": Float(0.0, 1.0)})
+    with Study(space, name="s", storage=tmp_path / "s.db", seed=0) as study:
+        study.optimize(lambda config, budget, report: config["x"], n_trials=1, progress=False)
+    with closing(sqlite3.connect(tmp_path / "s.db")) as db:  # the file as an older hpolib wrote it
+        db.execute("ALTER TABLE trials DROP COLUMN cpu_seconds")
+        db.commit()
+    Study(space, name="s", storage=tmp_path / "s.db", seed=0).optimize(
+        lambda config, budget, report: config["x"], n_trials=3, progress=False)
+    older, *newer = SQLiteStorage(tmp_path / "s.db").trials("s")
+    assert older.state is TrialState.COMPLETE and older.cpu_seconds is None
+    assert len(newer) == 2 and all(t.state is TrialState.COMPLETE and t.cpu_seconds >= 0 for t in newer)

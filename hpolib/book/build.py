@@ -21,10 +21,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 
 from ..storage import SQLiteStorage
 from ..study import ResumedTrialWarning
+from ..trial import Trial
 from . import benchmark_tables, claims, cost, provenance
 from .sources import SOURCES
 from .verdicts import RULES
@@ -157,18 +160,38 @@ def _duration(seconds: float) -> str:
 
 
 def _trial_time(notebook: Path) -> str:
-    """The trials of the chapter's SQLite store (``<chapter>.db`` beside it): how many, and their summed time
-    from start to finish; a dash for a chapter that keeps no store."""
+    """The trials of the chapter's SQLite store (``<chapter>.db`` beside it): how many, their summed time from
+    start to finish, and how many of them were timed across a pause (:func:`timed_across_a_pause`); a dash for a
+    chapter that keeps no store."""
     db = notebook.with_suffix(".db")
     if not db.exists():
         return "–"
     storage = SQLiteStorage(db)
     try:
-        durations = [t.duration for name in storage.study_names() for t in storage.trials(name)
-                     if t.duration is not None]
+        studies = [[t for t in storage.trials(name) if t.duration is not None] for name in storage.study_names()]
     finally:
         storage.close()
-    return f"{len(durations):,} trials, {_duration(sum(durations))}"
+    durations = [cast(float, t.duration) for trials in studies for t in trials]
+    paused = [cast(float, t.duration) for trials in studies for t in timed_across_a_pause(trials)]
+    across = f" ({len(paused)} timed across a pause: {_duration(sum(paused))})" if paused else ""
+    return f"{len(durations):,} trials, {_duration(sum(durations))}{across}"
+
+
+PAUSE_FACTOR, PAUSE_SECONDS = 5, 300
+
+
+def timed_across_a_pause(trials: list[Trial]) -> list[Trial]:
+    """The trials of one study whose wall time a pause of the machine inflated: at least ``PAUSE_FACTOR`` times
+    the study's median seconds per unit of budget spent and ``PAUSE_SECONDS`` beyond it. A configuration that is
+    merely slow (a wide network, a small batch) stays within a few times the median; a trial that spanned a
+    stopped process does not. (Over the published stores this finds the four LCM searches a pause inflated and
+    one IIS trial, and no trial of the LeNet chapter's 1,481.)"""
+    timed = [t for t in trials if t.duration is not None and t.cost > 0]
+    if len(timed) < 3:
+        return []
+    median = float(np.median([cast(float, t.duration) / t.cost for t in timed]))
+    return [t for t in timed if cast(float, t.duration) > PAUSE_FACTOR * median * t.cost
+            and cast(float, t.duration) - median * t.cost > PAUSE_SECONDS]
 
 
 def _claims_box(rows: list[dict], sections: set[str]) -> str:
