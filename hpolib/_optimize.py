@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 
@@ -121,6 +122,13 @@ def _check(study, objective, stop: StopRule, callbacks: list) -> None:
     """One clear error for arguments ``optimize`` cannot run with, before any trial."""
     if not callable(objective):
         raise ValueError(f"objective must be callable, got {objective!r}")
+    try:
+        inspect.signature(objective).bind(None, None, None)
+    except TypeError:
+        raise ValueError(f"objective must take (config, budget, report), as objective(config, budget, report) is "
+                         f"called; {objective!r} takes {inspect.signature(objective)}") from None
+    except ValueError:  # no signature to read (a function written in C): called as it is
+        pass
     for callback in callbacks:
         if not callable(callback):
             raise ValueError(f"callbacks must be callables callback(study, trial), got {callback!r}")

@@ -314,6 +314,9 @@ def test_bad_arguments_are_named():
         study.optimize(quadratic)
     with pytest.raises(ValueError, match="objective must be callable"):
         study.optimize(42, n_trials=3)
+    with pytest.raises(ValueError, match=r"objective must take \(config, budget, report\).*takes \(config\)"):
+        study.optimize(lambda config: config["x"], n_trials=3)  # refused before any trial
+    assert not study.trials
     with pytest.raises(ValueError, match="no complete trial"):
         _ = study.best
     with pytest.raises(ValueError, match="'n' must be an integer"):
