@@ -132,9 +132,7 @@ def _resume_notice(output: dict) -> bool:
     line Python prints under each; a notebook executed before the class existed printed them as ``UserWarning``)."""
     if output.get("name") != "stderr":
         return False
-    text = output.get("text", "")
-    said = [line for line in ("".join(text) if isinstance(text, list) else text).splitlines()
-            if line and not line.startswith(" ")]
+    said = [line for line in "".join(output.get("text", "")).splitlines() if line and not line.startswith(" ")]
     return bool(said) and all(line.endswith(ResumedTrialWarning.SAID) for line in said)
 
 
