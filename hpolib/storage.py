@@ -39,7 +39,12 @@ from pathlib import Path
 from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
-           "open_storage"]
+           "open_storage", "SET_ASIDE", "studies_set_aside"]
+
+SET_ASIDE = "paused-"
+"""The prefix under which a study is kept, set aside, once it was run again from scratch under its own name
+(:meth:`SQLiteStorage.set_aside`): e.g. a search a trial of which was timed across a pause of the whole run, so
+that the seconds it recorded were not its training's. Its trials stay in the file, for anyone to compare."""
 
 
 class StorageError(RuntimeError):
@@ -352,6 +357,28 @@ class SQLiteStorage(Storage):
         return [r[0] for r in self._db.execute("SELECT name FROM studies ORDER BY created")]
 
     @_named
+    def set_aside(self, study: str) -> str:
+        """Keep ``study`` under the name :data:`SET_ASIDE` + ``study``, trials, reports and all, so that the next
+        :meth:`open_study` of ``study`` starts it afresh; return the new name. Refused, changing nothing, for a
+        study that is not in the file, one already set aside, or one another process drives."""
+        aside = SET_ASIDE + study
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            names = {r[0] for r in self._db.execute("SELECT name FROM studies")}
+            if study not in names:
+                raise ValueError(f"study must be one of the studies in {self.path}, got {study!r}")
+            if aside in names:
+                raise ValueError(f"study {study!r} was set aside before: {aside!r} is in {self.path} already")
+            holder = self._db.execute(_HOLDER, (study,)).fetchone()
+            if holder is not None and holder[0] != self._owner and not self._stale(*holder):
+                raise StudyLocked(self._held(study, *holder))
+            for table, column in (("studies", "name"), ("trials", "study"), ("reports", "study")):
+                self._db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (aside, study))
+            self._db.execute("DELETE FROM drivers WHERE study = ?", (study,))
+        self._leases.discard(study)
+        return aside
+
+    @_named
     def trials(self, study):
         steps: dict[int, list] = {}
         for number, step, value in self._db.execute(
@@ -554,6 +581,18 @@ def open_storage(storage: Storage | str | os.PathLike | None) -> Storage:
     if isinstance(storage, (str, os.PathLike)):
         return SQLiteStorage(storage)
     raise ValueError(f"storage must be None, ':memory:', a file path or a Storage, got {storage!r}")
+
+
+def studies_set_aside(storage: str | os.PathLike | None) -> list[str]:
+    """The names of the studies that the SQLite file ``storage`` keeps set aside (:data:`SET_ASIDE`), as they were
+    before, in the order they were created; none for no file, or one that does not exist yet."""
+    if storage is None or not Path(storage).exists():
+        return []
+    store = SQLiteStorage(storage)
+    try:
+        return [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
+    finally:
+        store.close()
 
 
 def stored(path: str | os.PathLike, key: dict, make) -> dict:

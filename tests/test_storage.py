@@ -384,3 +384,34 @@ def test_a_file_written_before_cpu_times_were_stored_keeps_its_trials_and_stores
     older, *newer = SQLiteStorage(tmp_path / "s.db").trials("s")
     assert older.state is TrialState.COMPLETE and older.cpu_seconds is None
     assert len(newer) == 2 and all(t.state is TrialState.COMPLETE and t.cpu_seconds >= 0 for t in newer)
+
+
+def test_a_study_set_aside_keeps_its_trials_under_another_name_and_its_own_name_starts_afresh(tmp_path, monkeypatch):
+    from hpolib.storage import SET_ASIDE, studies_set_aside
+
+    db = tmp_path / "s.db"
+    assert studies_set_aside(db) == [] and studies_set_aside(None) == []  # no file yet, or none at all
+    with Study(SPACE, name="s", storage=db, seed=0) as first:
+        first.optimize(quadratic, n_trials=3, progress=False)
+    storage = SQLiteStorage(db)
+    with pytest.raises(ValueError, match="study must be one of the studies in .*, got 'missing'"):
+        storage.set_aside("missing")
+    assert storage.set_aside("s") == SET_ASIDE + "s"
+    with pytest.raises(ValueError, match="study must be one of"):  # it is gone under its own name
+        storage.set_aside("s")
+    assert [len(storage.trials(n)) for n in ("s", SET_ASIDE + "s")] == [0, 3]
+    assert [t.config for t in storage.trials(SET_ASIDE + "s")] == [t.config for t in first.trials]
+    storage.close()
+    assert studies_set_aside(db) == ["s"]
+    with Study(SPACE, name="s", storage=db, seed=0) as again:  # run again from scratch: the same trials
+        again.optimize(quadratic, n_trials=3, progress=False)
+        assert [t.config for t in again.trials] == [t.config for t in first.trials]
+    with pytest.raises(ValueError, match="was set aside before"):
+        SQLiteStorage(db).set_aside("s")
+    pretend(monkeypatch, "elsewhere", "elsewhere pid:[1]", 4242)
+    driven = Study(SPACE, name="d", storage=db, seed=0)
+    monkeypatch.undo()
+    with pytest.raises(StudyLocked, match="driven by process 4242"):  # another process drives it: left alone
+        SQLiteStorage(db).set_aside("d")
+    assert studies_set_aside(db) == ["s"]
+    driven.close()

@@ -218,3 +218,18 @@ def test_random_search_s_direct_and_iis_searches_on_two_worker_processes_are_the
             pd.testing.assert_frame_equal(trials(study), trials(alone))
     assert [(c.iis_val_error, c.saved_total) for c in found] == [(c.iis_val_error, c.saved_total)
                                                                 for c in serial_found]
+
+
+def test_direct_searches_set_aside_and_run_again_are_named_by_optimiser_resolution_and_seed(tmp_path):
+    from hpolib.storage import SQLiteStorage
+
+    path = tmp_path / "iis_fanova.db"
+    assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""
+    store = SQLiteStorage(path)
+    for study in ("random-16px-seed0", "tpe-32px-seed2", "iis-random-seed0"):
+        store.open_study(study, "maximize", "val_accuracy", "{}")
+        store.release(study)
+    for study in ("random-16px-seed0", "tpe-32px-seed2", "iis-random-seed0"):
+        store.set_aside(study)
+    store.close()
+    assert chapter.set_aside(path) == "random search at 16 px, seed 0; TPE at 32 px, seed 2"

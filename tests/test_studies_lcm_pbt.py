@@ -75,11 +75,11 @@ def test_searches_set_aside_and_run_again_are_named_by_network_and_seed(tmp_path
     assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""  # no store, or none yet
     store = SQLiteStorage(path)
     for name in ("lcm-full-6", "paused-lcm-full-6", "paused-lcm-early-6", "paused-lcm-cnn-full-10",
-                 "paused-lcm-cnn-early-10", "paused-lcm-cnn-full-5", "pbt-random-0"):
+                 "paused-lcm-cnn-early-10", "paused-lcm-cnn-full-5", "pbt-random-0", "paused-pbt-random-3"):
         store.open_study(name, "maximize", "val_accuracy", "{}")
         store.release(name)
     store.close()
-    assert chapter.set_aside(path) == "one dense layer: seed 6; four-conv network: seeds 5, 10"
+    assert chapter.set_aside(path) == "one dense layer: seed 6; four-conv network: seeds 5, 10"  # PBT's: not LCM
 
 
 def test_the_page_s_table_of_seeds_names_its_columns_for_a_reader_and_leaves_the_seconds_apart():

@@ -24,6 +24,8 @@ first trials.
 from __future__ import annotations
 
 import math
+import os
+import re
 from itertools import combinations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..space import Float, Int, Space
+from ..storage import studies_set_aside
 from .stored import Stored, typed
 
 if TYPE_CHECKING:
@@ -43,7 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["VARIANTS", "MEASURES", "LABELS", "LAYERS", "VALUES", "TOP_SHARE", "Importance", "Agreement",
            "SeedAgreement", "Shift", "Optimum", "Comparison", "Results", "search_space", "objectives",
-           "direct_searches", "completed", "shares", "importance", "importance_table", "importance_by_resolution",
+           "direct_searches", "set_aside", "completed", "shares", "importance", "importance_table",
+           "importance_by_resolution",
            "agreements", "agreement_table", "stability", "seed_agreements", "noise_floor", "tau_above_floor",
            "shifts", "layer_and_lr_shares", "shift_table", "optima", "optimum_moves", "optima_table",
            "best_configurations", "write_trials", "compare", "iis_against_direct", "table", "summary", "headline"]
@@ -251,6 +255,19 @@ def direct_searches(space: Space, objective_of: Mapping, settings: dict, storage
                     study.optimize(objective_of[px, seed], n_trials=s["evaluations"], progress=False)
                 found[name, px, seed] = study
     return found
+
+
+_DIRECT_STUDY = re.compile(r"(\w+)-(\d+)px-seed(\d+)")
+
+
+def set_aside(storage: str | os.PathLike | None) -> str:
+    """Which direct searches in ``storage`` were run again after being set aside (:data:`hpolib.storage.SET_ASIDE`:
+    a trial of theirs was timed across a pause of the whole run, so the seconds it recorded were not its
+    training's), in words ("" if none)."""
+    from ..book.names import name
+
+    found = [study for study in map(_DIRECT_STUDY.fullmatch, studies_set_aside(storage)) if study]
+    return "; ".join(f"{name(study[1])} at {study[2]} px, seed {study[3]}" for study in found)
 
 
 def _complete(study) -> list:

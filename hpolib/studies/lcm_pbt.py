@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -41,12 +42,13 @@ from ..book.names import name
 from ..book.sources import LCM, LCM_FIXED_TIME
 from ..executors import Executor, SerialExecutor
 from ..space import Float, Int, Space
+from ..storage import studies_set_aside
 from .stored import Stored, typed
 
 __all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
            "lcm_versus_random", "fixed_time", "fixed_time_by_seed", "fixed_time_table", "slides_fixed_time",
            "same_optimum_table", "table", "seconds_table", "pbt_space", "population", "populations", "progress",
-           "final_members", "population_table", "beside_slides", "headline", "SET_ASIDE", "set_aside",
+           "final_members", "population_table", "beside_slides", "headline", "set_aside",
            "experiment", "TABLE_COLUMNS", "seed_table"]
 
 SPACE = Space({"lr": Float(1e-3, 1.0, log=True), "momentum": Float(0.0, 0.95),
@@ -186,29 +188,18 @@ class Results(Stored):
         return {seed: getattr(point, measure) for seed, point in sorted(last.items())}
 
 
-SET_ASIDE = "paused-"
-"""The prefix under which a search is kept in the store, set aside, when it was run again from scratch: a trial
-of it was timed across a pause of the whole run (its process stopped while other work used the machine), so
-the seconds it recorded were not its training's. Its epochs and accuracies stand; the rerun replaces both
-searches of its seed, so the two are timed alike."""
+_LCM_STUDY = re.compile(r"lcm-(cnn-)?(full|early)-(\d+)")
 
 
 def set_aside(storage: str | os.PathLike | None) -> str:
-    """Which seeds' searches in ``storage`` were run again after being set aside (:data:`SET_ASIDE`), in words
-    ("" if none)."""
-    if storage is None or not Path(storage).exists():
-        return ""
-    from ..storage import SQLiteStorage
-
-    store = SQLiteStorage(storage)
-    try:
-        names = [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
-    finally:
-        store.close()
+    """Which seeds' LCM searches in ``storage`` were run again after being set aside
+    (:data:`hpolib.storage.SET_ASIDE`: a trial of theirs was timed across a pause of the whole run, so both
+    searches of that seed were run again, to be timed alike; their epochs and accuracies stand), in words ("" if
+    none)."""
     seeds: dict[str, set[int]] = {}
-    for n in names:
-        seeds.setdefault("four-conv network" if n.startswith("lcm-cnn-") else "one dense layer", set()).add(
-            int(n.rsplit("-", 1)[1]))
+    for study in map(_LCM_STUDY.fullmatch, studies_set_aside(storage)):
+        if study:
+            seeds.setdefault("four-conv network" if study[1] else "one dense layer", set()).add(int(study[3]))
     return "; ".join(f"{network}: seed{'s' if len(found) > 1 else ''} {', '.join(map(str, sorted(found)))}"
                      for network, found in sorted(seeds.items(), reverse=True))
 
