@@ -110,3 +110,24 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     weights = {r["factor"]: r["fraction"] for r in record["importance"]}
     assert max(weights, key=weights.get) == "c3" and sum(weights.values()) == pytest.approx(1.0, abs=0.05)
     assert record["grid_cost"]["configurations"] == 48 and record["grid_cost"]["epochs"] == 48 * 12
+
+
+def test_the_data_card_gives_the_checksum_and_the_noise_of_the_configurations_trained_on_several_seeds(tmp_path):
+    import hashlib
+
+    import pandas as pd
+
+    path = _synthetic_table(tmp_path / "table.csv", epochs=2)
+    table = pd.read_csv(path)
+    assert table_study.noise(table) == {}  # one seed: nothing to measure it with
+    again = table[(table.c1 == 1) | (table.c1 == 32)].assign(seed=1)
+    again["val_accuracy"] += (again.c3 == 1) * 0.02  # seed 1 reads these 0.02 higher: sd 0.02 / sqrt 2
+    table = pd.concat([table, again], ignore_index=True)
+    measured = table_study.noise(table)
+    assert measured["configurations"] == 24 and measured["seeds"] == 2
+    assert measured["val_sd_max"] == pytest.approx(0.02 / 2 ** 0.5) and measured["test_sd_median"] == 0
+    table.to_csv(path, index=False)
+    text = table_study.card(table, path, "hpolib")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in text
+    assert "48 of the 720 configurations on seed 0; 24 of them, drawn at random, on 2 seeds." in text
+    assert f"at most {100 * 0.02 / 2 ** 0.5:.2f} pp" in text
