@@ -142,7 +142,7 @@ def card(table: pd.DataFrame, path: str | Path, recipe: str) -> str:
         f"- {table[table.seed == 0].groupby(['f6', 'c1', 'c3', 'c5']).ngroups} of the {len(configurations())} "
         "configurations on seed 0" + (f"; {n['configurations']} of them, drawn at random, on {n['seeds']} seeds."
                                       if n else "."),
-        f"- Best on seed 0 after {EPOCHS} epochs: F6-C1-C3-C5 {best.f6}-{best.c1}-{best.c3}-{best.c5}, validation "
+        f"- Best on seed 0 after {EPOCHS} epochs: C1-C3-C5-F6 {best.c1}-{best.c3}-{best.c5}-{best.f6}, validation "
         f"accuracy {best.val_accuracy:.3f}, test {best.test_accuracy:.3f}.",
         f"- Training time, summed over every run: {seconds / 3600:.1f} hours on one thread "
         f"({', '.join(sorted(set(table.cpu)))}), on a machine shared with other work: seconds are wall time.", "",
@@ -174,7 +174,7 @@ def card(table: pd.DataFrame, path: str | Path, recipe: str) -> str:
 
 
 def _grid_words() -> str:
-    return "; ".join(f"{k.upper()} {', '.join(map(str, GRID[k]))}" for k in WIDTHS)
+    return "; ".join(f"{k.upper()} {', '.join(map(str, GRID[k]))}" for k in ("c1", "c3", "c5", "f6"))
 
 
 def _main(argv: list[str] | None = None) -> None:
