@@ -220,7 +220,10 @@ def plot(curves: dict[str, pd.DataFrame], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    from hpolib.book.display import FIGURES
+
+    plt.rcParams.update(FIGURES)
+    fig, axes = plt.subplots(2, 1, figsize=(7.5, 6.4), sharey=True)  # 7.5 inches: 660 px, as the book shows it
     colours = dict(zip(METHODS, plt.get_cmap("tab20").colors[::2] + plt.get_cmap("tab20").colors[1::2]))
     for ax, (by, frame) in zip(axes, curves.items()):
         budget = "report" if "report" in set(frame.budget) else frame.budget.iloc[0]
@@ -232,10 +235,11 @@ def plot(curves: dict[str, pd.DataFrame], out: Path) -> None:
         ax.set(xscale="log", yscale="symlog", xlabel=f"{by} spent (table's training {by})",
                title=f"median regret over seeds, by {by} ({budget} budget)")
         ax.axhline(100 * WITHIN, color="grey", lw=0.8, ls=":")
-    axes[0].set_ylabel("regret (pp of validation accuracy)")
-    axes[1].legend(fontsize=8, ncol=2)
+    for ax in axes:
+        ax.set_ylabel("regret (pp of validation accuracy)")
+    axes[0].legend(ncol=3)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out)
     plt.close(fig)
 
 

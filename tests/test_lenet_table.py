@@ -111,6 +111,15 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     assert max(weights, key=weights.get) == "c3" and sum(weights.values()) == pytest.approx(1.0, abs=0.05)
     assert record["grid_cost"]["configurations"] == 48 and record["grid_cost"]["epochs"] == 48 * 12
 
+    from hpolib.book.benchmark_tables import lenet_table_tables
+
+    page = lenet_table_tables(tmp_path / "out")  # the book's section, read from the same record
+    share = record["beats"]["chapter"]["bohb"]["pso"]
+    assert f"- chapter budget: PSO ends below BOHB on {share:.0%} of the seeds" in page
+    assert "| Optuna TPE |" in page and "| C3 |" in page and "```{figure} lenet_table_anytime.png" in page
+    assert f"{740e6 / (48 * 12):,.0f} times this table" in page
+    assert lenet_table_tables(tmp_path).startswith("Not measured yet")
+
 
 def test_the_data_card_gives_the_checksum_and_the_noise_of_the_configurations_trained_on_several_seeds(tmp_path):
     import hashlib

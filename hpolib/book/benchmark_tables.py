@@ -21,7 +21,8 @@ from ..analysis.stats import ALPHA
 from .names import benchmark_name as display_name
 
 __all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape_tables", "claim_tests", "merged",
-           "figure_name", "later_runs", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES", "LANDSCAPE_SETS"]
+           "figure_name", "later_runs", "lenet_table_tables", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES",
+           "LANDSCAPE_SETS"]
 
 OPTIMIZER_SETS = ("development", "held-out", "integers")
 LANDSCAPE_SETS = ("development", "held-out")
@@ -289,3 +290,96 @@ def claim_tests(rows: list[dict]) -> str:
                   for t in row["test"]]
         lines.append("")
     return "\n".join(lines) + "\n" if lines else ""
+
+
+REPORT_GRID_EPOCHS = 740e6  # the LeNet report's estimate of a full grid over its ranges, in epochs
+_TABLE_SUMMARY = {"median regret (pp)": "median regret (pp)", "IQR (pp)": "IQR (pp)",
+                  "optimum found": "optimum found", "within 1 pp": "within 1 pp",
+                  "median epochs to 1 pp": "median epochs to 1 pp"}
+
+
+def lenet_table_tables(results: Path) -> str:
+    """The LeNet-5 tabular benchmark's answers (``benchmarks/lenet_table.py``'s ``lenet_table.json``): every
+    method's regret per budget, PSO against BOHB, every method against random search, the widths' importance, and
+    what the table's full grid cost beside the report's estimate."""
+    path = results / "lenet_table.json"
+    if not path.exists():
+        return ("Not measured yet: the table is built with `python -m hpolib.studies.lenet_table --folder "
+                "runs/book/full/lenet_table --recipe hpolib --table hpolib/data/lenet_table.csv.gz`, then measured "
+                "with `python benchmarks/lenet_table.py`.\n")
+    record = json.loads(path.read_text())
+    cost, seeds, epochs = record["grid_cost"], record["seeds"], record["grid_cost"]["epochs"]
+    per_config = epochs // cost["configurations"]
+    best = record["optimum_config"]
+    lines = [f"The table holds {cost['configurations']} configurations trained {per_config} epochs each; its best, "
+             f"C1-C3-C5-F6 {best['c1']}-{best['c3']}-{best['c5']}-{best['f6']}, reaches "
+             f"{100 * (1 - record['optimum']):.1f} % validation accuracy. Every method ran on seeds 0 to "
+             f"{seeds - 1}, at each budget; a run's regret is its incumbent's validation error after "
+             f"{per_config} epochs less the table's lowest, in percentage points (one validation image is "
+             "0.1 pp).", ""]
+    summary, tests = pd.DataFrame(record["summary"]), pd.DataFrame(record["tests"])
+    for budget, evaluations in record["budgets"].items():
+        part = summary[summary.budget == budget].set_index("method")[list(_TABLE_SUMMARY)]
+        part.index = part.index.map(display_name)
+        part.index.name = "method"
+        shown = part.assign(**{c: part[c].map(_number) for c in ("median regret (pp)", "IQR (pp)",
+                                                                  "median epochs to 1 pp")})
+        lines += [f"**The {budget} budget**: {evaluations} full evaluations' worth, {evaluations * per_config:,} "
+                  f"epochs. Regret over {seeds} seeds; how many seeds found the optimum itself and came within "
+                  "1 pp of it, and the epochs those took (median):", "", *_markdown(shown), ""]
+    if (results / "lenet_table_anytime.png").exists():
+        lines += ["```{figure} lenet_table_anytime.png", ":width: 100%", "",
+                  "Median regret over seeds against the epochs (top) and the table's training seconds (bottom) "
+                  "each method spent, at the report's budget; the dotted line is 1 pp.", "```", ""]
+    lines += _pso_against_bohb(record, tests) + _against_random(tests)
+    importance = pd.DataFrame(record["importance"])
+    if not importance.empty:
+        first = importance.columns[0]
+        importance = importance.set_index(first)
+        importance.index = [" × ".join(part.upper() for part in str(k).split(" x ")) for k in importance.index]
+        importance.index.name = "width"
+        importance.columns = ["exact, whole table", *importance.columns[1:]]
+        lines += ["Each width's share of the variance of the validation error over the whole table (exact), beside "
+                  "what a random forest's fANOVA estimates from 50 of its points, as a search would see them:", "",
+                  *_markdown(importance.map(_number)), ""]
+    lines += [f"The table's full grid cost {epochs:,} epochs, {cost['seconds'] / 3600:.1f} hours of one thread "
+              f"({', '.join(cost['cpus'])}). The report's estimate for every whole width of its ranges at 40 epochs "
+              f"is {REPORT_GRID_EPOCHS / 1e6:.0f} million epochs: {REPORT_GRID_EPOCHS / epochs:,.0f} times this "
+              "table, which is what makes a grid of a few values per width affordable and a full one not.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _pso_against_bohb(record: dict, tests: pd.DataFrame) -> list[str]:
+    """The report's question, per budget: how often PSO ends below BOHB, and both one-sided tests (Bonferroni over
+    the two directions)."""
+    lines = ["**PSO or BOHB?** Per budget: the share of seeds on which PSO ends with the lower regret (ties count "
+             "half), and one-sided Wilcoxon signed-rank tests over the paired seeds in each direction, each p "
+             "doubled for the two directions asked:", ""]
+    for budget in record["budgets"]:
+        share = record["beats"][budget]["bohb"]["pso"]
+        p = {a: min(1.0, 2 * float(tests[(tests.budget == budget) & (tests.method == a)
+                                          & (tests.against == b)].p.iloc[0]))
+             for a, b in (("pso", "bohb"), ("bohb", "pso"))}
+        winner = next((name for name, q in p.items() if q < ALPHA), None)
+        said = (f"{display_name(winner)} is the better optimiser of the table" if winner else
+                "neither is clearly better on the table")
+        lines.append(f"- {budget} budget: PSO ends below BOHB on {share:.0%} of the seeds; p (PSO lower) = "
+                     f"{p['pso']:.2g}, p (BOHB lower) = {p['bohb']:.2g}: {said}.")
+    return lines + [""]
+
+
+def _against_random(tests: pd.DataFrame) -> list[str]:
+    """Every method against random search, per budget: wins over the seeds and the one-sided p that its regret is
+    lower."""
+    mine = tests[tests.against == "random"]
+    if mine.empty:
+        return []
+    table = mine.assign(cell=[f"{w}/{n}, {p:.2g}" for w, n, p in zip(mine.wins, mine.n, mine.p)]).pivot(
+        index="method", columns="budget", values="cell")
+    table = table.loc[[m for m in mine.method.unique()]]
+    table.index = table.index.map(display_name)
+    table.index.name = "method"
+    table.columns = [f"{b} budget: seeds lower, p" for b in table.columns]
+    return ["Each method against random search: the seeds on which its regret ends lower, and the p of a one-sided "
+            "Wilcoxon signed-rank test that it is lower (uncorrected for the number of methods):", "",
+            *_markdown(table), ""]

@@ -78,6 +78,10 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
                 shutil.copy(figure, stage / "book" / figure.name)
     (stage / "book" / "_schedulers.md").write_text(benchmark_tables.scheduler_tables(results))
     (stage / "book" / "_hypergrad.md").write_text(benchmark_tables.hypergrad_table(results))
+    (stage / "book" / "_lenet_table.md").write_text(benchmark_tables.lenet_table_tables(results))
+    (stage / "book" / "_lenet_table_card.md").write_text(_lenet_table_card())
+    if (results / "lenet_table_anytime.png").exists():
+        shutil.copy(results / "lenet_table_anytime.png", stage / "book" / "lenet_table_anytime.png")
     mine = [r for r in rows if r["chapter"] == "benchmarks"]
     (stage / "book" / "_benchmark_claims.md").write_text(
         _claims_box(mine, _sections(stage / "book" / "benchmarks.md")) + "\n"
@@ -347,6 +351,18 @@ def _provenance_table(folder: Path, names: list[str]) -> str:
                          for key, d in p["data"].items())  # described as now, whatever the record's words
         details += [f"**{stem}**: {data}.", "", "```bash", p["command"], "```", ""]
     return "\n".join(rows) + "\n\n" + "\n".join(details)
+
+
+def _lenet_table_card() -> str:
+    """The LeNet-5 table's data card (written beside the table when it is compiled) as a section of its page: its
+    title the section's, its sections one level down."""
+    from ..problems import LENET_TABLE
+
+    card = LENET_TABLE.parent / "lenet_table.md"
+    if not card.exists():
+        return "## The table\n\nNot built yet: `python -m hpolib.studies.lenet_table` builds it, resumably.\n"
+    text = re.sub(r"^(#+) ", lambda m: "#" * (len(m[1]) + 1) + " ", card.read_text(), flags=re.MULTILINE)
+    return re.sub(r"^## .*$", "## The table", text, count=1, flags=re.MULTILINE)
 
 
 def _throughput_tables(results: Path) -> str:
