@@ -401,6 +401,27 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
     assert rows[3].endswith("| 17 s | – |")  # a chapter without a store
 
 
+def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_their_search_ran_again(tmp_path):
+    import sqlite3
+
+    from hpolib import Float, Space, SQLiteStorage, Study
+    from hpolib.book.build import _trial_time
+
+    db = tmp_path / "iis_fanova.db"
+    for name in ("a", "b"):
+        Study(Space({"x": Float(0.0, 1.0)}), direction="minimize", storage=db, seed=0, name=name).optimize(
+            lambda config, budget, report: config["x"], n_trials=6, progress=False)
+    with sqlite3.connect(db) as c:  # trials of about 1 s per unit of budget, one of them paused for 2,400 s
+        c.execute("UPDATE trials SET budget_used = 1, finished = started + 1 + number / 10")
+        c.execute("UPDATE trials SET finished = started + 2400 WHERE study = 'a' AND number = 3")
+    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith("(1 timed across a pause: 40.0 min)")
+    storage = SQLiteStorage(db)
+    storage.set_aside("a")
+    storage.close()
+    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+        "(1 timed across a pause: 40.0 min, all in searches set aside and run again)")
+
+
 def tiny_notebook(folder):
     """A notebook that takes the executor's parameters, as a chapter does."""
     import nbformat

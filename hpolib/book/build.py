@@ -25,7 +25,7 @@ from typing import cast
 
 import numpy as np
 
-from ..storage import SQLiteStorage
+from ..storage import SET_ASIDE, SQLiteStorage
 from ..study import ResumedTrialWarning
 from ..trial import Trial
 from . import benchmark_tables, claims, cost, provenance
@@ -163,19 +163,23 @@ def _duration(seconds: float) -> str:
 
 def _trial_time(notebook: Path) -> str:
     """The trials of the chapter's SQLite store (``<chapter>.db`` beside it): how many, their summed time from
-    start to finish, and how many of them were timed across a pause (:func:`timed_across_a_pause`); a dash for a
-    chapter that keeps no store."""
+    start to finish, and how many of them were timed across a pause (:func:`timed_across_a_pause`), saying when
+    those all lie in studies set aside and run again (:meth:`hpolib.storage.SQLiteStorage.set_aside`); a dash for
+    a chapter that keeps no store."""
     db = notebook.with_suffix(".db")
     if not db.exists():
         return "–"
     storage = SQLiteStorage(db)
     try:
-        studies = [[t for t in storage.trials(name) if t.duration is not None] for name in storage.study_names()]
+        studies = {name: [t for t in storage.trials(name) if t.duration is not None] for name in storage.study_names()}
     finally:
         storage.close()
-    durations = [cast(float, t.duration) for trials in studies for t in trials]
-    paused = [cast(float, t.duration) for trials in studies for t in timed_across_a_pause(trials)]
-    across = f" ({len(paused)} timed across a pause: {_duration(sum(paused))})" if paused else ""
+    durations = [cast(float, t.duration) for trials in studies.values() for t in trials]
+    paused = {name: [cast(float, t.duration) for t in timed_across_a_pause(trials)] for name, trials in studies.items()}
+    seconds = [d for found in paused.values() for d in found]
+    aside = all(name.startswith(SET_ASIDE) for name, found in paused.items() if found)
+    across = (f" ({len(seconds)} timed across a pause: {_duration(sum(seconds))}"
+              f"{', all in searches set aside and run again' if aside else ''})") if seconds else ""
     return f"{len(durations):,} trials, {_duration(sum(durations))}{across}"
 
 
