@@ -24,7 +24,8 @@ test: $(BIN)/.installed  # lint and types, the suite, then the nbval baselines a
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
-	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/notebooks
+	ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/notebooks
 
 clean:
 	rm -rf $(VENV) runs *.egg-info

@@ -39,7 +39,8 @@ from pathlib import Path
 from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
-           "open_storage", "SET_ASIDE", "studies_set_aside"]
+           "open_storage", "SET_ASIDE", "studies_set_aside",
+           "rerun_agreement"]
 
 SET_ASIDE = "paused-"
 """The prefix under which a study is kept, set aside, once it was run again from scratch under its own name
@@ -593,6 +594,22 @@ def studies_set_aside(storage: str | os.PathLike | None) -> list[str]:
         return [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
     finally:
         store.close()
+
+
+def rerun_agreement(storage: str | os.PathLike, study: str) -> dict:
+    """How the run of ``study`` in the SQLite file ``storage`` agrees with its first run, set aside
+    (:data:`SET_ASIDE`), trial by trial (by number): how many trials both finished, how many of those had the
+    same configuration, how many of those the same value, and the largest gap between two such values."""
+    store = SQLiteStorage(storage)
+    try:
+        first, again = ({t.number: (t.config, float(t.value)) for t in store.trials(name) if t.value is not None}
+                        for name in (SET_ASIDE + study, study))
+    finally:
+        store.close()
+    both = [(first[n], again[n]) for n in sorted(first.keys() & again.keys())]
+    gaps = [abs(a[1] - b[1]) for a, b in both if a[0] == b[0]]
+    return {"trials": len(both), "same_config": len(gaps), "same_value": sum(g == 0 for g in gaps),
+            "largest_gap": max(gaps, default=0.0)}
 
 
 def stored(path: str | os.PathLike, key: dict, make) -> dict:

@@ -220,16 +220,30 @@ def test_random_search_s_direct_and_iis_searches_on_two_worker_processes_are_the
                                                                 for c in serial_found]
 
 
-def test_direct_searches_set_aside_and_run_again_are_named_by_optimiser_resolution_and_seed(tmp_path):
+def test_direct_searches_set_aside_and_run_again_are_named_and_compared_with_their_first_run(tmp_path):
+    from hpolib import RandomSearch, Study
     from hpolib.storage import SQLiteStorage
 
-    path = tmp_path / "iis_fanova.db"
+    path, space = tmp_path / "iis_fanova.db", Space({"x": Float(0.0, 1.0)})
     assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""
-    store = SQLiteStorage(path)
-    for study in ("random-16px-seed0", "tpe-32px-seed2", "iis-random-seed0"):
-        store.open_study(study, "maximize", "val_accuracy", "{}")
-        store.release(study)
-    for study in ("random-16px-seed0", "tpe-32px-seed2", "iis-random-seed0"):
-        store.set_aside(study)
-    store.close()
-    assert chapter.set_aside(path) == "random search at 16 px, seed 0; TPE at 32 px, seed 2"
+
+    def search(name, objective):
+        with Study(space, RandomSearch(space, seed=0), direction="maximize", storage=path, name=name) as study:
+            study.optimize(objective, n_trials=4, progress=False)
+
+    for name in ("random-16px-seed0", "tpe-32px-seed2", "iis-random-seed0-8px"):
+        search(name, lambda config, budget, report: config["x"])
+        store = SQLiteStorage(path)
+        store.set_aside(name)
+        store.close()
+    search("random-16px-seed0", lambda config, budget, report: config["x"])  # the same arithmetic
+    search("tpe-32px-seed2", lambda config, budget, report: config["x"] + (0.004 if config["x"] > 0.5 else 0.0))
+    said = chapter.set_aside(path).split("; ")
+    assert said[0] == ("random search at 16 px, seed 0: its 4 trials proposed the same configurations as the first "
+                       "run's, all the same validation accuracy")
+    import re
+
+    assert re.fullmatch(r"TPE at 32 px, seed 2: its 4 trials proposed the same configurations as the first run's, "
+                        r"[0-3] the same validation accuracy and the others up to 0\.4 pp away, the arithmetic .*",
+                        said[1])
+    assert len(said) == 2  # an IIS stage is not a direct search

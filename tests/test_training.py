@@ -103,6 +103,10 @@ def test_image_classifier_in_a_study(digits):
     study = Study(space, direction="maximize", metric="val_accuracy", seed=0)
     study.optimize(objective, n_trials=3, trial_budget=3, progress=False)
     assert study.best.value > 0.85 and len(study.best.steps) == 3
+    from hpolib.book.provenance import cpu_name
+
+    machine = {"precision": "float32", "cpu": cpu_name(), "capability": torch.backends.cpu.get_cpu_capability()}
+    assert all(t.user_attrs == machine for t in study.trials)  # which trials ran where, if the study moves
 
 
 def test_population_matches_members_trained_one_by_one(digits):

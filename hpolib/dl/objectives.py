@@ -98,6 +98,7 @@ class ImageClassifier:
             raise ValueError(f"budget must be in (0, {self.max_epochs}] epochs, got {budget!r}")
         epochs, fraction = (1, float(budget)) if budget < 1 else (int(math.ceil(budget)), 1.0)
         model = self.model_for(config)
+        _note_machine(report, self.precision, self.device)
         on_epoch = None if report is None else (lambda epoch, m: report(epoch if fraction == 1 else fraction,
                                                                         m[self.metric]))
         restore_dir, save_dir = getattr(report, "restore_dir", None), getattr(report, "checkpoint_dir", None)
@@ -125,6 +126,20 @@ class ImageClassifier:
         if "lr_decay" in config:
             settings["lr_schedule"] = StepDecay(config["lr_decay"], config.get("lr_decay_every", 1), epochs)
         return settings
+
+
+def _note_machine(report, precision: str, device) -> None:
+    """Note in the trial's ``user_attrs`` the arithmetic it trains in and the CPU it runs on, which change a short
+    training run's accuracy in the last bits: a study resumed on another machine says which trials ran where."""
+    attrs = getattr(report, "user_attrs", None)
+    if attrs is None:  # called by hand, or with a plain callable as report
+        return
+    from ..book.provenance import cpu_name
+    from .precision import resolve_precision
+    from .training import resolve_device
+
+    attrs.update(precision=resolve_precision(precision, resolve_device(device)).name, cpu=cpu_name(),
+                 capability=torch.backends.cpu.get_cpu_capability())
 
 
 def _read_checkpoint(path: Path) -> dict:

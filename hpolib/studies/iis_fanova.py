@@ -31,13 +31,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 from ..space import Float, Int, Space
-from ..storage import studies_set_aside
+from ..storage import rerun_agreement, studies_set_aside
 from .stored import Stored, typed
 
 if TYPE_CHECKING:
@@ -263,11 +263,23 @@ _DIRECT_STUDY = re.compile(r"(\w+)-(\d+)px-seed(\d+)")
 def set_aside(storage: str | os.PathLike | None) -> str:
     """Which direct searches in ``storage`` were run again after being set aside (:data:`hpolib.storage.SET_ASIDE`:
     a trial of theirs was timed across a pause of the whole run, so the seconds it recorded were not its
-    training's), in words ("" if none)."""
+    training's), in words, each with how its rerun agrees with its first run ("" if none)."""
     from ..book.names import name
 
-    found = [study for study in map(_DIRECT_STUDY.fullmatch, studies_set_aside(storage)) if study]
-    return "; ".join(f"{name(study[1])} at {study[2]} px, seed {study[3]}" for study in found)
+    said = []
+    for study in studies_set_aside(storage):
+        found = _DIRECT_STUDY.fullmatch(study)
+        if found:
+            agree = rerun_agreement(cast(str, storage), study)
+            same = "the same configurations" + ("" if agree["same_config"] == agree["trials"] else
+                                                f" on {agree['same_config']} of them")
+            reached = ("all the same validation accuracy" if agree["same_value"] == agree["same_config"] else
+                       f"{agree['same_value']} the same validation accuracy and the others up to "
+                       f"{100 * agree['largest_gap']:.1f} pp away, the arithmetic of the two runs having differed "
+                       "(a CPU with other vector units, or another precision, the first run's CPU unrecorded)")
+            said.append(f"{name(found[1])} at {found[2]} px, seed {found[3]}: its {agree['trials']} trials proposed "
+                        f"{same} as the first run's, {reached}")
+    return "; ".join(said)
 
 
 def _complete(study) -> list:

@@ -35,7 +35,7 @@ from .stored import Stored
 
 __all__ = ["Results", "search_runs", "per_method", "best_per_run", "confirm", "curve_of", "comparisons",
            "beside_report", "REPORT_CONFIGS", "Recipe", "RECIPES", "PROTOCOLS", "Run", "retrain", "retrain_all",
-           "runs_of", "per_run", "summary", "chosen_recipe", "wider_space", "space_was_the_limit"]
+           "retrain_precision", "runs_of", "per_run", "summary", "chosen_recipe", "wider_space", "space_was_the_limit"]
 
 WIDTHS = ("f6", "c1", "c3", "c5")  # the report's order, F6-C1-C3-C5
 REPORT_CONFIGS = {method: {k: int(row[k]) for k in WIDTHS} for method, row in LENET_REPORT.items()}
@@ -124,10 +124,12 @@ def _splits(protocol: str, data):
     return Dataset(data.name, train, data.test, data.test, data.classes, data.mean, data.std)
 
 
-def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: str | None = None) -> dict:
-    """Train ``run`` on ``data`` (as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in float32; the
-    record holds each epoch's train loss, validation and test accuracy and loss, and seconds, and ``code``: the
-    commit the process imported its code from (default: the commit checked out now)."""
+def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: str | None = None,
+            precision: str = "float32") -> dict:
+    """Train ``run`` on ``data`` (as :func:`hpolib.dl.data.load` gives it) for ``epochs`` epochs in ``precision``
+    (see :func:`retrain_precision`); the record holds each epoch's train loss, validation and test accuracy and
+    loss, and seconds, and ``code``: the commit the process imported its code from (default: the commit checked
+    out now)."""
     from tqdm.auto import tqdm
 
     from ..book.provenance import commit, cpu_name
@@ -155,7 +157,7 @@ def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: 
     failure = None
     try:
         train(model, split, epochs, optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
-              batch_size=BATCH_SIZE, seed=run.seed, augment=recipe.augment, report=record, precision="float32")
+              batch_size=BATCH_SIZE, seed=run.seed, augment=recipe.augment, report=record, precision=precision)
     except Diverged as error:
         failure = str(error)
     bar.close()
@@ -164,9 +166,16 @@ def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: 
             "torch": torch.__version__, "train_images": len(split.train), "read_images": len(split.val)}
 
 
-def _key(run: Run, epochs: int, data: dict) -> dict:
+def _key(run: Run, epochs: int, data: dict, precision: str = "float32") -> dict:
     return {**asdict(run), "widths": run.layers, "recipe_settings": asdict(RECIPES[run.recipe]), "epochs": epochs,
-            "batch_size": BATCH_SIZE, "data": data, "version": RECORD_VERSION}
+            "batch_size": BATCH_SIZE, "data": data, "version": RECORD_VERSION,
+            **({} if precision == "float32" else {"precision": precision})}  # float32 runs keep their first keys
+
+
+def retrain_precision(profile_precision: str) -> str:
+    """The arithmetic the report's configurations are retrained in: float32, PyTorch's default and so the report's,
+    but float64 where the profile trains in float64 (``smoke``, whose nbval baseline must read alike on any CPU)."""
+    return "float64" if profile_precision == "float64" else "float32"
 
 
 def _path(folder: Path, key: dict) -> Path:
@@ -174,7 +183,7 @@ def _path(folder: Path, key: dict) -> Path:
 
 
 def retrain_all(folder: str | Path, runs: list[Run], dataset="cifar10", data_options: dict | None = None,
-                epochs: int = EPOCHS, progress: bool = True) -> pd.DataFrame:
+                epochs: int = EPOCHS, progress: bool = True, precision: str = "float32") -> pd.DataFrame:
     """Every run of ``runs`` on ``dataset`` (a name for :func:`hpolib.dl.data.load` with ``data_options``,
     loaded only if a run is not stored yet; or a loaded dataset), trained, or read back from ``folder`` where an
     earlier call stored it, as :func:`runs_of` gives them."""
@@ -189,11 +198,12 @@ def retrain_all(folder: str | Path, runs: list[Run], dataset="cifar10", data_opt
     data = None if isinstance(dataset, str) else dataset
     code = commit()  # once: a long queue's later runs use the code imported now, whatever is checked out then
     for run in tqdm(runs, desc="LeNet-5 retrained", disable=not progress):
-        key = _key(run, epochs, about)
+        key = _key(run, epochs, about, precision)
         if not _path(folder, key).exists():
             data = load(dataset, **(data_options or {})) if data is None else data
-            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, epochs, progress, code))
-    return runs_of(folder, runs, dataset, data_options, epochs)
+            stored(_path(folder, key), key,
+                   lambda run=run, data=data: retrain(run, data, epochs, progress, code, precision))
+    return runs_of(folder, runs, dataset, data_options, epochs, precision)
 
 
 def _data_key(dataset, data_options: dict | None) -> dict:
@@ -201,12 +211,12 @@ def _data_key(dataset, data_options: dict | None) -> dict:
 
 
 def runs_of(folder: str | Path, runs: list[Run], dataset="cifar10", data_options: dict | None = None,
-            epochs: int = EPOCHS) -> pd.DataFrame:
+            epochs: int = EPOCHS, precision: str = "float32") -> pd.DataFrame:
     """One row per stored epoch of ``runs`` (those not stored yet are left out): the run's fields, its widths,
     the CPU, and the epoch's metrics."""
     rows, about = [], _data_key(dataset, data_options)
     for run in runs:
-        path = _path(Path(folder), _key(run, epochs, about))
+        path = _path(Path(folder), _key(run, epochs, about, precision))
         if not path.exists():
             continue
         record = json.loads(path.read_text())["record"]
