@@ -73,9 +73,11 @@ def build(folder: str | Path, recipe: str, dataset="cifar10", data_options: dict
     how many are stored."""
     from tqdm.auto import tqdm
 
+    from ..book.provenance import commit
     from ..dl.data import load
     from ..storage import stored
 
+    code = commit()  # once: a build's later runs use the code imported now, whatever is checked out then
     options = {"subset": SUBSET, "size": 32, "grayscale": False} if data_options is None else data_options
     data_key = {"dataset": dataset if isinstance(dataset, str) else dataset.name, **options}
     data = None if isinstance(dataset, str) else dataset
@@ -84,7 +86,7 @@ def build(folder: str | Path, recipe: str, dataset="cifar10", data_options: dict
         key = _key(run, data_key)
         if not _path(folder, key).exists():
             data = load(dataset, **options) if data is None else data
-            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, EPOCHS))
+            stored(_path(folder, key), key, lambda run=run, data=data: retrain(run, data, EPOCHS, code=code))
     return sum(_path(folder, _key(run, data_key)).exists() for run in runs)
 
 
