@@ -263,7 +263,7 @@ _DIRECT_STUDY = re.compile(r"(\w+)-(\d+)px-seed(\d+)")
 def set_aside(storage: str | os.PathLike | None) -> str:
     """Which direct searches in ``storage`` were run again after being set aside (:data:`hpolib.storage.SET_ASIDE`:
     a trial of theirs was timed across a pause of the whole run, so the seconds it recorded were not its
-    training's), in words, each with how its rerun agrees with its first run ("" if none)."""
+    training's), in sentences, each saying how the rerun agrees with the first run ("" if none)."""
     from ..book.names import name
 
     said = []
@@ -271,15 +271,16 @@ def set_aside(storage: str | os.PathLike | None) -> str:
         found = _DIRECT_STUDY.fullmatch(study)
         if found:
             agree = rerun_agreement(cast(str, storage), study)
-            same = "the same configurations" + ("" if agree["same_config"] == agree["trials"] else
-                                                f" on {agree['same_config']} of them")
-            reached = ("all the same validation accuracy" if agree["same_value"] == agree["same_config"] else
-                       f"{agree['same_value']} the same validation accuracy and the others up to "
-                       f"{100 * agree['largest_gap']:.1f} pp away, the arithmetic of the two runs having differed "
-                       "(a CPU with other vector units, or another precision, the first run's CPU unrecorded)")
-            said.append(f"{name(found[1])} at {found[2]} px, seed {found[3]}: its {agree['trials']} trials proposed "
-                        f"{same} as the first run's, {reached}")
-    return "; ".join(said)
+            same = ("the same configurations" if agree["same_config"] == agree["trials"] else
+                    f"the same configurations on {agree['same_config']} of them")
+            reached = ("all reached the same validation accuracy." if agree["same_value"] == agree["same_config"]
+                       else f"{agree['same_value']} reached the same validation accuracy and the others up to "
+                            f"{100 * agree['largest_gap']:.1f} pp away: the two runs' arithmetic differed (a CPU with "
+                            "other vector units, or another precision; the first run's CPU was not recorded).")
+            sentence = (f"{name(found[1])} at {found[2]} px, seed {found[3]}, was run again from scratch: its "
+                        f"{agree['trials']} trials proposed {same} as the first run's, and {reached}")
+            said.append(sentence[:1].upper() + sentence[1:])
+    return " ".join(said)
 
 
 def _complete(study) -> list:
