@@ -26,12 +26,15 @@ import json
 import math
 import os
 import random
+import shutil
 import socket
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +43,7 @@ from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
            "open_storage", "SET_ASIDE", "studies_set_aside",
-           "rerun_agreement"]
+           "rerun_agreement", "snapshot"]
 
 SET_ASIDE = "paused-"
 """The prefix under which a study is kept, set aside, once it was run again from scratch under its own name
@@ -584,28 +587,39 @@ def open_storage(storage: Storage | str | os.PathLike | None) -> Storage:
     raise ValueError(f"storage must be None, ':memory:', a file path or a Storage, got {storage!r}")
 
 
+@contextmanager
+def snapshot(path: str | os.PathLike) -> Iterator[SQLiteStorage]:
+    """The SQLite store ``path`` as it is now, to read without writing it: a copy is opened (the store and its
+    write-ahead log), so that opening a file of an older form upgrades the copy, and a committed store stays as its
+    run wrote it."""
+    with tempfile.TemporaryDirectory(prefix="hpolib-snapshot-") as folder:
+        copy = Path(folder) / Path(path).name
+        for suffix in ("", "-wal"):
+            if Path(str(path) + suffix).exists():
+                shutil.copyfile(str(path) + suffix, str(copy) + suffix)
+        store = SQLiteStorage(copy)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 def studies_set_aside(storage: str | os.PathLike | None) -> list[str]:
     """The names of the studies that the SQLite file ``storage`` keeps set aside (:data:`SET_ASIDE`), as they were
     before, in the order they were created; none for no file, or one that does not exist yet."""
     if storage is None or not Path(storage).exists():
         return []
-    store = SQLiteStorage(storage)
-    try:
+    with snapshot(storage) as store:
         return [n.removeprefix(SET_ASIDE) for n in store.study_names() if n.startswith(SET_ASIDE)]
-    finally:
-        store.close()
 
 
 def rerun_agreement(storage: str | os.PathLike, study: str) -> dict:
     """How the run of ``study`` in the SQLite file ``storage`` agrees with its first run, set aside
     (:data:`SET_ASIDE`), trial by trial (by number): how many trials both finished, how many of those had the
     same configuration, how many of those the same value, and the largest gap between two such values."""
-    store = SQLiteStorage(storage)
-    try:
+    with snapshot(storage) as store:
         first, again = ({t.number: (t.config, float(t.value)) for t in store.trials(name) if t.value is not None}
                         for name in (SET_ASIDE + study, study))
-    finally:
-        store.close()
     both = [(first[n], again[n]) for n in sorted(first.keys() & again.keys())]
     gaps = [abs(a[1] - b[1]) for a, b in both if a[0] == b[0]]
     return {"trials": len(both), "same_config": len(gaps), "same_value": sum(g == 0 for g in gaps),

@@ -403,6 +403,7 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
 
 def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_their_search_ran_again(tmp_path):
     import sqlite3
+    from contextlib import closing
 
     from hpolib import Float, Space, SQLiteStorage, Study
     from hpolib.book.build import _trial_time
@@ -414,7 +415,11 @@ def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_t
     with sqlite3.connect(db) as c:  # trials of about 1 s per unit of budget, one of them paused for 2,400 s
         c.execute("UPDATE trials SET budget_used = 1, finished = started + 1 + number / 10")
         c.execute("UPDATE trials SET finished = started + 2400 WHERE study = 'a' AND number = 3")
+    with sqlite3.connect(db) as c:  # a store written before trials had a cpu_seconds column
+        c.execute("ALTER TABLE trials DROP COLUMN cpu_seconds")
     assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith("(1 timed across a pause: 40.0 min)")
+    with closing(sqlite3.connect(db)) as c:  # read, not upgraded: a committed store stays as its run wrote it
+        assert "cpu_seconds" not in {row[1] for row in c.execute("PRAGMA table_info(trials)")}
     storage = SQLiteStorage(db)
     storage.set_aside("a")
     storage.close()

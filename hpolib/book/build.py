@@ -25,7 +25,7 @@ from typing import cast
 
 import numpy as np
 
-from ..storage import SET_ASIDE, SQLiteStorage
+from ..storage import SET_ASIDE, snapshot
 from ..study import ResumedTrialWarning
 from ..trial import Trial
 from . import benchmark_tables, claims, cost, provenance
@@ -169,11 +169,8 @@ def _trial_time(notebook: Path) -> str:
     db = notebook.with_suffix(".db")
     if not db.exists():
         return "–"
-    storage = SQLiteStorage(db)
-    try:
+    with snapshot(db) as storage:  # the committed store stays as its run wrote it
         studies = {name: [t for t in storage.trials(name) if t.duration is not None] for name in storage.study_names()}
-    finally:
-        storage.close()
     durations = [cast(float, t.duration) for trials in studies.values() for t in trials]
     paused = {name: [cast(float, t.duration) for t in timed_across_a_pause(trials)] for name, trials in studies.items()}
     seconds = [d for found in paused.values() for d in found]
