@@ -290,15 +290,25 @@ def _complete(study) -> list:
 
 
 def completed(searches: Mapping) -> pd.DataFrame:
-    """Per optimiser and resolution: the trials completed and failed over seeds, and the median best validation
-    error."""
+    """Per optimiser (by its reader's name) and resolution: the trials completed and failed over seeds, and the
+    median best validation error."""
     from ..trial import TrialState
 
     rows = [{"optimizer": name, "resolution": px, "seed": seed, "complete": len(_complete(study)),
              "failed": sum(t.state is TrialState.FAILED for t in study.trials), "best_val_error": 1 - study.best.value}
             for (name, px, seed), study in searches.items()]
-    return pd.DataFrame(rows).groupby(["optimizer", "resolution"]).agg(
+    found = pd.DataFrame(rows).groupby(["optimizer", "resolution"]).agg(
         complete=("complete", "sum"), failed=("failed", "sum"), best_val_error=("best_val_error", "median"))
+    found.index = found.index.set_levels(found.index.levels[0].map(_reader_name), level=0)
+    found.index.names = ["optimiser", "resolution (px)"]
+    return found.rename(columns={"complete": "trials complete", "failed": "trials failed",
+                                 "best_val_error": "best validation error (median)"})
+
+
+def _reader_name(key: str) -> str:
+    from ..book.names import name
+
+    return name(key)
 
 
 # ------------------------------------------------------------------------------- importance
@@ -639,15 +649,19 @@ def summary(rows: list[Comparison]) -> pd.DataFrame:
 def headline(results: Results) -> dict[str, object]:
     """The numbers the chapter's summary quotes, by name: seeds, the most important parameter over all searches,
     the rankings' median tau and top three shared, and of the plain warm start: how many searches reached the
-    direct search's error, the median saving to it (one that never got there counts as the least), and the median
-    total saving."""
+    direct search's error, the clause saying the median saving to it (one that never got there counts as the
+    least; none when most never got there), and the median total saving."""
     plain = table(results.of("warm start"))
     ranks = pd.DataFrame([asdict(a) for a in results.agreements])
     to_direct = plain.saved_to_direct_error
     saved = float(to_direct.fillna(-np.inf).median())
     top = importance_table(results.importance, results.active).index[0]
-    return {"iis_seeds": str(len(results.settings["seeds"])), "iis_top": str(top),
+    from ..book.names import name
+
+    said = (f", saving a median {saved:.0%} of the pixel-epochs to that error (negative: it spent more; a search "
+            "that never got there counts as the least)" if np.isfinite(saved) else
+            ": most never got there, so there is no median saving on the way to it")
+    return {"iis_seeds": str(len(results.settings["seeds"])), "iis_top": name(str(top)),
             "iis_tau": float(ranks.kendall_tau.median()), "iis_top3": f"{ranks.top3_shared.median():g}",
-            "iis_reached": str(int(to_direct.notna().sum())), "iis_n": str(len(plain)),
-            "iis_saved": f"{saved:.0%}" if np.isfinite(saved) else "nothing (it did not reach it in most)",
+            "iis_reached": str(int(to_direct.notna().sum())), "iis_n": str(len(plain)), "iis_saved": said,
             "iis_total_saved": float(plain.saved_total.median())}
