@@ -53,9 +53,10 @@ def test_the_study_grid_searches_every_optimiser_seed_and_resolution_and_iis_sav
         assert c.direct_val_error == pytest.approx(1 - searches["random", 16, c.seed].best.value)
         assert c.iis_test_error == pytest.approx(c.iis_val_error + 0.01)
     best = chapter.best_configurations(SPACE, searches, seed=0)
-    assert list(best.resolution) == [8, 16]
+    assert list(best["resolution (px)"]) == [8, 16] and set(best.optimiser) == {"random search"}
     for row in best.itertuples():
-        assert ("width_2=" in row[4]) == ("layers=2" in row[4])  # a value that took no effect is left out
+        assert ("width, layer 2 " in row[4]) == ("layers 2" in row[4])  # a value that took no effect is left out
+        assert row[4].startswith("learning rate ")  # as the book names them
 
 
 def test_importance_is_the_mean_share_over_seeds_most_important_first():
@@ -68,7 +69,7 @@ def test_importance_is_the_mean_share_over_seeds_most_important_first():
     assert not any(r.parameter == "momentum" for r in rows)  # never measured: no share
     assert active == {"lr": 1.0, "layers": 1.0, "width_2": 0.5, "momentum": 0.0}
     wide = chapter.importance_table(rows, active)
-    assert list(wide.columns) == ["random 8px", "random 16px", "active"]
+    assert list(wide.columns) == ["random search, 8 px", "random search, 16 px", "active"]
     assert list(wide.index) == ["lr", "layers", "width_2"] and wide.loc["width_2", "active"] == 0.5
     by_px = chapter.importance_by_resolution(found, list(wide.index), active)
     assert list(by_px.columns) == ["8 px", "16 px", "active"] and by_px.loc["lr", "16 px"] == pytest.approx(0.25)
@@ -84,8 +85,8 @@ def test_rankings_agree_through_kendall_s_tau_and_their_top_three():
     stable = chapter.stability([same, reversed_])
     assert stable.loc["random search"].tolist() == pytest.approx([0.0, -1.0, 1.0, 2.5, 2])
     shown = chapter.agreement_table([reversed_], SETTINGS)
-    assert list(shown.columns[-2:]) == ["top 3 at 8px", "top 3 at 16px"]
-    assert shown.iloc[0]["top 3 at 16px"] == "L1 penalty, width, layer 2, layers"  # as the book names them
+    assert list(shown.columns[-2:]) == ["top 3 at 8 px", "top 3 at 16 px"]
+    assert shown.iloc[0]["top 3 at 16 px"] == "L1 penalty, width, layer 2, layers"  # as the book names them
 
 
 def test_the_summary_counts_what_iis_reached_and_saved_per_variant():

@@ -56,10 +56,13 @@ VARIANTS = ("warm start", "narrowed")
 """IIS's two variants: the plain warm start, and each stage's space narrowed around the previous stage's best."""
 MEASURES = ("saved_total", "saved_to_direct_error", "saved_to_iis_error")
 """What IIS saved in pixel-epochs, as :class:`Comparison` names it (``<measure>_seconds``: in seconds)."""
-LABELS = {f"{measure}{suffix}": f"{words} ({unit})"
-          for measure, words in zip(MEASURES, ("total saved", "saved to direct's error", "saved to iis's error"))
-          for suffix, unit in (("", "pixel-epochs"), ("_seconds", "seconds"))}
-"""Each saving's name in a table."""
+LABELS = {**{f"{measure}{suffix}": f"{words} ({unit})" for measure, words in
+              zip(MEASURES, ("total saved", "saved to direct's error", "saved to IIS's error"))
+              for suffix, unit in (("", "pixel-epochs"), ("_seconds", "seconds"))},
+          **{f"{search}_{split}_error": f"{who}: {words} error"
+             for search, who in (("direct", "direct"), ("iis", "IIS"))
+             for split, words in (("val", "validation"), ("test", "test"))}}
+"""Each column's name in a table: the savings, and the two searches' errors."""
 TOP = 3  # the top of an importance ranking compared across resolutions
 LAYERS = ("conv_layers", "dense_layers")
 """The layer counts, whose importance the notes say changes with the resolution (their shares are summed)."""
@@ -341,9 +344,10 @@ def importance(found: pd.DataFrame) -> tuple[list[Importance], dict[str, float]]
 
 def importance_table(rows: list[Importance], active: Mapping[str, float]) -> pd.DataFrame:
     """:func:`importance` as a table: a row per parameter, most important first (by its mean over the columns), a
-    column per optimiser and resolution ("random 8px", in that order), and ``active``."""
+    column per optimiser and resolution, by its reader's name ("random search, 8 px", in that order), and
+    ``active``."""
     frame = pd.DataFrame([asdict(i) for i in rows]).sort_values(["optimizer", "resolution"], kind="stable")
-    frame["column"] = frame.optimizer + " " + frame.resolution.astype(str) + "px"
+    frame["column"] = frame.optimizer.map(_reader_name) + ", " + frame.resolution.astype(str) + " px"
     wide = frame.pivot_table(index="parameter", columns="column", values="share", sort=False)
     wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
     return wide.assign(active=wide.index.map(active))
@@ -392,8 +396,8 @@ def agreement_table(rows: list[Agreement], settings: dict) -> pd.DataFrame:
     smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
     return pd.DataFrame([{"optimiser": name(a.optimizer), "seed": a.seed, "Kendall's τ": a.kendall_tau,
                           "top 3 shared": a.top3_shared,
-                          f"top 3 at {smallest}px": ", ".join(map(name, a.top_smallest)),
-                          f"top 3 at {full}px": ", ".join(map(name, a.top_full))} for a in rows])
+                          f"top 3 at {smallest} px": ", ".join(map(name, a.top_smallest)),
+                          f"top 3 at {full} px": ", ".join(map(name, a.top_full))} for a in rows])
 
 
 def stability(rows: list[Agreement]) -> pd.DataFrame:
@@ -546,17 +550,17 @@ def _words(value) -> str:
 
 
 def best_configurations(space: Space, searches: Mapping, seed: int) -> pd.DataFrame:
-    """The best configuration each search of ``seed`` found: optimizer, resolution, validation error, and the
-    parameters that took effect in it."""
+    """The best configuration each search of ``seed`` found: optimiser, resolution, validation error, and the
+    parameters that took effect in it, by their reader's names."""
     rows = []
     for (name, px, s), study in searches.items():
         if s != seed:
             continue
         best = study.best
         active = space.active(best.config)
-        rows.append({"optimizer": name, "resolution": px, "val_error": round(1 - best.value, 4),
-                     "configuration (active parameters)": ", ".join(
-                         f"{k}={_words(v)}" for k, v in best.config.items() if active[k])})
+        rows.append({"optimiser": _reader_name(name), "resolution (px)": px,
+                     "validation error": round(1 - best.value, 4), "configuration (the parameters that took effect)":
+                         ", ".join(f"{_reader_name(k)} {_words(v)}" for k, v in best.config.items() if active[k])})
     return pd.DataFrame(rows)
 
 
