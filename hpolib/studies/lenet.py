@@ -163,7 +163,8 @@ def retrain(run: Run, data, epochs: int = EPOCHS, progress: bool = False, code: 
     bar.close()
     return {"epochs": epochs_seen, "failure": failure, "commit": code, "cpu": cpu_name(),
             "threads": torch.get_num_threads(), "capability": torch.backends.cpu.get_cpu_capability(),
-            "torch": torch.__version__, "train_images": len(split.train), "read_images": len(split.val)}
+            "torch": torch.__version__, "precision": precision, "train_images": len(split.train),
+            "read_images": len(split.val)}
 
 
 def _key(run: Run, epochs: int, data: dict, precision: str = "float32") -> dict:
