@@ -402,6 +402,7 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
 
 
 def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_their_search_ran_again(tmp_path):
+    import json
     import sqlite3
     from contextlib import closing
 
@@ -417,14 +418,20 @@ def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_t
         c.execute("UPDATE trials SET finished = started + 2400 WHERE study = 'a' AND number = 3")
     with sqlite3.connect(db) as c:  # a store written before trials had a cpu_seconds column
         c.execute("ALTER TABLE trials DROP COLUMN cpu_seconds")
-    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith("(1 timed across a pause: 40.0 min)")
+    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+        "(1 timed across a pause: 40.0 min); no trial's CPU recorded")
     with closing(sqlite3.connect(db)) as c:  # read, not upgraded: a committed store stays as its run wrote it
         assert "cpu_seconds" not in {row[1] for row in c.execute("PRAGMA table_info(trials)")}
     storage = SQLiteStorage(db)
     storage.set_aside("a")
     storage.close()
     assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
-        "(1 timed across a pause: 40.0 min, all in searches set aside and run again)")
+        "(1 timed across a pause: 40.0 min, all in searches set aside and run again); no trial's CPU recorded")
+    noted = {"cpu": "AMD EPYC", "precision": "float32", "capability": "AVX2"}
+    with sqlite3.connect(db) as c:  # two trials that noted where they ran
+        c.execute("UPDATE trials SET user_attrs = ? WHERE study = 'b' AND number < 2", (json.dumps(noted),))
+    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+        "; 2 on AMD EPYC in float32, 10 with no CPU recorded")
 
 
 def tiny_notebook(folder):

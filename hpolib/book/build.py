@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import cast
 
@@ -177,7 +178,19 @@ def _trial_time(notebook: Path) -> str:
     aside = all(name.startswith(SET_ASIDE) for name, found in paused.items() if found)
     across = (f" ({len(seconds)} timed across a pause: {_duration(sum(seconds))}"
               f"{', all in searches set aside and run again' if aside else ''})") if seconds else ""
-    return f"{len(durations):,} trials, {_duration(sum(durations))}{across}"
+    return f"{len(durations):,} trials, {_duration(sum(durations))}{across}; {_machines(studies)}"
+
+
+def _machines(studies: dict[str, list[Trial]]) -> str:
+    """Where a store's trials ran, from what each noted in its ``user_attrs`` (its CPU and arithmetic), with how
+    many noted nothing (trials run before training trials noted it, or by objectives that do not)."""
+    ran = Counter(f"{t.user_attrs['cpu']} in {t.user_attrs['precision']}" if "cpu" in t.user_attrs else None
+                  for trials in studies.values() for t in trials)
+    unknown = ran.pop(None, 0)
+    if not ran:
+        return "no trial's CPU recorded"
+    return ", ".join([f"{n:,} on {where}" for where, n in ran.most_common()]
+                     + ([f"{unknown:,} with no CPU recorded"] if unknown else []))
 
 
 PAUSE_FACTOR, PAUSE_SECONDS = 5, 300
