@@ -39,6 +39,8 @@ def test_resolve_fills_what_was_not_given_and_refuses_unknown_names():
     settings = resolve("lenet_hpo", "quick", {"seeds": [7], "epochs": None})
     assert settings["seeds"] == [7] and settings["epochs"] == PROFILES["lenet_hpo"]["quick"]["epochs"]
     assert "profile 'quick'" in banner("lenet_hpo", "quick", settings)
+    said = str(banner("iis_fanova", "full", resolve("iis_fanova", "full", {"seeds": [0, 1, 2]})))
+    assert "seeds 0 to 2" in said and "IIS evaluations by resolution 20, 13, 7" in said  # values, not a range
     with pytest.raises(ValueError, match="profile must be one of smoke, quick, full, paper"):
         resolve("lenet_hpo", "huge", {})
     with pytest.raises(ValueError, match=r"unknown settings \['lr'\] for lenet_hpo; valid: budget, c1"):

@@ -269,7 +269,10 @@ def _known() -> dict[str, tuple]:
 _SCALE_WORDS = {  # what sets a chapter's scale, in the order and words its banner gives them
     "dataset": "data", "subset": "training images", "size": "image size (px)", "resolutions": "resolutions (px)",
     "model": "model", "depth": "depth", "width_multiplier": "width multiplier", "epochs": "epochs per trial",
-    "steps": "training steps", "budget": "epochs per search", "evaluations": "evaluations", "seeds": "seeds",
+    "min_epochs": "fewest epochs per trial (Hyperband, BOHB, DEHB)", "steps": "training steps",
+    "budget": "epochs per search", "final_epochs": "epochs of a confirmation", "evaluations": "evaluations",
+    "iis_evaluations": "IIS evaluations by resolution", "smooth_evaluations": "evaluations a reading averages",
+    "seeds": "seeds",
     "headline_seeds": "seeds of the source's methods", "seed": "seed", "cnn_dataset": "network data",
     "cnn_subset": "network training images", "cnn_epochs": "network epochs per trial",
 }
@@ -287,14 +290,15 @@ def banner(study: str, profile: str, settings: dict) -> Callout:
 
 
 def _value(key: str, value, name) -> str:
-    """A setting as the banner writes it: datasets by name, ``None`` subsets as "all", runs of seeds as ranges."""
+    """A setting as the banner writes it: datasets by name, ``None`` subsets as "all", runs of seeds as ranges (other
+    lists, such as evaluations by resolution, value by value)."""
     if key.endswith("subset"):
         return "all" if value is None else f"{value:,}"
     if key.endswith("dataset"):
         return name(value)
     if isinstance(value, (list, tuple)):
         whole = all(isinstance(v, int) for v in value)
-        if whole and len(value) > 2 and list(value) == list(range(value[0], value[0] + len(value))):
+        if "seed" in key and whole and len(value) > 2 and list(value) == list(range(value[0], value[0] + len(value))):
             return f"{value[0]} to {value[-1]}"
         return ", ".join(map(str, value))
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
