@@ -563,3 +563,17 @@ def test_a_chapter_runs_its_searches_on_a_two_worker_local_cluster_with_the_seri
     pd.testing.assert_frame_equal(on_cluster, trials["serial"].sort_values("number")[shown].reset_index(drop=True))
     provenance = json.loads((tmp_path / "dask" / "smoke" / "lenet_hpo_provenance.json").read_text())
     assert provenance["command"].endswith("--executor dask:2")  # the command that reruns it, where it ran
+
+
+def test_the_book_reads_a_chapter_s_precision_from_its_banner_old_and_new():
+    from hpolib.book.build import _precision
+    from hpolib.book.profiles import banner, resolve
+
+    def executed(text):
+        return {"cells": [{"outputs": [{"data": {"text/plain": text}}]}]}
+
+    now = str(banner("iis_fanova", "full", resolve("iis_fanova", "full", {})))
+    assert _precision(executed(now)) == now.split("; arithmetic ")[1].rstrip(".")  # "auto (bfloat16 here)" or so
+    assert _precision(executed("at profile 'full' (a CPU-sized run): seeds=[0, 1], precision=auto (float32 here)")) \
+        == "auto (float32 here)"
+    assert _precision(executed("nothing of the kind")) == "float32"

@@ -426,11 +426,12 @@ def _share(share: float) -> str:
 
 
 def _precision(notebook: dict) -> str:
-    """The precision a notebook trained in, from its banner (float32: notebooks run before it had the knob)."""
+    """The precision a notebook trained in, from its banner ("arithmetic auto (bfloat16 here)", or
+    "precision=auto (...)" as banners once said it; float32: notebooks run before it had the knob)."""
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
-            found = re.search(r"at profile '\w+' .*precision=([\w ()]+)", text)
+            found = re.search(r"at profile '\w+' .*(?:precision=|; arithmetic )([\w ()]+)", text)
             if found:
                 return found.group(1).strip()
     return "float32"
