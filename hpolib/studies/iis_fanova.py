@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
+from ..book.names import name as reader_name
 from ..space import Float, Int, Space
 from ..storage import rerun_agreement, studies_set_aside
 from .stored import Stored, typed
@@ -302,16 +303,11 @@ def completed(searches: Mapping) -> pd.DataFrame:
             for (name, px, seed), study in searches.items()]
     found = pd.DataFrame(rows).groupby(["optimizer", "resolution"]).agg(
         complete=("complete", "sum"), failed=("failed", "sum"), best_val_error=("best_val_error", "median"))
-    found.index = found.index.set_levels(found.index.levels[0].map(_reader_name), level=0)
+    found.index = found.index.set_levels(found.index.levels[0].map(reader_name), level=0)
     found.index.names = ["optimiser", "resolution (px)"]
     return found.rename(columns={"complete": "trials complete", "failed": "trials failed",
                                  "best_val_error": "best validation error (median)"})
 
-
-def _reader_name(key: str) -> str:
-    from ..book.names import name
-
-    return name(key)
 
 
 # ------------------------------------------------------------------------------- importance
@@ -347,7 +343,7 @@ def importance_table(rows: list[Importance], active: Mapping[str, float]) -> pd.
     column per optimiser and resolution, by its reader's name ("random search, 8 px", in that order), and
     ``active``."""
     frame = pd.DataFrame([asdict(i) for i in rows]).sort_values(["optimizer", "resolution"], kind="stable")
-    frame["column"] = frame.optimizer.map(_reader_name) + ", " + frame.resolution.astype(str) + " px"
+    frame["column"] = frame.optimizer.map(reader_name) + ", " + frame.resolution.astype(str) + " px"
     wide = frame.pivot_table(index="parameter", columns="column", values="share", sort=False)
     wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False).index]
     return wide.assign(active=wide.index.map(active))
@@ -558,9 +554,9 @@ def best_configurations(space: Space, searches: Mapping, seed: int) -> pd.DataFr
             continue
         best = study.best
         active = space.active(best.config)
-        rows.append({"optimiser": _reader_name(name), "resolution (px)": px,
+        rows.append({"optimiser": reader_name(name), "resolution (px)": px,
                      "validation error": round(1 - best.value, 4), "configuration (the parameters that took effect)":
-                         ", ".join(f"{_reader_name(k)} {_words(v)}" for k, v in best.config.items() if active[k])})
+                         ", ".join(f"{reader_name(k)} {_words(v)}" for k, v in best.config.items() if active[k])})
     return pd.DataFrame(rows)
 
 
