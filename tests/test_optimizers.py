@@ -206,6 +206,37 @@ def test_neighbours_are_one_integer_step_or_one_other_choice_away():
     assert sorted(map(str, moved)) == sorted(map(str, [{"k": 8}, {"j": 1}, {"j": 3}, {"act": "a"}, {"act": "c"}]))
 
 
+def test_a_line_moves_one_integer_through_its_values_and_spreads_a_wide_ones():
+    space = Space({"k": Int(0, 9), "w": Int(1, 100_000, log=True), "x": Float(0.0, 1.0)})
+    encoding = OneHot(space)
+    point = encoding.encode({"k": 4, "w": 777, "x": 0.25})
+    assert encoding.floats.tolist() == [False, False, True]
+    narrow = [encoding.decode(p) for p in encoding.line(point, 0)]
+    assert [c["k"] for c in narrow] == list(range(10)) and all(c["w"] == 777 and c["x"] == 0.25 for c in narrow)
+    wide = sorted(encoding.decode(p)["w"] for p in encoding.line(point, 1))
+    assert len(wide) <= OneHot.LINE_POINTS + 2 and {1, 776, 778, 100_000} <= set(wide)
+    with pytest.raises(ValueError, match="coordinate 2"):
+        encoding.line(point, 2)
+
+
+def test_gp_local_search_holds_integers_whole_and_ends_where_no_single_move_scores_higher():
+    """From any start the search ends at a configuration (integers whole) that no move of one integer to another
+    value, nor of the floats by L-BFGS-B, improves: on a bowl whose integer and float are coupled, a relaxed
+    search that rounds afterwards leaves the float placed for an integer between two values."""
+    space = Space({"k": Int(0, 40), "x": Float(0.0, 1.0)})
+    gp = GPOptimizer(space, n_startup=8, seed=0)
+    optimise(gp, lambda c: (c["k"] / 40 - 0.37) ** 2 + (c["x"] - 0.6 - (c["k"] / 40 - 0.37)) ** 2, 14)
+    model, targets = gp.fit(np.array(gp.encoded), np.array(gp.losses))
+    best = targets.min()
+    for start in gp.encoding.snap(gp.encoding.random(np.random.default_rng(1), 5)):
+        end = gp._search(model, start, best)
+        assert np.array_equal(end, gp.encoding.snap(end))
+        score = gp.score(model, end, best)[0]
+        assert score >= gp.score(model, start, best)[0]
+        assert gp.score(model, gp.encoding.line(end, 0), best).max() <= score + 1e-9  # end is on its line
+        assert gp.score(model, gp._polish(model, end, best), best)[0] <= score + 1e-9
+
+
 def test_asked_proposes_the_best_new_configuration_and_a_repeat_only_when_none_is_new():
     asked = Asked()
     for k in (2, 3):

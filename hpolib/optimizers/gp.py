@@ -40,16 +40,20 @@ Acquisition functions, for minimisation:
 - lower confidence bound, ``LCB(x) = mu(x) - kappa sigma(x)`` (Srinivas et al.
   2010), minimised.
 
-The acquisition is maximised over ``n_candidates`` random valid vectors; the
-best ``n_polish`` of them and the incumbent (the best observation: the
-search refines around it, as Optuna's GPSampler does) are polished with
-L-BFGS-B over their numeric coordinates (categories held fixed), with the
-acquisition's exact gradient, then climb on the discrete coordinates, one
-integer up or down or one category switched at a time, while that scores
-higher. Every point is scored as the configuration it proposes, its
-integers rounded (:mod:`~hpolib.optimizers.encoding`): a relaxed optimum
-between two integers, scored there and rounded afterwards, proposed the
-evaluated incumbent again and again on integer spaces. The proposal is the
+The acquisition is maximised over ``n_candidates`` random valid vectors,
+then by a local search from the best ``n_polish`` of them and from the
+incumbent (the best observation: the search refines around it), as Optuna's
+GPSampler maximises its own: L-BFGS-B over the floats, with the
+acquisition's exact gradient and the integers and categories held; each
+integer in turn moved to the best of its values, the rest held
+(:meth:`~hpolib.optimizers.encoding.OneHot.line`); then one category
+switched at a time while that scores higher; again from the floats until
+nothing moves. The
+integers are never relaxed: every point is scored as the configuration it
+proposes. A search that relaxed them inside L-BFGS-B and rounded afterwards
+left the floats placed for integers between two values, and, scored against
+the same model, its proposals fell short of this search's maximum by up to 2
+in log EI late in runs on integers coupled to floats. The proposal is the
 highest-scoring point whose configuration has not been asked or told
 (:class:`~hpolib.optimizers.encoding.Asked`). The first ``n_startup``
 proposals are a seeded Latin hypercube. With several workers, pending proposals enter the model
@@ -210,7 +214,7 @@ class GPOptimizer(Optimizer):
     n_candidates : int
         Random vectors scored per proposal.
     n_polish : int
-        Best candidates polished with L-BFGS-B.
+        Best candidates a local search starts from (besides the incumbent).
     length_scale_prior : (float, float)
         ``(median, spread)`` of the log-normal prior on the length scales, in
         the unit cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
@@ -342,16 +346,35 @@ class GPOptimizer(Optimizer):
         return np.log(sigma) + log_h, gradient
 
     def _maximise(self, model, best, rng, incumbent: np.ndarray) -> np.ndarray:
-        """The highest-scoring point, among the candidates and the polished ones, whose configuration has not been
-        asked or told (:class:`~hpolib.optimizers.encoding.Asked`); every point is scored snapped, as the
-        configuration it proposes."""
+        """The highest-scoring point, among the candidates and the local searches' ends, whose configuration has
+        not been asked or told (:class:`~hpolib.optimizers.encoding.Asked`)."""
         candidates = self.encoding.snap(self.encoding.random(rng, self.n_candidates))
         scores = self.score(model, candidates, best)
         starts = [*candidates[np.argsort(-scores, kind="stable")[:self.n_polish]], incumbent]
-        polished = np.array([self._climb(model, self._polish(model, start, best), best) for start in starts])
-        candidates = np.vstack([candidates, polished])
-        scores = np.append(scores, self.score(model, polished, best))
+        searched = np.array([self._search(model, start, best) for start in starts])
+        candidates = np.vstack([candidates, searched])
+        scores = np.append(scores, self.score(model, searched, best))
         return candidates[self.asked.best(scores, lambda i: self.encoding.decode(candidates[i]))]
+
+    LOCAL_ROUNDS = 20
+    """The most rounds of a local search (floats, then each integer, then the categories)."""
+
+    def _search(self, model, point: np.ndarray, best: float) -> np.ndarray:
+        """The snapped ``point`` moved uphill: its floats polished, each integer moved along its values, the
+        categories climbed, until a round moves no integer or category."""
+        for _ in range(self.LOCAL_ROUNDS):
+            point = self._polish(model, point, best)
+            before = point
+            for j, param in enumerate(self.encoding.integers):
+                if param is not None:
+                    line = self.encoding.line(point, j)
+                    scores = self.score(model, line, best)
+                    if scores.max() > self.score(model, point, best)[0]:
+                        point = line[int(np.argmax(scores))]
+            point = self._climb(model, point, best)
+            if np.array_equal(point, before):
+                break
+        return point
 
     def _climb(self, model, point: np.ndarray, best: float) -> np.ndarray:
         """``point`` moved one discrete step at a time (:meth:`~hpolib.optimizers.encoding.OneHot.neighbours`: an
@@ -368,9 +391,9 @@ class GPOptimizer(Optimizer):
         return point
 
     def _polish(self, model, start: np.ndarray, best: float) -> np.ndarray:
-        """``start`` moved uphill by L-BFGS-B in its numeric coordinates (integers relaxed, categories held), then
-        snapped."""
-        free = self.encoding.numeric
+        """``start`` with its floats moved uphill by L-BFGS-B, its integers and categories held; ``start`` itself
+        where that scores no higher."""
+        free = self.encoding.floats
         if not free.any():
             return start
 
@@ -384,7 +407,7 @@ class GPOptimizer(Optimizer):
                           options={"maxiter": 50})
         polished = start.copy()
         polished[free] = result.x
-        return self.encoding.snap(polished)
+        return polished if -result.fun > self.score(model, start, best)[0] else start
 
     def __repr__(self):
         return (f"GPOptimizer({self.acquisition}, targets={self.targets!r}, n_startup={self.n_startup}, "
