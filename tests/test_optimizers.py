@@ -25,7 +25,7 @@ def mixed_objective(c):
 MAKERS = {
     "tpe": lambda space, seed: TPE(space, seed=seed),
     "tpe-univariate": lambda space, seed: TPE(space, multivariate=False, seed=seed),
-    "gp": lambda space, seed: GPOptimizer(space, n_candidates=300, seed=seed),
+    "gp": lambda space, seed: GPOptimizer(space, seed=seed),
     "pso": lambda space, seed: PSO(space, seed=seed),
     "ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
     "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
@@ -98,7 +98,9 @@ def test_constant_liar_spreads_parallel_asks(make):
         if liar:
             assert len({tuple(c.values()) for c in pending}) == 4
         spreads[liar] = _spread([f.space.to_unit(c) for c in pending])
-    assert spreads[True] > max(spreads[False], 0.01)  # without the liar they may all ask for one point
+    # without the liar they may all ask for one point (GP-BO's differ in the eighth decimal); with it they are
+    # apart by at least a two-hundredth of the box
+    assert spreads[True] > max(spreads[False], 0.005)
 
 
 def test_pso_asks_asynchronously_and_converges():
@@ -435,13 +437,13 @@ def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others(
     model = GaussianProcess().fit(x, y)
     z = (y - model.mean) / model.scale
     cov = model._kernel(x, x) + model.noise * np.eye(len(y))
-    total = 0.0
+    each = []
     for i in range(len(y)):  # the conditional of z_i given the rest, with the fit's hyperparameters
         rest = np.arange(len(y)) != i
         weights = np.linalg.solve(cov[np.ix_(rest, rest)], cov[rest, i])
         mean, var = weights @ z[rest], cov[i, i] - weights @ cov[rest, i]
-        total += norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var))
-    assert model.leave_one_out_log_density() == pytest.approx(total, rel=1e-8)
+        each.append(norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var)))
+    assert model.leave_one_out_log_densities() == pytest.approx(each, rel=1e-8)
 
 
 def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support():
@@ -460,7 +462,16 @@ def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support()
     assert error[0] < 0.8 * error[1]
 
 
-def test_gp_auto_targets_choose_the_transform_that_predicts_better():
+def test_gp_auto_targets_transform_only_when_that_predicts_better_by_two_standard_errors():
+    from hpolib.optimizers.gp import choose_targets
+
+    flat = np.zeros(20)
+    assert choose_targets({"standardise": flat, "yeo-johnson": flat + 1.0}) == "yeo-johnson"  # every value better
+    lucky = flat.copy()
+    lucky[0] = 30.0  # one value predicted far better, the rest no better: the sum is ahead by less than 2 errors
+    assert choose_targets({"standardise": flat, "yeo-johnson": lucky}) == "standardise"
+    assert choose_targets({"standardise": flat}) == "standardise"
+
     # a valley whose walls are far above its floor: the power transform predicts it better; a plane: standardising
     def choices(f):
         space = Space({"a": Float(0, 1), "b": Float(0, 1)})
