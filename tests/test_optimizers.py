@@ -25,7 +25,7 @@ def mixed_objective(c):
 MAKERS = {
     "tpe": lambda space, seed: TPE(space, seed=seed),
     "tpe-univariate": lambda space, seed: TPE(space, multivariate=False, seed=seed),
-    "gp": lambda space, seed: GPOptimizer(space, n_candidates=300, seed=seed),
+    "gp": lambda space, seed: GPOptimizer(space, seed=seed),
     "pso": lambda space, seed: PSO(space, seed=seed),
     "ga": lambda space, seed: GeneticAlgorithm(space, seed=seed),
     "ga-sbx": lambda space, seed: GeneticAlgorithm(space, crossover="sbx", seed=seed),
@@ -98,7 +98,9 @@ def test_constant_liar_spreads_parallel_asks(make):
         if liar:
             assert len({tuple(c.values()) for c in pending}) == 4
         spreads[liar] = _spread([f.space.to_unit(c) for c in pending])
-    assert spreads[True] > max(spreads[False], 0.01)  # without the liar they may all ask for one point
+    # without the liar they may all ask for one point (GP-BO's differ in the eighth decimal); with it they are
+    # apart by at least a two-hundredth of the box
+    assert spreads[True] > max(spreads[False], 0.005)
 
 
 def test_pso_asks_asynchronously_and_converges():
@@ -204,6 +206,37 @@ def test_neighbours_are_one_integer_step_or_one_other_choice_away():
     moved = [{n: v for n, v in encoding.decode(p).items() if v != point[n]} for p in
              encoding.neighbours(encoding.encode(point))]
     assert sorted(map(str, moved)) == sorted(map(str, [{"k": 8}, {"j": 1}, {"j": 3}, {"act": "a"}, {"act": "c"}]))
+
+
+def test_a_line_moves_one_integer_through_its_values_and_spreads_a_wide_ones():
+    space = Space({"k": Int(0, 9), "w": Int(1, 100_000, log=True), "x": Float(0.0, 1.0)})
+    encoding = OneHot(space)
+    point = encoding.encode({"k": 4, "w": 777, "x": 0.25})
+    assert encoding.floats.tolist() == [False, False, True]
+    narrow = [encoding.decode(p) for p in encoding.line(point, 0)]
+    assert [c["k"] for c in narrow] == list(range(10)) and all(c["w"] == 777 and c["x"] == 0.25 for c in narrow)
+    wide = sorted(encoding.decode(p)["w"] for p in encoding.line(point, 1))
+    assert len(wide) <= OneHot.LINE_POINTS + 2 and {1, 776, 778, 100_000} <= set(wide)
+    with pytest.raises(ValueError, match="coordinate 2"):
+        encoding.line(point, 2)
+
+
+def test_gp_local_search_holds_integers_whole_and_ends_where_no_single_move_scores_higher():
+    """From any start the search ends at a configuration (integers whole) that no move of one integer to another
+    value, nor of the floats by L-BFGS-B, improves: on a bowl whose integer and float are coupled, a relaxed
+    search that rounds afterwards leaves the float placed for an integer between two values."""
+    space = Space({"k": Int(0, 40), "x": Float(0.0, 1.0)})
+    gp = GPOptimizer(space, n_startup=8, seed=0)
+    optimise(gp, lambda c: (c["k"] / 40 - 0.37) ** 2 + (c["x"] - 0.6 - (c["k"] / 40 - 0.37)) ** 2, 14)
+    model, targets = gp.fit(np.array(gp.encoded), np.array(gp.losses))
+    best = targets.min()
+    for start in gp.encoding.snap(gp.encoding.random(np.random.default_rng(1), 5)):
+        end = gp._search(model, start, best)
+        assert np.array_equal(end, gp.encoding.snap(end))
+        score = gp.score(model, end, best)[0]
+        assert score >= gp.score(model, start, best)[0]
+        assert gp.score(model, gp.encoding.line(end, 0), best).max() <= score + 1e-9  # end is on its line
+        assert gp.score(model, gp._polish(model, end, best), best)[0] <= score + 1e-9
 
 
 def test_asked_proposes_the_best_new_configuration_and_a_repeat_only_when_none_is_new():
@@ -404,13 +437,13 @@ def test_gp_leave_one_out_density_matches_predicting_each_value_from_the_others(
     model = GaussianProcess().fit(x, y)
     z = (y - model.mean) / model.scale
     cov = model._kernel(x, x) + model.noise * np.eye(len(y))
-    total = 0.0
+    each = []
     for i in range(len(y)):  # the conditional of z_i given the rest, with the fit's hyperparameters
         rest = np.arange(len(y)) != i
         weights = np.linalg.solve(cov[np.ix_(rest, rest)], cov[rest, i])
         mean, var = weights @ z[rest], cov[i, i] - weights @ cov[rest, i]
-        total += norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var))
-    assert model.leave_one_out_log_density() == pytest.approx(total, rel=1e-8)
+        each.append(norm.logpdf(y[i], model.mean + model.scale * mean, model.scale * np.sqrt(var)))
+    assert model.leave_one_out_log_densities() == pytest.approx(each, rel=1e-8)
 
 
 def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support():
@@ -429,7 +462,16 @@ def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support()
     assert error[0] < 0.8 * error[1]
 
 
-def test_gp_auto_targets_choose_the_transform_that_predicts_better():
+def test_gp_auto_targets_transform_only_when_that_predicts_better_by_two_standard_errors():
+    from hpolib.optimizers.gp import choose_targets
+
+    flat = np.zeros(20)
+    assert choose_targets({"standardise": flat, "yeo-johnson": flat + 1.0}) == "yeo-johnson"  # every value better
+    lucky = flat.copy()
+    lucky[0] = 30.0  # one value predicted far better, the rest no better: the sum is ahead by less than 2 errors
+    assert choose_targets({"standardise": flat, "yeo-johnson": lucky}) == "standardise"
+    assert choose_targets({"standardise": flat}) == "standardise"
+
     # a valley whose walls are far above its floor: the power transform predicts it better; a plane: standardising
     def choices(f):
         space = Space({"a": Float(0, 1), "b": Float(0, 1)})

@@ -20,7 +20,8 @@ scores a point after moving each integer coordinate to the integer it rounds
 to (:func:`snap_integers`), or over that integer's slice
 (:func:`integer_slices`), so that what is scored is what is proposed;
 :meth:`OneHot.neighbours` are the points one integer (or one category)
-away, for a search that moves on the integers themselves; and
+away and :meth:`OneHot.line` the points along one integer's values, for a
+search that moves on the integers themselves; and
 :class:`Asked` keeps an optimiser from proposing a configuration twice while
 its candidates hold one it has not asked.
 
@@ -104,6 +105,8 @@ class OneHot:
         Length of a vector.
     numeric : ndarray of bool
         Which coordinates are numeric (the rest are one-hot blocks).
+    floats : ndarray of bool
+        Which coordinates are floats' (numeric and not an integer's).
     integers : list of Int or None
         Per coordinate, its :class:`~hpolib.space.Int` if it is an integer's.
     blocks : list of slice
@@ -129,6 +132,7 @@ class OneHot:
             if isinstance(param, Categorical):
                 self.numeric[self._slices[name]] = False
                 self.blocks.append(self._slices[name])
+        self.floats = self.numeric & np.array([p is None for p in self.integers])
 
     def coordinates(self, name: str) -> slice:
         """The coordinates of parameter ``name`` (one for a number, a block for a categorical parameter)."""
@@ -181,6 +185,23 @@ class OneHot:
                     steps[-1][block] = 0.0
                     steps[-1][j] = 1.0
         return np.array(steps).reshape(-1, self.dim)
+
+    LINE_POINTS = 1024
+    """The most values :meth:`line` lists for one integer: a wider integer's are spread evenly over its range."""
+
+    def line(self, x: np.ndarray, j: int) -> np.ndarray:
+        """The points along integer coordinate ``j`` of the snapped point ``x``: that integer at each of its values
+        (at most :attr:`LINE_POINTS`, evenly spread, and the two next to ``x``'s), the rest of ``x`` as it is."""
+        param = self.integers[j]
+        if param is None:
+            raise ValueError(f"coordinate {j} is not an integer's")
+        value = param.from_unit(x[j])
+        values = np.unique(np.r_[np.round(np.linspace(param.low, param.high, min(param.high - param.low + 1,
+                                                                                  self.LINE_POINTS))),
+                                 [max(value - 1, param.low), min(value + 1, param.high)]]).astype(int)
+        points = np.repeat(np.atleast_2d(x), len(values), axis=0)
+        points[:, j] = [param.to_unit(int(v)) for v in values]
+        return points
 
     def random(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` uniformly random valid vectors (one-hot blocks with a single 1)."""

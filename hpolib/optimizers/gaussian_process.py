@@ -177,15 +177,15 @@ class GaussianProcess:
         self.log_marginal_likelihood = float(-0.5 * z @ self._alpha - np.sum(np.log(np.diag(self._chol)))
                                              - 0.5 * len(z) * math.log(2 * math.pi))
 
-    def leave_one_out_log_density(self) -> float:
-        """``sum_i log p(y_i | y_-i)``: each value's density under the model's prediction from the others, with
-        the hyperparameters held (Rasmussen and Williams 2006, eqs. 5.10-5.12: the predictive mean misses
-        ``y_i`` by ``[C^-1 z]_i / [C^-1]_ii`` and its variance is ``1 / [C^-1]_ii``), in ``y``'s units."""
+    def leave_one_out_log_densities(self) -> np.ndarray:
+        """``log p(y_i | y_-i)`` for each ``i``: each value's density under the model's prediction from the
+        others, with the hyperparameters held (Rasmussen and Williams 2006, eqs. 5.10-5.12: the predictive
+        mean misses ``y_i`` by ``[C^-1 z]_i / [C^-1]_ii`` and its variance is ``1 / [C^-1]_ii``), in ``y``'s
+        units."""
         inverse_diagonal = np.diag(_inverse(self._chol))
         variance = 1.0 / inverse_diagonal
         miss = self._alpha * variance
-        return float(np.sum(-0.5 * np.log(2 * math.pi * variance) - 0.5 * miss**2 / variance)
-                     - len(miss) * math.log(self.scale))
+        return -0.5 * np.log(2 * math.pi * variance) - 0.5 * miss**2 / variance - math.log(self.scale)
 
     # ----------------------------------------------------------------------------------------- prediction
 
