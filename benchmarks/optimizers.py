@@ -36,6 +36,7 @@ the development set), and an anytime-regret plot. Raw traces go to
     python benchmarks/optimizers.py --set integers       # the integer family, seeds 2000-2019
     python benchmarks/optimizers.py --methods hpolib-cmaes optuna-cmaes --problems branin --seeds 6  # a subset
     python benchmarks/optimizers.py --methods hpolib-gp --reuse benchmarks/results/optimizers_runs_development.json
+    python benchmarks/optimizers.py --set integers --methods hpolib-gp --reuse stored  # peers from every stored run
 """
 
 from __future__ import annotations
@@ -412,8 +413,9 @@ def main() -> None:
     parser.add_argument("--problems", nargs="+", default=None, choices=list(PROBLEMS),
                         help="run only these problems of the set (default: all of it)")
     parser.add_argument("--reuse", default=None,
-                        help="an earlier optimizers_runs_*.json of the same set: the runs of the methods not run "
-                             "now are read from it (the peers, when only hpolib's optimisers changed)")
+                        help="an earlier optimizers_runs_*.json of the same set, or 'stored' for every stored run "
+                             "of the set (a later run's in place of the whole run's): the runs of the methods not "
+                             "run now are read from it (the peers, when only hpolib's optimisers changed)")
     parser.add_argument("--plot", action="store_true",
                         help="only redraw the set's figures from its stored runs, later runs of some methods in "
                              "place of the whole run's")
@@ -446,7 +448,8 @@ def main() -> None:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
     if args.reuse:
-        earlier = pd.read_json(args.reuse, orient="records")
+        base = args.set + ("" if args.first_seed is None else f"-from{first_seed}")
+        earlier = stored_runs(base) if args.reuse == "stored" else pd.read_json(args.reuse, orient="records")
         runs = pd.concat([runs, earlier[~earlier.method.isin(methods) & earlier.problem.isin(problems)]],
                          ignore_index=True)
 
