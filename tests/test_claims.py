@@ -313,6 +313,12 @@ def test_the_claims_page_lists_every_verdict_the_one_rule_moved():
     assert "| `gone` | x | dropped or restated |" in table and "| `new` | new claim | y |" in table
 
 
+def test_an_entry_without_a_quote_says_whether_it_restates_figures_or_a_point():
+    row = {"source_quote": None, "source_value": "qualitative"}
+    assert "restates the source's point in its own words" in build._unquoted(row)
+    assert "restates its figures" in build._unquoted({**row, "source_value": "21 % (778.5 s of 3,657.75 s)"})
+
+
 def test_a_measured_claim_linking_to_a_missing_section_stops_the_build(tmp_path):
     rows = _rows(tmp_path, lenet_hpo=_lenet())
     sections = {"lenet_hpo": {"confirmation-at-the-report-s-scale"}}

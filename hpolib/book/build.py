@@ -314,12 +314,19 @@ def _moved(before: list[dict], rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _unquoted(r: dict) -> str:
+    """Why a claim's entry quotes no sentence of its source: it restates the source's figures, or, where the source
+    states no number, its point in the ledger's words (the slides' sentence is not on hand to quote)."""
+    if r["source_value"] == "qualitative":
+        return "no sentence of the source is quoted here: the claim restates the source's point in its own words"
+    return "no sentence of the source is quoted here: the claim restates its figures"
+
+
 def _claim_entry(r: dict, sections: dict[str, set[str]] | None = None) -> list[str]:
     """A claim's entry on the claims page. Its link to the section that measures it is checked against that
     chapter's headings (``sections``, where given): a measured claim whose section is missing stops the build; a
     claim not measured yet may name a section its chapter does not have yet, and is shown without the link."""
-    quote = (f"> “{r['source_quote']}”" if r["source_quote"] else
-             "> *(no sentence of the source is quoted here: the claim restates its figures)*")
+    quote = f"> “{r['source_quote']}”" if r["source_quote"] else f"> *({_unquoted(r)})*"
     chapter = r["chapter"] if r["chapter"] == "benchmarks" else f"notebooks/{r['chapter']}"
     page = f"../{chapter}.html#{r['section']}" if r["chapter"] != "benchmarks" else f"benchmarks.html#{r['section']}"
     evidence = [f"{e['label']}: " + (", ".join(f"{v:.4g}" for v in e["values"]) if "values" in e else

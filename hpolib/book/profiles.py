@@ -113,7 +113,7 @@ _SCALES: dict[str, dict[str, dict]] = {
                       constant_lrs=[0.01, 0.1]),
         # 30 epochs of the 45,000 training images (352 steps each); stages of 2, 4 and then 8 epochs
         "full": dict(dataset="cifar10", subset=None, grayscale=False, depth=16, width_multiplier=0.125, steps=10560,
-                     batch_size=128, val_size=512, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1, 2],
+                     batch_size=128, val_size=1000, tau=704, tau_max=2816, k=10, explore_fraction=0.1, seeds=[0, 1, 2],
                      constant_lrs=[0.003, 0.01, 0.03, 0.1, 0.3],
                      ablations=[{"name": "validation loss", "loss": "validation"},
                                 {"name": "tau' = tau / 5, k = 5", "explore_fraction": 0.2, "k": 5},

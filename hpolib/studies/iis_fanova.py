@@ -268,8 +268,6 @@ def set_aside(storage: str | os.PathLike | None) -> str:
     """Which direct searches in ``storage`` were run again after being set aside (:data:`hpolib.storage.SET_ASIDE`:
     a trial of theirs was timed across a pause of the whole run, so the seconds it recorded were not its
     training's), in sentences, each saying how the rerun agrees with the first run ("" if none)."""
-    from ..book.names import name
-
     said = []
     for study in studies_set_aside(storage):
         found = _DIRECT_STUDY.fullmatch(study)
@@ -281,7 +279,7 @@ def set_aside(storage: str | os.PathLike | None) -> str:
                        else f"{agree['same_value']} reached the same validation accuracy and the others up to "
                             f"{100 * agree['largest_gap']:.1f} pp away: the two runs' arithmetic differed (a CPU with "
                             "other vector units, or another precision; the first run's CPU was not recorded).")
-            sentence = (f"{name(found[1])} at {found[2]} px, seed {found[3]}, was run again from scratch: its "
+            sentence = (f"{reader_name(found[1])} at {found[2]} px, seed {found[3]}, was run again from scratch: its "
                         f"{agree['trials']} trials proposed {same} as the first run's, and {reached}")
             said.append(sentence[:1].upper() + sentence[1:])
     return " ".join(said)
@@ -307,7 +305,6 @@ def completed(searches: Mapping) -> pd.DataFrame:
     found.index.names = ["optimiser", "resolution (px)"]
     return found.rename(columns={"complete": "trials complete", "failed": "trials failed",
                                  "best_val_error": "best validation error (median)"})
-
 
 
 # ------------------------------------------------------------------------------- importance
@@ -387,21 +384,17 @@ def _tau(first: pd.Series, second: pd.Series) -> float:
 
 def agreement_table(rows: list[Agreement], settings: dict) -> pd.DataFrame:
     """:func:`agreements` as a table, the top three of each ranking in words."""
-    from ..book.names import name
-
     smallest, full = settings["resolutions"][0], settings["resolutions"][-1]
-    return pd.DataFrame([{"optimiser": name(a.optimizer), "seed": a.seed, "Kendall's τ": a.kendall_tau,
+    return pd.DataFrame([{"optimiser": reader_name(a.optimizer), "seed": a.seed, "Kendall's τ": a.kendall_tau,
                           "top 3 shared": a.top3_shared,
-                          f"top 3 at {smallest} px": ", ".join(map(name, a.top_smallest)),
-                          f"top 3 at {full} px": ", ".join(map(name, a.top_full))} for a in rows])
+                          f"top 3 at {smallest} px": ", ".join(map(reader_name, a.top_smallest)),
+                          f"top 3 at {full} px": ", ".join(map(reader_name, a.top_full))} for a in rows])
 
 
 def stability(rows: list[Agreement]) -> pd.DataFrame:
     """Per optimiser (its display name), over seeds: Kendall's tau's median, least and greatest, and the median of
     the top three shared."""
-    from ..book.names import name
-
-    frame = pd.DataFrame([asdict(a) for a in rows]).assign(optimiser=lambda f: f.optimizer.map(name))
+    frame = pd.DataFrame([asdict(a) for a in rows]).assign(optimiser=lambda f: f.optimizer.map(reader_name))
     return frame.groupby("optimiser", sort=False).agg(**{
         "median τ": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
         "greatest τ": ("kendall_tau", "max"), "top 3 shared, median": ("top3_shared", "median"),
@@ -424,10 +417,8 @@ def seed_agreements(found: pd.DataFrame, settings: dict) -> list[SeedAgreement]:
 def noise_floor(rows: list[SeedAgreement]) -> pd.DataFrame:
     """Per optimiser (its display name) and resolution: the median, least and greatest tau of two seeds (no rows
     with one seed)."""
-    from ..book.names import name
-
     frame = pd.DataFrame([asdict(a) for a in rows], columns=[f.name for f in fields(SeedAgreement)]).assign(
-        optimiser=lambda f: f.optimizer.map(name))
+        optimiser=lambda f: f.optimizer.map(reader_name))
     return frame.groupby(["optimiser", "resolution"], sort=False).agg(**{
         "median τ, two seeds": ("kendall_tau", "median"), "least τ": ("kendall_tau", "min"),
         "greatest τ": ("kendall_tau", "max"), "pairs": ("kendall_tau", "count")})
@@ -467,9 +458,8 @@ def layer_and_lr_shares(found: pd.DataFrame) -> pd.DataFrame:
 
 def shift_table(rows: list[Shift]) -> pd.DataFrame:
     """:func:`shifts` as a table: per optimiser (display name) and seed, each share at both ends and its shift."""
-    from ..book.names import name
-
-    return pd.DataFrame([{"optimiser": name(r.optimizer), "seed": r.seed, "layer counts, smallest": r.layers_smallest,
+    return pd.DataFrame([{"optimiser": reader_name(r.optimizer), "seed": r.seed,
+                          "layer counts, smallest": r.layers_smallest,
                           "layer counts, full": r.layers_full, "layer counts, shift": r.layers_shift,
                           "learning rate, smallest": r.lr_smallest, "learning rate, full": r.lr_full,
                           "learning rate, shift": r.lr_shift} for r in rows])
@@ -524,8 +514,6 @@ def optima_table(rows: list[Optimum], settings: dict) -> pd.DataFrame:
     """Per parameter (display name): the top configurations' median value at each resolution (the median over
     optimisers and seeds), how far their mean position moved from the smallest to the full resolution, and how
     far apart it lies between two seeds at one resolution (both medians, as shares of the range)."""
-    from ..book.names import name
-
     frame = _positions(rows)
     values = frame.pivot_table(index="parameter", columns="resolution", values="value", aggfunc="median")
     values.columns = [f"{px} px" for px in values.columns]
@@ -538,7 +526,7 @@ def optima_table(rows: list[Optimum], settings: dict) -> pd.DataFrame:
         apart[parameter] = float(np.median(gaps)) if gaps else math.nan  # one seed: no two to set apart
     order = [p for p in VALUES if p in values.index]
     return values.loc[order].assign(**{"moved across resolutions": [moved.get(p, math.nan) for p in order],
-                                       "two seeds apart": [apart[p] for p in order]}).rename(index=name)
+                                       "two seeds apart": [apart[p] for p in order]}).rename(index=reader_name)
 
 
 def _words(value) -> str:
@@ -656,12 +644,10 @@ def headline(results: Results) -> dict[str, object]:
     to_direct = plain.saved_to_direct_error
     saved = float(to_direct.fillna(-np.inf).median())
     top = importance_table(results.importance, results.active).index[0]
-    from ..book.names import name
-
     said = (f", saving a median {saved:.0%} of the pixel-epochs to that error (negative: it spent more; a search "
             "that never got there counts as the least)" if np.isfinite(saved) else
             ": most never got there, so there is no median saving on the way to it")
-    return {"iis_seeds": str(len(results.settings["seeds"])), "iis_top": name(str(top)),
+    return {"iis_seeds": str(len(results.settings["seeds"])), "iis_top": reader_name(str(top)),
             "iis_tau": float(ranks.kendall_tau.median()), "iis_top3": f"{ranks.top3_shared.median():g}",
             "iis_reached": str(int(to_direct.notna().sum())), "iis_n": str(len(plain)), "iis_saved": said,
             "iis_total_saved": float(plain.saved_total.median())}
