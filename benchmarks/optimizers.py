@@ -353,7 +353,7 @@ def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
         if not shown:
             continue
         colour = dict(zip(shown, sns.color_palette("colorblind", len(shown))))
-        fig, axes = plt.subplots(rows, columns, figsize=(7.5, 2.3 * rows + 0.9), squeeze=False)
+        fig, axes = plt.subplots(rows, columns, figsize=(7.5, 2.3 * rows + 0.5), squeeze=False)
         for ax in axes.flat[len(problems):]:
             ax.set_visible(False)
         for ax, problem in zip(axes.flat, problems):
@@ -379,7 +379,7 @@ def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
             for handle, label in zip(*ax.get_legend_handles_labels()):
                 legend.setdefault(label, handle)
         fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, fontsize=8, frameon=False)
-        fig.tight_layout(rect=(0, 0.85 / (2.3 * rows + 0.9), 1, 1))
+        fig.tight_layout(rect=(0, 0.45 / (2.3 * rows + 0.5), 1, 1))  # half an inch for the legend's two lines
         fig.savefig(results / figure_name(name, family), dpi=88)  # 7.5 inches: 660 px, as the book shows it
         plt.close(fig)
 
