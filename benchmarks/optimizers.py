@@ -447,13 +447,13 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         runs = pd.DataFrame(list(pool.map(run, jobs)))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
+    stored_as = args.set + ("" if args.first_seed is None else f"-from{first_seed}")  # the set's name in files
     if args.reuse:
-        base = args.set + ("" if args.first_seed is None else f"-from{first_seed}")
-        earlier = stored_runs(base) if args.reuse == "stored" else pd.read_json(args.reuse, orient="records")
+        earlier = stored_runs(stored_as) if args.reuse == "stored" else pd.read_json(args.reuse, orient="records")
         runs = pd.concat([runs, earlier[~earlier.method.isin(methods) & earlier.problem.isin(problems)]],
                          ignore_index=True)
 
-    tag = args.set + ("" if args.first_seed is None else f"-from{first_seed}") \
+    tag = stored_as \
         + ("" if args.methods is None else "_" + "_".join(methods)) \
         + ("" if args.problems is None else "_" + "_".join(problems))
     RESULTS.mkdir(exist_ok=True)
