@@ -230,8 +230,9 @@ def test_a_headless_browser_draws_every_figure_of_every_chapter(smoke_book):
 
     checked = check_in_browser(smoke_book)
     for name in NOTEBOOKS.glob("*.ipynb"):
-        assert checked[f"notebooks/{name.stem}.html"]["figures"] > 0
-        assert checked[f"notebooks/{name.stem}.html"]["links"] > 0
+        page = f"notebooks/{name.stem}.html"
+        assert checked[page]["figures"] > 0, (page, checked[page])
+        assert checked[page]["links"] > 0
     assert set(checked) >= {"index.html", "book/overview.html", "book/references.html"}
     assert checked["book/intro.html"]["links"] > len(CLAIMS)  # one to each claim's ledger entry, and more
     assert len(list((smoke_book.parent / "screenshots").glob("*.png"))) == len(checked)

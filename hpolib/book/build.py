@@ -488,6 +488,14 @@ return Array.from(document.images).filter(i => i.closest("article")).map(
     i => [i.getAttribute("src"), i.complete && i.naturalWidth > 0, i.naturalWidth, i.getBoundingClientRect().width]);
 """
 
+_SETTLED = """
+return document.readyState === "complete"
+    && Array.from(document.images).every(i => i.complete || i.loading === "lazy");
+"""
+
+SETTLED_WITHIN = 60
+"""Seconds a page may take to finish loading its images before it is checked as it stands (on a loaded machine)."""
+
 SHRUNK = 0.9
 """A figure shown at less than this share of the width it was drawn at has its text shrunk below what was set."""
 
@@ -536,6 +544,7 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
                 problems.append(f"{name}: no such page")
                 continue
             driver.get(page.as_uri())
+            _wait_until_settled(driver)
             figures = driver.execute_script(_FIGURES)
             problems += [f"{name}: {problem}" for problem in _figure_problems(figures)]
             links, broken = _links(page, html)
@@ -552,6 +561,18 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     if problems:
         raise RuntimeError("the book does not read as it should:\n" + "\n".join(problems))
     return checked
+
+
+def _wait_until_settled(driver) -> None:
+    """Wait until the page in ``driver`` has loaded and every eager image has loaded or failed (up to
+    :data:`SETTLED_WITHIN` seconds; then it is checked as it stands, and what did not load is reported)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, SETTLED_WITHIN, poll_frequency=0.2).until(lambda d: d.execute_script(_SETTLED))
+    except TimeoutException:
+        pass
 
 
 def _figure_problems(figures: list) -> list[str]:
