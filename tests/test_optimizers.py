@@ -342,6 +342,48 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
     assert len(gaps) >= 10 and min(gaps) > 0.025
 
 
+def test_tpe_s_parzen_estimator_is_optuna_s_where_no_two_observations_tie():
+    """Observation by observation and kernel by kernel, hpolib's estimator is Optuna's (bandwidths, magic clip,
+    prior, ramp weights, integer slices on linear and log scales, categorical kernels): the log densities differ by
+    one constant, the floats' change of scale to the unit interval. Only equal values (which kernel of a tie
+    takes the gap) and the random streams can tell the two TPEs apart."""
+    parzen = pytest.importorskip("optuna.samplers._tpe.parzen_estimator")
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    from optuna.samplers._tpe.sampler import default_weights as optuna_weights
+
+    from hpolib.optimizers.encoding import Ordinal, integer_slices, snap_integers
+    from hpolib.optimizers.tpe import ParzenEstimator, default_weights
+
+    space = Space({"n": Int(1, 1000, log=True), "m": Int(0, 299), "x": Float(-5.0, 5.0),
+                   "lr": Float(1e-5, 0.1, log=True), "act": Categorical(["relu", "tanh", "elu"])})
+    rng = np.random.default_rng(0)
+    n = 40  # above 25: the ramp of weights
+    observed = [dict(c, n=int(v), m=int(w)) for c, v, w in  # distinct integers: no ties
+                zip((space.sample(rng) for _ in range(n)), rng.choice(np.arange(20, 1000), n, replace=False),
+                    rng.choice(300, n, replace=False))]
+    candidates = [space.sample(rng) for _ in range(60)]
+
+    def optuna_log_pdf():
+        distributions = {"n": IntDistribution(1, 1000, log=True), "m": IntDistribution(0, 299),
+                         "x": FloatDistribution(-5.0, 5.0), "lr": FloatDistribution(1e-5, 0.1, log=True),
+                         "act": CategoricalDistribution(["relu", "tanh", "elu"])}
+        columns = lambda configs: {k: np.array([["relu", "tanh", "elu"].index(c[k]) if k == "act" else c[k]  # noqa: E731
+                                                for c in configs], dtype=float) for k in distributions}
+        settings = parzen._ParzenEstimatorParameters(prior_weight=1.0, consider_magic_clip=True,
+                                                     consider_endpoints=False, weights=optuna_weights,
+                                                     multivariate=True)
+        return parzen._ParzenEstimator(columns(observed), distributions, settings).log_pdf(columns(candidates))
+
+    encoding = Ordinal(space)
+    numeric, integers = ~encoding.categorical, [p for p, c in zip(encoding.integers, encoding.categorical) if not c]
+    x, c = np.array([encoding.encode(o) for o in observed]), np.array([encoding.encode(o) for o in candidates])
+    estimator = ParzenEstimator(x[:, numeric], x[:, ~numeric].astype(int), [3], default_weights(n))
+    snapped = snap_integers(c[:, numeric], integers)
+    ours = estimator.log_pdf(*integer_slices(snapped, integers), c[:, ~numeric].astype(int))
+    scale = np.log(10.0) + np.log(np.log(0.1 / 1e-5))  # d(unit)/dx for x, and for lr on its log scale
+    assert np.allclose(ours - optuna_log_pdf(), scale, rtol=0, atol=1e-9)
+
+
 def test_tpe_scores_an_integer_by_the_mass_of_its_slice():
     """A point's likelihood is the mixture's truncated-normal density, an interval's its mass (scipy's
     truncnorm as reference), finite even for a slice many kernel widths away."""
