@@ -28,6 +28,12 @@ def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_
     assert "| GP vs Optuna GP | 0 of 1 | 1 of 1 |" in text
     assert "**higher 0.031**" in text
     assert "| Branin | 0.006 | 0.0001 |" in text and "| branin |" not in text  # problems by name, not id
+    pd.DataFrame({"problem": ["branin"], "method": ["hpolib-gp"], "seeds": [20], "median": [0.004]}).to_csv(
+        tmp_path / "optimizers_summary_held-out_hpolib-gp.csv", index=False)  # a later run of GP on more seeds
+    (tmp_path / "optimizers_held-out_hpolib-gp.json").write_text(json.dumps(
+        {"seconds": 240.0, "args": {"methods": ["hpolib-gp"]}, "finished": "2026-01-02T00:00:00+00:00"}))
+    text = optimizer_tables(tmp_path, "held-out")
+    assert "Rows of GP (20 seeds) from a later run of 4 minutes" in text and "| Branin | 0.004 | 0.0001 |" in text
 
 
 def test_the_optimizer_tables_say_under_what_load_the_wall_times_were_measured(tmp_path):

@@ -56,7 +56,7 @@ def _verdict(row) -> str:
 
 
 _LEGEND = ("each cell: whether hpolib's median regret is lower or higher than the peer's, then p, the p-value of a "
-           "one-sided Wilcoxon signed-rank test over seeds that hpolib's is larger; bold (p < "
+           "one-sided Wilcoxon signed-rank test over the seeds both ran that hpolib's is larger; bold (p < "
            f"{ALPHA:g}) is *clearly worse*")
 
 
@@ -75,7 +75,7 @@ def _later(results: Path, name: str, whole: bool = True) -> str:
     runs = []
     for path in later_runs(results, f"optimizers_{name}", ".json"):
         meta = json.loads(path.read_text())
-        methods = ", ".join(display_name(m) for m in meta["args"].get("methods") or [])
+        methods = ", ".join(f"{display_name(m)}{_seeds_of(path, m)}" for m in meta["args"].get("methods") or [])
         problems = meta["args"].get("problems")
         on = f" on {', '.join(display_name(p) for p in problems)}" if problems else ""
         runs.append(f"{methods}{on} from a {'later ' if whole else ''}run of {_duration(meta['seconds'])} "
@@ -84,6 +84,15 @@ def _later(results: Path, name: str, whole: bool = True) -> str:
         return ""
     earlier = "the whole" if whole else "an earlier"
     return " Rows of " + "; ".join(runs) + f", each replacing that method's rows of {earlier} run."
+
+
+def _seeds_of(record: Path, method: str) -> str:
+    """`` (N seeds)``: how many seeds ``method`` ran in the later run whose record is ``record``, from that run's
+    summary ("" where that says nothing of it)."""
+    summary = record.with_name(record.name.replace("optimizers_", "optimizers_summary_", 1)).with_suffix(".csv")
+    rows = pd.read_csv(summary) if summary.exists() else pd.DataFrame(columns=["method"])
+    seeds = rows[rows.method == method].get("seeds", pd.Series(dtype=int))
+    return f" ({seeds.max()} seeds)" if len(seeds) else ""
 
 
 def _duration(seconds: float) -> str:
