@@ -68,18 +68,36 @@ def test_a_stopped_lcm_experiment_resumes_from_its_store_to_the_uninterrupted_re
         [(f.fraction, f.epochs, f.lcm_at_epochs, f.random_at_epochs) for f in whole_fixed]
 
 
-def test_searches_set_aside_and_run_again_are_named_by_network_and_seed(tmp_path):
+def test_searches_set_aside_and_run_again_are_named_by_network_and_seed_and_compared_with_their_first_runs(tmp_path):
+    from hpolib import Float, RandomSearch, Space, Study
     from hpolib.storage import SQLiteStorage
 
-    path = tmp_path / "lcm_pbt.db"
+    path, space = tmp_path / "lcm_pbt.db", Space({"x": Float(0.0, 1.0)})
     assert chapter.set_aside(None) == "" and chapter.set_aside(path) == ""  # no store, or none yet
-    store = SQLiteStorage(path)
-    for name in ("lcm-full-6", "paused-lcm-full-6", "paused-lcm-early-6", "paused-lcm-cnn-full-10",
-                 "paused-lcm-cnn-early-10", "paused-lcm-cnn-full-5", "pbt-random-0", "paused-pbt-random-3"):
-        store.open_study(name, "maximize", "val_accuracy", "{}")
-        store.release(name)
-    store.close()
-    assert chapter.set_aside(path) == "one dense layer: seed 6; four-conv network: seeds 5, 10"  # PBT's: not LCM
+
+    def search(name, objective):
+        with Study(space, RandomSearch(space, seed=0), direction="maximize", storage=path, name=name) as study:
+            study.optimize(objective, n_trials=4, progress=False)
+
+    def first_run(name):
+        search(name, lambda config, budget, report: config["x"])
+        store = SQLiteStorage(path)
+        store.set_aside(name)
+        store.close()
+
+    for name in ("lcm-full-6", "lcm-early-6", "lcm-cnn-full-10", "lcm-cnn-early-10", "pbt-random-3"):
+        first_run(name)
+    for name in ("lcm-full-6", "lcm-early-6", "lcm-cnn-full-10"):  # lcm-cnn-early-10 not run again yet
+        search(name, lambda config, budget, report: config["x"])
+    said = chapter.set_aside(path)
+    assert "(one dense layer: seed 6; four-conv network: seed 10)" in said  # PBT's: not LCM's
+    assert said.endswith("The 12 trials both runs finished had the same configurations in both, and every one "
+                         "reached the same result.")
+    search("lcm-cnn-early-10", lambda config, budget, report: config["x"] + (0.004 if config["x"] > 0.5 else 0.0))
+    import re
+
+    assert re.search(r"The 16 trials both runs finished had the same configurations in both, and 1[2-5] of those "
+                     r"reached the same result, the others up to 0\.4 pp away\.$", chapter.set_aside(path))
 
 
 def test_the_page_s_table_of_seeds_names_its_columns_for_a_reader_and_leaves_the_seconds_apart():
