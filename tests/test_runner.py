@@ -402,6 +402,16 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
     rows = _runs_table(tmp_path, ["lenet_hpo.ipynb", "autolrs.ipynb"], stores=tmp_path).splitlines()
     assert rows[2].startswith("| {doc}`../notebooks/lenet_hpo` | full | float32 | 2026-12-05 07:40 | 17 s | 3 trials, ")
     assert rows[3].endswith("| 17 s | – |")  # a chapter without a store
+    import sqlite3
+
+    banner = {"outputs": [{"data": {"text/plain": "at profile 'full' (a run); arithmetic auto (bfloat16 on this "
+                                                  "machine)."}}]}
+    record = json.loads((tmp_path / "lenet_hpo.ipynb").read_text())
+    (tmp_path / "lenet_hpo.ipynb").write_text(json.dumps({**record, "cells": [banner]}))
+    assert "| full | auto (bfloat16 on this machine) |" in _runs_table(tmp_path, ["lenet_hpo.ipynb"], tmp_path)
+    with sqlite3.connect(tmp_path / "lenet_hpo.db") as c:  # trials that noted what they trained in
+        c.execute("UPDATE trials SET user_attrs = ?", (json.dumps({"cpu": "AMD EPYC", "precision": "float32"}),))
+    assert "| full | float32 |" in _runs_table(tmp_path, ["lenet_hpo.ipynb"], tmp_path)  # theirs, not the banner's
 
 
 def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_their_search_ran_again(tmp_path):
@@ -574,7 +584,7 @@ def test_the_book_reads_a_chapter_s_precision_from_its_banner_old_and_new():
         return {"cells": [{"outputs": [{"data": {"text/plain": text}}]}]}
 
     now = str(banner("iis_fanova", "full", resolve("iis_fanova", "full", {})))
-    assert _precision(executed(now)) == now.split("; arithmetic ")[1].rstrip(".")  # "auto (bfloat16 here)" or so
+    assert _precision(executed(now)) == now.split("; arithmetic ")[1].rstrip(".")  # "auto (bfloat16 on ...)"
     assert _precision(executed("at profile 'full' (a CPU-sized run): seeds=[0, 1], precision=auto (float32 here)")) \
         == "auto (float32 here)"
     assert _precision(executed("nothing of the kind")) == "float32"

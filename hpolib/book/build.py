@@ -151,7 +151,8 @@ def _runs_table(folder: Path, names: list[str], stores: Path) -> str:
         notebook = json.loads((folder / name).read_text())
         record = notebook["metadata"].get("papermill", {})
         profile = record.get("parameters", {}).get("profile", "?")
-        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {_precision(notebook)} "
+        precision = _trained_in(stores / name) or _precision(notebook)
+        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {precision} "
                     f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} "
                     f"| {_duration(record.get('duration') or 0.0)} | {_trial_time(stores / name)} |")
     return "\n".join(rows) + "\n"
@@ -179,6 +180,19 @@ def _trial_time(notebook: Path) -> str:
     across = (f" ({len(seconds)} timed across a pause: {_duration(sum(seconds))}"
               f"{', all in searches set aside and run again' if aside else ''})") if seconds else ""
     return f"{len(durations):,} trials, {_duration(sum(durations))}{across}; {_machines(studies)}"
+
+
+def _trained_in(notebook: Path) -> str:
+    """The arithmetic the trials of a chapter's SQLite store (``<chapter>.db`` beside ``notebook``) noted they
+    trained in, most trials first ("" for no store, or one whose trials noted none). A page executed again from
+    its store on another machine gives that machine's arithmetic in its banner; the trials keep theirs."""
+    db = notebook.with_suffix(".db")
+    if not db.exists():
+        return ""
+    with snapshot(db) as storage:
+        noted = Counter(t.user_attrs["precision"] for name in storage.study_names() for t in storage.trials(name)
+                        if "precision" in t.user_attrs)
+    return ", ".join(precision for precision, _ in noted.most_common())
 
 
 def _machines(studies: dict[str, list[Trial]]) -> str:
@@ -433,8 +447,9 @@ def _share(share: float) -> str:
 
 
 def _precision(notebook: dict) -> str:
-    """The precision a notebook trained in, from its banner ("arithmetic auto (bfloat16 here)", or
-    "precision=auto (...)" as banners once said it; float32: notebooks run before it had the knob)."""
+    """The precision a notebook trained in, from its banner ("arithmetic auto (bfloat16 on this machine)", or
+    "auto (bfloat16 here)" and "precision=auto (...)" as banners once said it; float32: notebooks run before it
+    had the knob)."""
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))

@@ -305,10 +305,11 @@ def _value(key: str, value, name) -> str:
 
 
 def _precision(setting: str) -> str:
-    """The precision setting as trained here: ``auto`` with what it resolves to on this machine."""
+    """The precision setting: ``auto`` with what it resolves to on this machine (trials read back from a store
+    trained in what they noted, which the book's reproducibility table shows)."""
     if setting != "auto":
         return setting
     from ..dl.precision import resolve_precision
     from ..dl.training import resolve_device
 
-    return f"auto ({resolve_precision('auto', resolve_device()).name} here)"
+    return f"auto ({resolve_precision('auto', resolve_device()).name} on this machine)"
