@@ -384,6 +384,19 @@ def plot(runs: pd.DataFrame, results: Path, name: str) -> None:
         plt.close(fig)
 
 
+def _versions() -> dict[str, str]:
+    """The versions of hpolib and of the peers' libraries this run used (those installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("hpolib", "optuna", "scikit-optimize", "pyswarms", "cmaes", "scikit-learn", "numpy", "scipy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
 def stored_runs(name: str) -> pd.DataFrame:
     """The stored runs of the set ``name``: the whole run's (if it was run whole), a later run's of some methods in
     their place."""
@@ -477,7 +490,8 @@ def main() -> None:
     summary.to_csv(RESULTS / f"optimizers_summary_{tag}.csv", index=False)
     verdicts.to_csv(RESULTS / f"optimizers_vs_peers_{tag}.csv", index=False)
     (RESULTS / f"optimizers_{tag}.json").write_text(json.dumps(
-        {"python": platform.python_version(), "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        {"python": platform.python_version(), "libraries": _versions(),
+         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
          "seconds": elapsed, "args": vars(args), "first_seed": first_seed,
          "cpus": os.cpu_count(), "load": load,  # 1-minute load averages before and after the runs
          "summary": summary.to_dict("records"), "versus_peers": verdicts.to_dict("records"),
