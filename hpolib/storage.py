@@ -43,7 +43,7 @@ from .trial import Trial, TrialState
 
 __all__ = ["stored", "code_version", "Storage", "InMemoryStorage", "SQLiteStorage", "StorageError", "StudyLocked",
            "open_storage", "SET_ASIDE", "studies_set_aside",
-           "rerun_agreement", "snapshot"]
+           "rerun_agreement", "rerun_in_words", "snapshot"]
 
 SET_ASIDE = "paused-"
 """The prefix under which a study is kept, set aside, once it was run again from scratch under its own name
@@ -624,6 +624,20 @@ def rerun_agreement(storage: str | os.PathLike, study: str) -> dict:
     gaps = [abs(a[1] - b[1]) for a, b in both if a[0] == b[0]]
     return {"trials": len(both), "same_config": len(gaps), "same_value": sum(g == 0 for g in gaps),
             "largest_gap": max(gaps, default=0.0)}
+
+
+def rerun_in_words(agreement: dict, result: str) -> str:
+    """What :func:`rerun_agreement` found, as words that follow "its" or "their": how many trials both runs
+    finished, whether they proposed the same configurations, and whether those reached the same ``result`` (a
+    value in [0, 1], such as an accuracy, whose largest gap is given in percentage points)."""
+    n, same, equal = agreement["trials"], agreement["same_config"], agreement["same_value"]
+    if n == 0:
+        return "trials have not finished again yet"
+    proposed = "the same configurations" if same == n else f"the same configurations on {same} of them"
+    reached = (f"{'all' if same > 1 else 'it'} reached the same {result}" if equal == same else
+               f"{equal} reached the same {result} and the others up to "
+               f"{100 * agreement['largest_gap']:.1f} pp away")
+    return f"{n:,} trial{'s' if n > 1 else ''} proposed {proposed} as the first run's, and {reached}"
 
 
 def stored(path: str | os.PathLike, key: dict, make) -> dict:

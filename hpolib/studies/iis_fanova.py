@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..book.names import name as reader_name
 from ..space import Float, Int, Space
-from ..storage import rerun_agreement, studies_set_aside
+from ..storage import rerun_agreement, rerun_in_words, studies_set_aside
 from .stored import Stored, typed
 
 if TYPE_CHECKING:
@@ -273,14 +273,11 @@ def set_aside(storage: str | os.PathLike | None) -> str:
         found = _DIRECT_STUDY.fullmatch(study)
         if found:
             agree = rerun_agreement(cast(str, storage), study)
-            same = ("the same configurations" if agree["same_config"] == agree["trials"] else
-                    f"the same configurations on {agree['same_config']} of them")
-            reached = ("all reached the same validation accuracy." if agree["same_value"] == agree["same_config"]
-                       else f"{agree['same_value']} reached the same validation accuracy and the others up to "
-                            f"{100 * agree['largest_gap']:.1f} pp away: the two runs' arithmetic differed (a CPU with "
-                            "other vector units, or another precision; the first run's CPU was not recorded).")
+            why = ("" if agree["same_value"] == agree["same_config"] else
+                   ": the two runs' arithmetic differed (a CPU with other vector units, or another precision; the "
+                   "first run's CPU was not recorded)")
             sentence = (f"{reader_name(found[1])} at {found[2]} px, seed {found[3]}, was run again from scratch: its "
-                        f"{agree['trials']} trials proposed {same} as the first run's, and {reached}")
+                        f"{rerun_in_words(agree, 'validation accuracy')}{why}.")
             said.append(sentence[:1].upper() + sentence[1:])
     return " ".join(said)
 

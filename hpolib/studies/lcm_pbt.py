@@ -42,7 +42,7 @@ from ..book.names import name
 from ..book.sources import LCM, LCM_FIXED_TIME
 from ..executors import Executor, SerialExecutor
 from ..space import Float, Int, Space
-from ..storage import rerun_agreement, studies_set_aside
+from ..storage import rerun_agreement, rerun_in_words, studies_set_aside
 from .stored import Stored, typed
 
 __all__ = ["SPACE", "PBT_NETWORK", "ARMS", "four_conv", "Pair", "FixedTime", "Member", "PopulationPoint", "Results",
@@ -194,27 +194,26 @@ _LCM_STUDY = re.compile(r"lcm-(cnn-)?(full|early)-(\d+)")
 def set_aside(storage: str | os.PathLike | None) -> str:
     """Which seeds' LCM searches in ``storage`` were run again after being set aside
     (:data:`hpolib.storage.SET_ASIDE`: a trial of theirs was timed across a pause of the whole run, so both
-    searches of that seed were run again, to be timed alike), and how the runs again agree with the first runs,
-    trial by trial (:func:`hpolib.storage.rerun_agreement`), in sentences ("" if none)."""
+    searches of that seed were run again, to be timed alike), and how the runs again agree with the first runs
+    (:func:`hpolib.storage.rerun_agreement`), in sentences ("" if none)."""
     seeds: dict[str, set[int]] = {}
-    agree = []
+    agreements = []
     for study in studies_set_aside(storage):
         found = _LCM_STUDY.fullmatch(study)
         if found:
             seeds.setdefault("four-conv network" if found[1] else "one dense layer", set()).add(int(found[3]))
-            agree.append(rerun_agreement(storage, study))  # type: ignore[arg-type]  # a store exists here
+            agreements.append(rerun_agreement(storage, study))  # type: ignore[arg-type]  # a store exists here
     if not seeds:
         return ""
-    which = "; ".join(f"{network}: seed{'s' if len(found) > 1 else ''} {', '.join(map(str, sorted(found)))}"
-                      for network, found in sorted(seeds.items(), reverse=True))
-    trials, same, equal = (sum(a[k] for a in agree) for k in ("trials", "same_config", "same_value"))
-    proposed = "the same configurations in both" if same == trials else f"the same configuration in {same} of them"
-    reached = ("every one reached the same result" if equal == same else
-               f"{equal} of those reached the same result, the others up to "
-               f"{100 * max(a['largest_gap'] for a in agree):.1f} pp away")
+    which = "; ".join(f"{network}: seed{'s' if len(numbers) > 1 else ''} {', '.join(map(str, sorted(numbers)))}"
+                      for network, numbers in sorted(seeds.items(), reverse=True))
+    both = {key: sum(a[key] for a in agreements) for key in ("trials", "same_config", "same_value")}
+    both["largest_gap"] = max(a["largest_gap"] for a in agreements)
+    waiting = sum(a["trials"] == 0 for a in agreements)
     return (f"Run again from scratch, both searches of each ({which}): a trial of the first run had been timed "
             "across a pause of the whole run, so its seconds were not its training's. The first runs are kept in "
-            f"the store, set aside. The {trials} trials both runs finished had {proposed}, and {reached}.")
+            f"the store, set aside. Their {rerun_in_words(both, 'result')}"
+            + (f" ({waiting} of the {len(agreements)} searches not run again yet)." if waiting else "."))
 
 
 def _experiment(settings: dict, cnn: bool) -> dict:
