@@ -409,8 +409,12 @@ def test_the_book_says_how_long_a_chapters_trials_took_beside_its_last_execution
     record = json.loads((tmp_path / "lenet_hpo.ipynb").read_text())
     (tmp_path / "lenet_hpo.ipynb").write_text(json.dumps({**record, "cells": [banner]}))
     assert "| full | auto (bfloat16 on this machine) |" in _runs_table(tmp_path, ["lenet_hpo.ipynb"], tmp_path)
+    noted = json.dumps({"cpu": "AMD EPYC", "precision": "float32"})
     with sqlite3.connect(tmp_path / "lenet_hpo.db") as c:  # trials that noted what they trained in
-        c.execute("UPDATE trials SET user_attrs = ?", (json.dumps({"cpu": "AMD EPYC", "precision": "float32"}),))
+        c.execute("UPDATE trials SET user_attrs = ? WHERE number < 2", (noted,))
+    assert "| full | float32 (2 of 3 trials noted it) |" in _runs_table(tmp_path, ["lenet_hpo.ipynb"], tmp_path)
+    with sqlite3.connect(tmp_path / "lenet_hpo.db") as c:
+        c.execute("UPDATE trials SET user_attrs = ?", (noted,))
     assert "| full | float32 |" in _runs_table(tmp_path, ["lenet_hpo.ipynb"], tmp_path)  # theirs, not the banner's
 
 
@@ -420,7 +424,7 @@ def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_t
     from contextlib import closing
 
     from hpolib import Float, Space, SQLiteStorage, Study
-    from hpolib.book.build import _trial_time
+    from hpolib.book.build import _stored_trials, _trial_time
 
     db = tmp_path / "iis_fanova.db"
     for name in ("a", "b"):
@@ -431,19 +435,19 @@ def test_trials_timed_across_a_pause_are_counted_and_said_to_be_set_aside_once_t
         c.execute("UPDATE trials SET finished = started + 2400 WHERE study = 'a' AND number = 3")
     with sqlite3.connect(db) as c:  # a store written before trials had a cpu_seconds column
         c.execute("ALTER TABLE trials DROP COLUMN cpu_seconds")
-    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+    assert _trial_time(_stored_trials(tmp_path / "iis_fanova.ipynb")).endswith(
         "(1 timed across a pause: 40.0 min); no trial's CPU recorded")
     with closing(sqlite3.connect(db)) as c:  # read, not upgraded: a committed store stays as its run wrote it
         assert "cpu_seconds" not in {row[1] for row in c.execute("PRAGMA table_info(trials)")}
     storage = SQLiteStorage(db)
     storage.set_aside("a")
     storage.close()
-    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+    assert _trial_time(_stored_trials(tmp_path / "iis_fanova.ipynb")).endswith(
         "(1 timed across a pause: 40.0 min, all in searches set aside and run again); no trial's CPU recorded")
     noted = {"cpu": "AMD EPYC", "precision": "float32", "capability": "AVX2"}
     with sqlite3.connect(db) as c:  # two trials that noted where they ran
         c.execute("UPDATE trials SET user_attrs = ? WHERE study = 'b' AND number < 2", (json.dumps(noted),))
-    assert _trial_time(tmp_path / "iis_fanova.ipynb").endswith(
+    assert _trial_time(_stored_trials(tmp_path / "iis_fanova.ipynb")).endswith(
         "; 2 on AMD EPYC in float32, 10 with no CPU recorded")
 
 

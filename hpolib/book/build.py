@@ -151,10 +151,11 @@ def _runs_table(folder: Path, names: list[str], stores: Path) -> str:
         notebook = json.loads((folder / name).read_text())
         record = notebook["metadata"].get("papermill", {})
         profile = record.get("parameters", {}).get("profile", "?")
-        precision = _trained_in(stores / name) or _precision(notebook)
-        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} | {precision} "
+        studies = _stored_trials(stores / name)
+        rows.append(f"| {{doc}}`../notebooks/{name.removesuffix('.ipynb')}` | {profile} "
+                    f"| {_trained_in(studies or {}) or _precision(notebook)} "
                     f"| {(record.get('start_time') or '?')[:16].replace('T', ' ')} "
-                    f"| {_duration(record.get('duration') or 0.0)} | {_trial_time(stores / name)} |")
+                    f"| {_duration(record.get('duration') or 0.0)} | {_trial_time(studies)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -163,16 +164,24 @@ def _duration(seconds: float) -> str:
         else f"{seconds / 3600:.1f} h"
 
 
-def _trial_time(notebook: Path) -> str:
-    """The trials of the chapter's SQLite store (``<chapter>.db`` beside it): how many, their summed time from
-    start to finish, and how many of them were timed across a pause (:func:`timed_across_a_pause`), saying when
-    those all lie in studies set aside and run again (:meth:`hpolib.storage.SQLiteStorage.set_aside`); a dash for
-    a chapter that keeps no store."""
+def _stored_trials(notebook: Path) -> dict[str, list[Trial]] | None:
+    """Every study's trials in a chapter's SQLite store (``<chapter>.db`` beside ``notebook``), read from a copy
+    (the committed store stays as its run wrote it); ``None`` for a chapter that keeps no store."""
     db = notebook.with_suffix(".db")
     if not db.exists():
+        return None
+    with snapshot(db) as storage:
+        return {name: storage.trials(name) for name in storage.study_names()}
+
+
+def _trial_time(stored: dict[str, list[Trial]] | None) -> str:
+    """A chapter's stored trials (:func:`_stored_trials`): how many, their summed time from start to finish, and
+    how many of them were timed across a pause (:func:`timed_across_a_pause`), saying when those all lie in
+    studies set aside and run again (:meth:`hpolib.storage.SQLiteStorage.set_aside`); a dash for a chapter that
+    keeps no store."""
+    if stored is None:
         return "–"
-    with snapshot(db) as storage:  # the committed store stays as its run wrote it
-        studies = {name: [t for t in storage.trials(name) if t.duration is not None] for name in storage.study_names()}
+    studies = {name: [t for t in trials if t.duration is not None] for name, trials in stored.items()}
     durations = [cast(float, t.duration) for trials in studies.values() for t in trials]
     paused = {name: [cast(float, t.duration) for t in timed_across_a_pause(trials)] for name, trials in studies.items()}
     seconds = [d for found in paused.values() for d in found]
@@ -182,17 +191,14 @@ def _trial_time(notebook: Path) -> str:
     return f"{len(durations):,} trials, {_duration(sum(durations))}{across}; {_machines(studies)}"
 
 
-def _trained_in(notebook: Path) -> str:
-    """The arithmetic the trials of a chapter's SQLite store (``<chapter>.db`` beside ``notebook``) noted they
-    trained in, most trials first ("" for no store, or one whose trials noted none). A page executed again from
-    its store on another machine gives that machine's arithmetic in its banner; the trials keep theirs."""
-    db = notebook.with_suffix(".db")
-    if not db.exists():
-        return ""
-    with snapshot(db) as storage:
-        noted = Counter(t.user_attrs["precision"] for name in storage.study_names() for t in storage.trials(name)
-                        if "precision" in t.user_attrs)
-    return ", ".join(precision for precision, _ in noted.most_common())
+def _trained_in(studies: dict[str, list[Trial]]) -> str:
+    """The arithmetic a chapter's stored trials (:func:`_stored_trials`) noted they trained in, most trials first,
+    with how many noted it when not all did ("" when none did). A page executed again from its store on another
+    machine gives that machine's arithmetic in its banner; the trials keep theirs."""
+    trials = [t for found in studies.values() for t in found]
+    noted = Counter(t.user_attrs["precision"] for t in trials if "precision" in t.user_attrs)
+    said, count = ", ".join(precision for precision, _ in noted.most_common()), noted.total()
+    return said if count in (0, len(trials)) else f"{said} ({count:,} of {len(trials):,} trials noted it)"
 
 
 def _machines(studies: dict[str, list[Trial]]) -> str:
