@@ -302,6 +302,10 @@ def test_the_browser_check_names_what_a_reader_would_trip_over(tmp_path):
                                          '<a href="book/overview.html">fine</a></article></body></html>')
     checked = check_in_browser(tmp_path)
     assert checked["index.html"] == {"figures": 1, "tables": 1, "links": 1}
+    (tmp_path / "index.html").write_text('<html><body><article><p>gone</p></article>'  # as a page that came back blank
+                                         '<script>document.querySelector("article").remove()</script></body></html>')
+    with pytest.raises(RuntimeError, match="index.html: the browser showed no article, twice"):
+        check_in_browser(tmp_path)
 
 
 def _png(path, width: int):
