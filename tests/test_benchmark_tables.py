@@ -34,6 +34,11 @@ def test_the_optimizer_tables_state_the_seeds_and_mark_a_clearly_worse_pair(tmp_
         {"seconds": 240.0, "args": {"methods": ["hpolib-gp"]}, "finished": "2026-01-02T00:00:00+00:00"}))
     text = optimizer_tables(tmp_path, "held-out")
     assert "Rows of GP (20 seeds) from a later run of 4 minutes" in text and "| Branin | 0.004 | 0.0001 |" in text
+    pd.DataFrame({"problem": ["branin", "hartmann6"], "method": "hpolib-gp", "seeds": [20, 6], "median": 0.004}).to_csv(
+        tmp_path / "optimizers_summary_held-out_hpolib-gp.csv", index=False)
+    assert "Rows of GP (6-20 seeds) from" in optimizer_tables(tmp_path, "held-out")
+    (tmp_path / "optimizers_summary_held-out_hpolib-gp.csv").unlink()  # a record without its summary: no count
+    assert "Rows of GP from" in optimizer_tables(tmp_path, "held-out")
 
 
 def test_the_optimizer_tables_say_under_what_load_the_wall_times_were_measured(tmp_path):

@@ -87,12 +87,14 @@ def _later(results: Path, name: str, whole: bool = True) -> str:
 
 
 def _seeds_of(record: Path, method: str) -> str:
-    """`` (N seeds)``: how many seeds ``method`` ran in the later run whose record is ``record``, from that run's
-    summary ("" where that says nothing of it)."""
-    summary = record.with_name(record.name.replace("optimizers_", "optimizers_summary_", 1)).with_suffix(".csv")
+    """`` (N seeds)``: how many seeds ``method`` ran in the later run whose record is ``record`` (a range where its
+    problems differ), from that run's summary ("" where that says nothing of it)."""
+    summary = _summary_of(record)
     rows = pd.read_csv(summary) if summary.exists() else pd.DataFrame(columns=["method"])
     seeds = rows[rows.method == method].get("seeds", pd.Series(dtype=int))
-    return f" ({seeds.max()} seeds)" if len(seeds) else ""
+    if not len(seeds):
+        return ""
+    return f" ({seeds.min()} seeds)" if seeds.min() == seeds.max() else f" ({seeds.min()}-{seeds.max()} seeds)"
 
 
 def _duration(seconds: float) -> str:
@@ -195,6 +197,12 @@ def later_runs(results: Path, stem: str, suffix: str) -> list[Path]:
         return json.loads(meta.read_text()).get("finished", "") if meta.exists() else ""
 
     return sorted(results.glob(f"{stem}_*{suffix}"), key=lambda p: (finished(p), p.name))
+
+
+def _summary_of(record: Path) -> Path:
+    """The summary table a run of the optimiser benchmark wrote beside its record (:func:`_record_of` the other
+    way): ``optimizers_<set>_<methods>.json`` to ``optimizers_summary_<set>_<methods>.csv``."""
+    return record.with_name(record.name.replace("optimizers_", "optimizers_summary_", 1)).with_suffix(".csv")
 
 
 def _record_of(path: Path, stem: str, suffix: str) -> Path:
