@@ -352,10 +352,11 @@ def test_tpe_s_parzen_estimator_is_optuna_s_where_no_two_observations_tie():
         pytest.skip("Optuna before 5 sets its multivariate bandwidths otherwise")
     from optuna.samplers._tpe import parzen_estimator as parzen
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    from optuna.samplers._tpe.sampler import default_gamma as optuna_gamma
     from optuna.samplers._tpe.sampler import default_weights as optuna_weights
 
     from hpolib.optimizers.encoding import Ordinal, integer_slices, snap_integers
-    from hpolib.optimizers.tpe import ParzenEstimator, default_weights
+    from hpolib.optimizers.tpe import ParzenEstimator, default_gamma, default_weights
 
     space = Space({"n": Int(1, 1000, log=True), "m": Int(0, 299), "x": Float(-5.0, 5.0),
                    "lr": Float(1e-5, 0.1, log=True), "act": Categorical(["relu", "tanh", "elu"])})
@@ -385,6 +386,8 @@ def test_tpe_s_parzen_estimator_is_optuna_s_where_no_two_observations_tie():
     ours = estimator.log_pdf(*integer_slices(snapped, integers), c[:, ~numeric].astype(int))
     scale = np.log(10.0) + np.log(np.log(0.1 / 1e-5))  # d(unit)/dx for x, and for lr on its log scale
     assert np.allclose(ours - optuna_log_pdf(), scale, rtol=0, atol=1e-9)
+    for k in range(1, 300):  # the same split into good and bad, and the same weights
+        assert default_gamma(k) == optuna_gamma(k) and np.array_equal(default_weights(k), optuna_weights(k))
 
 
 def test_tpe_scores_an_integer_by_the_mass_of_its_slice():
