@@ -345,8 +345,8 @@ def test_tpe_with_constant_liar_in_a_parallel_study():
 def test_tpe_s_parzen_estimator_is_optuna_s_where_no_two_observations_tie():
     """Observation by observation and kernel by kernel, hpolib's estimator is Optuna 5's (bandwidths, magic clip,
     prior, ramp weights, integer slices on linear and log scales, categorical kernels): the log densities differ by
-    one constant, the floats' change of scale to the unit interval. (The samplers around the estimators are not
-    compared here.)"""
+    one constant, the floats' change of scale to the unit interval. Around them the split into good and bad and the
+    weights by age are Optuna's too; the candidates' draws and choice are not compared here."""
     optuna = pytest.importorskip("optuna")
     if int(optuna.__version__.split(".")[0]) < 5:
         pytest.skip("Optuna before 5 sets its multivariate bandwidths otherwise")
