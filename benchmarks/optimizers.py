@@ -49,6 +49,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import io  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -397,6 +398,13 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def as_stored(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` as their JSON file gives them back (regrets to 10 decimals): a run compared with the stored runs of
+    its peers meets them at their precision, so an equal regret is a tie, not a last-digit win or loss, and the
+    verdicts are those the stored runs give when read back."""
+    return pd.read_json(io.StringIO(runs.to_json(orient="records")), orient="records")
+
+
 def stored_runs(name: str) -> pd.DataFrame:
     """The stored runs of the set ``name``: the whole run's (if it was run whole), a later run's of some methods in
     their place."""
@@ -458,7 +466,7 @@ def main() -> None:
     jobs.sort(key=lambda j: j[0] not in GP_METHODS)  # the slow ones first, for balance
     started, load = time.perf_counter(), [os.getloadavg()[0]]
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = pd.DataFrame(list(pool.map(run, jobs)))
+        runs = as_stored(pd.DataFrame(list(pool.map(run, jobs))))
     elapsed, load = time.perf_counter() - started, load + [os.getloadavg()[0]]
     stored_as = args.set + ("" if args.first_seed is None else f"-from{first_seed}")  # the set's name in files
     if args.reuse:
