@@ -287,13 +287,14 @@ def test_the_browser_check_names_what_a_reader_would_trip_over(tmp_path):
         '<p id="here"><a href="#here">fine</a> <a href="#gone">gone</a> <a href="book/overview.html">fine</a> '
         '<a href="book/overview.html#nowhere">anchor gone</a> <a href="nope.html">page gone</a> '
         '<a href="https://example.org/#x">elsewhere, not checked</a></p>'
-        f'<details><summary>code</summary><pre>{wide}</pre></details></article></body></html>')
+        f'<details><summary>code</summary><pre>{wide}</pre></details><p><code>{wide}</code></p></article></body></html>')
     with pytest.raises(RuntimeError, match="the book does not read as it should") as caught:
         check_in_browser(tmp_path)
     problems = str(caught.value).splitlines()[1:]
     assert all(p.startswith("index.html: ") for p in problems), problems
     kinds = sorted(p.removeprefix("index.html: ").split(" (")[0].split(":")[0] for p in problems)
-    assert kinds == ["a block wider than the column", "a figure shown at 80% of its drawn width",
+    assert kinds == ["a block wider than the column", "a block wider than the column",  # the pre and the prose
+                     "a figure shown at 80% of its drawn width",
                      "a link to nowhere", "a link to nowhere", "a link to nowhere", "a nan",
                      "a raw {glue} role"], problems  # the folded block is not
     assert {p.rsplit(": ", 1)[1] for p in problems if "link" in p} == {"#gone", "book/overview.html#nowhere",

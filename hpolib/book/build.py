@@ -482,7 +482,7 @@ const problems = [];
 const shown = (e) => e.checkVisibility({checkVisibilityCSS: true}) && e.getBoundingClientRect().height > 0;
 const scrolls = (e) => ["auto", "scroll", "hidden"].includes(getComputedStyle(e).overflowX);
 const blocks = Array.from(document.querySelectorAll("article *")).filter(
-    e => e.matches(".cell_output > div, pre, table") || scrolls(e));
+    e => e.matches(".cell_output > div, pre, table, p") || scrolls(e));
 for (const block of blocks) {
     if (shown(block) && block.scrollWidth > block.clientWidth + 1) {
         const text = block.innerText.trim().split("\\n")[0].slice(0, 60) || block.className;
@@ -524,9 +524,9 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     missing, has an image the browser could not draw or shows one at less than
     :data:`SHRUNK` of the width it was drawn at (its text then reads smaller than
     drawn), has a link to a page or anchor that does not exist, has an output
-    block, code block or table wider than the text column at a 1280 px window (cut
-    off or scrolled sideways), or shows a raw ``{glue}`` role, a ``nan`` or a
-    traceback.
+    block, code block, table or paragraph wider than the text column at a 1280 px
+    window (cut off, scrolled sideways, or run into the margin), or shows a raw
+    ``{glue}`` role, a ``nan`` or a traceback.
 
     Parameters
     ----------
