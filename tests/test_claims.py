@@ -380,3 +380,46 @@ def test_hypergradient_claim_from_the_per_seed_test_losses(tmp_path):
     assert runs(3, True) == "inconclusive"  # three pairs cannot reach p < 0.05
     assert runs(6, True) == "reproduced"
     assert runs(6, False) == "not reproduced"
+
+
+def _table_results(folder, pso_ahead=0.0, seeds=20):
+    """The table benchmark's record and runs: per seed, BOHB's regret ``1 + k/10`` pp and PSO's ``pso_ahead`` pp
+    less; random search level with BOHB."""
+    import pandas as pd
+
+    record = {"budgets": {"chapter": 50, "report": 100}, "grid_cost": {"configurations": 720, "epochs": 8640}}
+    (folder / "lenet_table.json").write_text(json.dumps(record))
+    bohb = [0.01 + 0.001 * k for k in range(seeds)]
+    runs = [{"budget": budget, "method": m, "seed": k, "regret": value - (pso_ahead / 100 if m == "pso" else 0.0)
+             + (0.5 if budget == "chapter" else 0.0)}
+            for budget in ("chapter", "report") for m in ("random", "pso", "bohb") for k, value in enumerate(bohb)]
+    pd.DataFrame(runs).to_csv(folder / "lenet_table_runs.csv", index=False)
+
+
+def test_the_tables_claims_judge_the_reports_sentences_on_the_report_budget_by_the_one_rule(tmp_path):
+    rows = _rows(tmp_path)
+    assert {_verdict(rows, c) for c in ("lenet_table.pso_vs_bohb", "lenet_table.random_vs_pso_bohb")} == \
+        {"not measured"}  # nothing until benchmarks/lenet_table.py ran
+    _table_results(tmp_path, pso_ahead=0.2)
+    rows = _rows(tmp_path)
+    pso = rows["lenet_table.pso_vs_bohb"]
+    assert pso["per_seed"][0]["values"] == pytest.approx([0.2] * 20)  # PSO − BOHB, pp, per seed: the report budget
+    assert pso["verdict"] == "reproduced" and pso["seeds"] == 20  # ahead, but by less than 1 pp: no clear winner
+    assert pso["chapter"] == "lenet_table" and "720 configurations" in pso["our_scale"]
+    assert _verdict(rows, "lenet_table.random_vs_pso_bohb") == "reproduced"  # within 0.2 pp of both
+    _table_results(tmp_path, pso_ahead=3.0)
+    rows = _rows(tmp_path)
+    assert _verdict(rows, "lenet_table.pso_vs_bohb") == "not reproduced"  # PSO clearly ahead, by 3 pp
+    assert _verdict(rows, "lenet_table.random_vs_pso_bohb") == "partly"  # behind PSO by 3 pp, level with BOHB
+    _table_results(tmp_path, seeds=2)
+    assert _verdict(_rows(tmp_path), "lenet_table.pso_vs_bohb") == "inconclusive"  # two seeds tell nothing
+
+
+def test_a_book_page_s_sections_include_those_of_the_pages_it_includes(tmp_path):
+    (tmp_path / "_part.md").write_text("### PSO or BOHB?\n\ntext\n")
+    (tmp_path / "page.md").write_text("# Title\n\n```{include} _part.md\n```\n\n```{include} _missing.md\n```\n")
+    assert build._sections(tmp_path / "page.md") == {"title", "pso-or-bohb"}
+    rows = _rows(tmp_path)
+    entry = "\n".join(build._claim_entry(rows["landscape.bo_fewer_evaluations"],
+                                         {"benchmarks": {"optimisers-beside-their-peers"}}))
+    assert '<a href="../book/benchmarks.html#optimisers-beside-their-peers">' in entry

@@ -356,10 +356,12 @@ def lenet_table_tables(results: Path) -> str:
         importance.index = [" × ".join(part.upper() for part in str(k).split(" x ")) for k in importance.index]
         importance.index.name = "width"
         importance.columns = ["exact, whole table", *importance.columns[1:]]
-        lines += ["Each width's share of the variance of the validation error over the whole table (exact), beside "
-                  "what a random forest's fANOVA estimates from 50 of its points, as a search would see them:", "",
+        lines += ["### Which widths matter", "", "Each width's share of the variance of the validation error over the "
+                  "whole table (exact), beside what a random forest's fANOVA estimates from 50 of its points, as a "
+                  "search would see them:", "",
                   *_markdown(importance.map(_number)), ""]
-    lines += [f"The table's full grid cost {epochs:,} epochs, {cost['seconds'] / 3600:.1f} hours of one thread "
+    lines += ["### What the full grid cost", "",
+              f"The table's full grid cost {epochs:,} epochs, {cost['seconds'] / 3600:.1f} hours of one thread "
               f"({', '.join(cost['cpus'])}). The report's estimate for every whole width of its ranges at 40 epochs "
               f"is {REPORT_GRID_EPOCHS / 1e6:.0f} million epochs: {REPORT_GRID_EPOCHS / epochs:,.0f} times this "
               "table, which is what makes a grid of a few values per width affordable and a full one not.", ""]
@@ -369,8 +371,8 @@ def lenet_table_tables(results: Path) -> str:
 def _pso_against_bohb(record: dict, tests: pd.DataFrame) -> list[str]:
     """The report's question, per budget: how often PSO ends below BOHB, and both one-sided tests (Bonferroni over
     the two directions)."""
-    lines = ["**PSO or BOHB?** Per budget: the share of seeds on which PSO ends with the lower regret (ties count "
-             "half), and one-sided Wilcoxon signed-rank tests over the paired seeds in each direction, each p "
+    lines = ["### PSO or BOHB?", "", "Per budget: the share of seeds on which PSO ends with the lower regret (ties "
+             "count half), and one-sided Wilcoxon signed-rank tests over the paired seeds in each direction, each p "
              "doubled for the two directions asked:", ""]
     for budget in record["budgets"]:
         share = record["beats"][budget]["bohb"]["pso"]
@@ -382,7 +384,9 @@ def _pso_against_bohb(record: dict, tests: pd.DataFrame) -> list[str]:
                 "neither is clearly better on the table")
         lines.append(f"- {budget} budget: PSO ends below BOHB on {share:.0%} of the seeds; p (PSO lower) = "
                      f"{p['pso']:.2g}, p (BOHB lower) = {p['bohb']:.2g}: {said}.")
-    return lines + [""]
+    return lines + ["", "These tests ask whether either is ahead at all. The report's sentence asks whether either is "
+                        "clearly the better optimiser; the ledger reads that as ahead by more than 1 pp, an "
+                        "equivalence test on the report's budget, in the box at the top of this page.", ""]
 
 
 def _against_random(tests: pd.DataFrame) -> list[str]:
@@ -397,6 +401,7 @@ def _against_random(tests: pd.DataFrame) -> list[str]:
     table.index = table.index.map(display_name)
     table.index.name = "method"
     table.columns = [f"{b} budget: seeds lower, p" for b in table.columns]
-    return ["Each method against random search: the seeds on which its regret ends lower, and the p of a one-sided "
-            "Wilcoxon signed-rank test that it is lower (uncorrected for the number of methods):", "",
+    return ["### Random search against the others", "", "Each method against random search: the seeds on which its "
+            "regret ends lower, and the p of a one-sided Wilcoxon signed-rank test that it is lower (uncorrected for "
+            "the number of methods):", "",
             *_markdown(table), ""]

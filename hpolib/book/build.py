@@ -83,18 +83,21 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     (stage / "book" / "_lenet_table_card.md").write_text(_lenet_table_card())
     if (results / "lenet_table_anytime.png").exists():
         shutil.copy(results / "lenet_table_anytime.png", stage / "book" / "lenet_table_anytime.png")
-    mine = [r for r in rows if r["chapter"] == "benchmarks"]
-    (stage / "book" / "_benchmark_claims.md").write_text(
-        _claims_box(mine, _sections(stage / "book" / "benchmarks.md")) + "\n"
-        + (f"The tests these verdicts rest on (one-sided exact Wilcoxon signed-rank over paired seeds or problems, "
-           f"Holm-corrected within a claim):\n\n{benchmark_tables.claim_tests(mine)}" if mine else ""))
+    for page in claims.BOOK_PAGES:
+        mine = [r for r in rows if r["chapter"] == page]
+        tests = benchmark_tables.claim_tests(mine)
+        (stage / "book" / f"_{page}_claims.md").write_text(
+            _claims_box(mine, _sections(stage / "book" / f"{page}.md")) + "\n"
+            + (f"The tests these verdicts rest on (one-sided exact Wilcoxon signed-rank over paired seeds or "
+               f"problems, Holm-corrected within a claim):\n\n{tests}" if tests else ""))
     for name in benchmark_tables.LANDSCAPE_SETS:
         (stage / "book" / f"_landscape_{name}.md").write_text(benchmark_tables.landscape_tables(results, name))
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     before = executed / "claims_before_one_rule.json"
-    sections = {chapter: _sections(stage / f"{chapter}.md" if chapter == "book/benchmarks" else stage / "notebooks" /
-                                   f"{chapter}.ipynb") for chapter in ("book/benchmarks", *NOTEBOOK_CHAPTERS)}
+    sections = {chapter: _sections(stage / (f"{_page(chapter)}.md" if chapter in claims.BOOK_PAGES else
+                                            f"{_page(chapter)}.ipynb"))
+                for chapter in (*claims.BOOK_PAGES, *NOTEBOOK_CHAPTERS)}
     (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile, sections) + (
         _moved(json.loads(before.read_text()), rows) if before.exists() else ""))
     (stage / "book" / "_summary.md").write_text(_summary(rows, profile))
@@ -298,8 +301,10 @@ def _sections(page: Path) -> set[str]:
     if page.suffix == ".ipynb":
         text = "\n".join("".join(cell["source"]) for cell in json.loads(page.read_text())["cells"]
                           if cell["cell_type"] == "markdown")
-    else:
-        text = page.read_text()
+    else:  # with the pages it includes, whose headings are its sections too
+        text = re.sub(r"^```\{include\} (\S+)\n```$",
+                      lambda m: (page.parent / m[1]).read_text() if (page.parent / m[1]).exists() else "",
+                      page.read_text(), flags=re.MULTILINE)
     return {make_id(line.lstrip("#").strip()) for line in text.splitlines() if re.match(r"#+ ", line)}
 
 
@@ -342,13 +347,18 @@ def _unquoted(r: dict) -> str:
     return "no sentence of the source is quoted here: the claim restates its figures"
 
 
+def _page(chapter: str) -> str:
+    """A chapter's page, from the book's root: ``book/<name>`` for a page of the book's own, else
+    ``notebooks/<name>``."""
+    return f"book/{chapter}" if chapter in claims.BOOK_PAGES else f"notebooks/{chapter}"
+
+
 def _claim_entry(r: dict, sections: dict[str, set[str]] | None = None) -> list[str]:
     """A claim's entry on the claims page. Its link to the section that measures it is checked against that
     chapter's headings (``sections``, where given): a measured claim whose section is missing stops the build; a
     claim not measured yet may name a section its chapter does not have yet, and is shown without the link."""
     quote = f"> “{r['source_quote']}”" if r["source_quote"] else f"> *({_unquoted(r)})*"
-    chapter = r["chapter"] if r["chapter"] == "benchmarks" else f"notebooks/{r['chapter']}"
-    page = f"../{chapter}.html#{r['section']}" if r["chapter"] != "benchmarks" else f"benchmarks.html#{r['section']}"
+    page = f"../{_page(r['chapter'])}.html#{r['section']}"
     evidence = [f"{e['label']}: " + (", ".join(f"{v:.4g}" for v in e["values"]) if "values" in e else
                                      "; ".join(f"{a:.4g} vs {b:.4g}" for a, b in zip(e["first"], e["second"])))
                 for e in r["per_seed"]]
@@ -361,10 +371,10 @@ def _claim_entry(r: dict, sections: dict[str, set[str]] | None = None) -> list[s
         lines += ["Per seed: " + " — ".join(evidence) + ".", ""]
     if r["resolution"]:
         lines += [f"Resolution: {r['resolution']}." + (f" CPU: {r['cpu']}." if r["cpu"] else ""), ""]
-    chapter_key = "book/benchmarks" if r["chapter"] == "benchmarks" else r["chapter"]
-    if sections is not None and r["section"] not in sections.get(chapter_key, set()):
+    if sections is not None and r["section"] not in sections.get(r["chapter"], set()):
         if r["verdict"] != "not measured":
-            raise ValueError(f"claim {r['id']} links to section {r['section']!r}, which {chapter_key} does not have")
+            raise ValueError(f"claim {r['id']} links to section {r['section']!r}, which {_page(r['chapter'])} does "
+                             "not have")
         return lines + ["Its section is not in this copy of the chapter yet.", ""]
     lines += [f'<a href="{page}">Where this is measured →</a>', ""]
     return lines
@@ -579,15 +589,28 @@ def check_in_browser(html: str | Path, screenshots: str | Path | None = None) ->
     return checked
 
 
+ARTICLE_WAIT = 20.0
+"""Seconds a page may take to show its article before it is loaded again (a loaded machine's browser can return
+from a first load before it has drawn anything)."""
+
+
 def _load(driver, page: Path) -> bool:
     """Load ``page`` in ``driver``; whether the browser shows its article, if its file has one (the entry page
-    only redirects). A page that comes back without it is loaded once more: figures counted on a blank page would
-    be none, with no error to say why."""
+    only redirects), within :data:`ARTICLE_WAIT` seconds. A page that does not is loaded once more: figures
+    counted on a blank page would be none, with no error to say why."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     expected = "<article" in page.read_text()
     for _ in range(2):
         driver.get(page.as_uri())
-        if not expected or driver.execute_script(_SHOWS_ARTICLE):
+        if not expected:
             return True
+        try:
+            WebDriverWait(driver, ARTICLE_WAIT, poll_frequency=0.2).until(lambda d: d.execute_script(_SHOWS_ARTICLE))
+            return True
+        except TimeoutException:
+            continue
     return False
 
 

@@ -38,7 +38,13 @@ from .paths import ROOT
 from .sources import AUTOLRS, IIS_TIME_REDUCTION, LCM, LENET_GRID_EPOCHS, LENET_REPORT, SOURCES
 from .verdicts import Arithmetic, Effect, Level, Part, Share, Unmeasured, Verdict, judge
 
-__all__ = ["Claim", "Measured", "CLAIMS", "ledger", "chapter_verdicts", "write", "counts", "TRAINING_POOL"]
+__all__ = ["Claim", "Measured", "CLAIMS", "BOOK_PAGES", "ledger", "chapter_verdicts", "write", "counts",
+           "TRAINING_POOL"]
+
+
+BOOK_PAGES = ("benchmarks", "lenet_table")
+"""The chapters that are pages of the book's own (``book/<name>.md``), not notebooks: their claims read the
+benchmarks' results."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class Claim:
     unit: str
     source_scale: str
     measure: str  # what measures it here, and why that measure is the source's (or the closest honest one)
-    chapter: str  # the results it reads: a notebook name, or "benchmarks"
+    chapter: str  # the results it reads: a notebook name, or a page of the book's own (BOOK_PAGES)
     section: str  # the anchor of the section that measures it, in that chapter's page
     evaluate: Callable[[Any], Measured] = field(repr=False)  # the chapter's results (typed, or a dict)
 
@@ -397,6 +403,58 @@ def _pbt_against(other: str, measures: tuple[str, ...], what: str) -> Callable[[
     return evaluate
 
 
+# ------------------------------------------------------------------------------- LeNet-5 table (000)
+
+TABLE_BUDGET = "report"
+"""The budget of ``benchmarks/lenet_table.py`` the table's claims read: the report's, scaled to the table."""
+TABLE_VALIDATION_IMAGES = 1_000
+"""The validation images every configuration of the LeNet-5 table is read on (:mod:`hpolib.studies.lenet_table`)."""
+
+
+def _table_accuracy(r: dict) -> pd.DataFrame | None:
+    """Each run's final validation accuracy on the table less the table's best (minus its regret, pp): seeds x
+    methods, at :data:`TABLE_BUDGET`; ``None`` before ``benchmarks/lenet_table.py`` ran."""
+    runs, record = r.get("lenet_table_runs.csv"), r.get("lenet_table.json")
+    if runs is None or record is None or TABLE_BUDGET not in record["budgets"]:
+        return None
+    mine = runs[runs.budget == TABLE_BUDGET]
+    return -100 * mine.pivot_table(index="seed", columns="method", values="regret")
+
+
+def _table_scale(r: dict) -> str:
+    record = r["lenet_table.json"]
+    cost = record["grid_cost"]
+    per_config = cost["epochs"] // cost["configurations"]
+    evaluations = record["budgets"][TABLE_BUDGET]
+    return (f"the LeNet-5 table ({cost['configurations']} configurations, {per_config} epochs on 10,000 CIFAR-10 "
+            f"images each); {evaluations * per_config:,} epochs a run, {evaluations} full evaluations' worth")
+
+
+def _table_pso_bohb(r: dict) -> Measured:
+    table = _table_accuracy(r)
+    if table is None or not {"pso", "bohb"} <= set(table):
+        return Measured((Unmeasured("not run yet: python benchmarks/lenet_table.py"),))
+    step, words = _resolution(TABLE_VALIDATION_IMAGES)
+    diff = (table.pso - table.bohb).dropna()
+    part = Level(diff.tolist(), 0.0, 1.0, step, label="PSO − BOHB on the table, validation accuracy (pp)")
+    ours = {"median PSO − BOHB (pp)": round(float(diff.median()), 2), "mean (pp)": round(float(diff.mean()), 2)}
+    return Measured((part,), ours, _table_scale(r), len(diff), words)
+
+
+def _table_random(r: dict) -> Measured:
+    table = _table_accuracy(r)
+    if table is None or not {"random", "pso", "bohb"} <= set(table):
+        return Measured((Unmeasured("not run yet: python benchmarks/lenet_table.py"),))
+    step, words = _resolution(TABLE_VALIDATION_IMAGES)
+    diffs = {m: (table.random - table[m]).dropna() for m in ("pso", "bohb")}
+    parts = tuple(Level(d.tolist(), 0.0, 1.0, step, at_least=True,
+                        label=f"random − {m.upper()} on the table at equal epochs, validation accuracy (pp)")
+                  for m, d in diffs.items())
+    ours = {f"mean random − {m.upper()} (pp)": round(float(d.mean()), 2) for m, d in diffs.items()}
+    return Measured(parts, ours, _table_scale(r) + "; every run spends the same epochs",
+                    min(map(len, diffs.values())), words)
+
+
 # ------------------------------------------------------------------------------- IDRIS slides (003)
 
 def _benchmark_file(r: dict, file: str) -> pd.DataFrame | None:
@@ -692,6 +750,20 @@ CLAIMS: tuple[Claim, ...] = (
           "non-inferiority: random search's confirmed accuracy minus PSO's (BOHB's), paired by seed, no lower "
           "than −1 pp", "lenet_hpo", "which-differences-the-seeds-can-tell-apart",
           _lenet_random_equal_epochs),
+    Claim("lenet_table.pso_vs_bohb", "000",
+          "there is no clear way of knowing which of BOHB or PSO is best to solve this specific hyperparameter "
+          "problem (whether 'best' is defined by convergence speed or reliability)",
+          "Neither PSO nor BOHB is clearly the better optimiser of the report's space: on the tabular benchmark, "
+          "over 100 seeds.", "no clear winner", "validation accuracy on the table, pp",
+          "CIFAR-10, one run per method", "an equivalence test on the table: PSO's final accuracy minus BOHB's, "
+          "paired by seed, within ±1 pp", "lenet_table", "pso-or-bohb", _table_pso_bohb),
+    Claim("lenet_table.random_vs_pso_bohb", "000",
+          "so as to consume a similar number of epochs as PSO and BOHB",
+          "At equal epochs, random search finds configurations at least as good as PSO's and BOHB's: on the "
+          "tabular benchmark, over 100 seeds.", "random 67.83 % ≥ 66.8 %, 66.5 %",
+          "validation accuracy on the table, pp", "CIFAR-10, one run per method at a similar number of epochs",
+          "non-inferiority on the table: random search's final accuracy minus PSO's (BOHB's), paired by seed, no "
+          "lower than −1 pp", "lenet_table", "random-search-against-the-others", _table_random),
     Claim("lenet.grid_cost", "000", None, "A full grid over the four widths would cost about 740 million epochs.",
           "~740 million epochs", "epochs", "the report's ranges x 40 epochs",
           "arithmetic: the grid's points (every whole width in the report's ranges) x 40 epochs", "lenet_hpo",
@@ -862,6 +934,9 @@ def _results(folder: Path, benchmarks: Path) -> dict[str, dict]:
     for path in sorted([*benchmarks.glob("schedulers_runs_*.json"), *benchmarks.glob("schedulers_seeds*.json")]):
         tables[path.name] = json.loads(path.read_text())
     found["benchmarks"] = tables
+    found["lenet_table"] = {name: (pd.read_csv(path) if path.suffix == ".csv" else json.loads(path.read_text()))
+                            for name in ("lenet_table.json", "lenet_table_runs.csv")
+                            if (path := benchmarks / name).exists()}
     return found
 
 
