@@ -626,18 +626,20 @@ def rerun_agreement(storage: str | os.PathLike, study: str) -> dict:
             "largest_gap": max(gaps, default=0.0)}
 
 
-def rerun_in_words(agreement: dict, result: str) -> str:
-    """What :func:`rerun_agreement` found, as words that follow "its" or "their": how many trials both runs
-    finished, whether they proposed the same configurations, and whether those reached the same ``result`` (a
-    value in [0, 1], such as an accuracy, whose largest gap is given in percentage points)."""
+def rerun_in_words(agreement: dict, result: str, runs: int = 1) -> str:
+    """What :func:`rerun_agreement` found (summed over ``runs`` searches), as words that follow "its" or "their":
+    how many trials both runs finished, whether they proposed the same configurations, and whether those reached
+    the same ``result`` (a value in [0, 1], such as an accuracy, whose largest gap is given in percentage
+    points)."""
     n, same, equal = agreement["trials"], agreement["same_config"], agreement["same_value"]
     if n == 0:
         return "trials have not finished again yet"
+    first = "the first run's" if runs == 1 else "the first runs'"
     proposed = "the same configurations" if same == n else f"the same configurations on {same} of them"
     reached = (f"{'all' if same > 1 else 'it'} reached the same {result}" if equal == same else
                f"{equal} reached the same {result} and the others up to "
                f"{100 * agreement['largest_gap']:.1f} pp away")
-    return f"{n:,} trial{'s' if n > 1 else ''} proposed {proposed} as the first run's, and {reached}"
+    return f"{n:,} trial{'s' if n > 1 else ''} proposed {proposed} as {first}, and {reached}"
 
 
 def stored(path: str | os.PathLike, key: dict, make) -> dict:

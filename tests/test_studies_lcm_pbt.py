@@ -91,12 +91,12 @@ def test_searches_set_aside_and_run_again_are_named_by_network_and_seed_and_comp
         search(name, lambda config, budget, report: config["x"])
     said = chapter.set_aside(path)
     assert "(one dense layer: seed 6; four-conv network: seed 10)" in said  # PBT's: not LCM's
-    assert said.endswith("Their 12 trials proposed the same configurations as the first run's, and all reached the "
+    assert said.endswith("Their 12 trials proposed the same configurations as the first runs', and all reached the "
                          "same result (1 of the 4 searches not run again yet).")
     search("lcm-cnn-early-10", lambda config, budget, report: config["x"] + (0.004 if config["x"] > 0.5 else 0.0))
     import re
 
-    assert re.search(r"Their 16 trials proposed the same configurations as the first run's, and 1[2-5] reached the "
+    assert re.search(r"Their 16 trials proposed the same configurations as the first runs', and 1[2-5] reached the "
                      r"same result and the others up to 0\.4 pp away\.$", chapter.set_aside(path))
 
 

@@ -34,6 +34,7 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import cast
 from pathlib import Path
 
 import pandas as pd
@@ -202,7 +203,7 @@ def set_aside(storage: str | os.PathLike | None) -> str:
         found = _LCM_STUDY.fullmatch(study)
         if found:
             seeds.setdefault("four-conv network" if found[1] else "one dense layer", set()).add(int(found[3]))
-            agreements.append(rerun_agreement(storage, study))  # type: ignore[arg-type]  # a store exists here
+            agreements.append(rerun_agreement(cast(str, storage), study))  # a store exists here
     if not seeds:
         return ""
     which = "; ".join(f"{network}: seed{'s' if len(numbers) > 1 else ''} {', '.join(map(str, sorted(numbers)))}"
@@ -212,7 +213,7 @@ def set_aside(storage: str | os.PathLike | None) -> str:
     waiting = sum(a["trials"] == 0 for a in agreements)
     return (f"Run again from scratch, both searches of each ({which}): a trial of the first run had been timed "
             "across a pause of the whole run, so its seconds were not its training's. The first runs are kept in "
-            f"the store, set aside. Their {rerun_in_words(both, 'result')}"
+            f"the store, set aside. Their {rerun_in_words(both, 'result', len(agreements))}"
             + (f" ({waiting} of the {len(agreements)} searches not run again yet)." if waiting else "."))
 
 
