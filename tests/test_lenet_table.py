@@ -123,6 +123,11 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     assert f"- chapter budget: PSO ends below BOHB on {share:.0%} of the seeds" in page
     assert "| Optuna TPE |" in page and "| C3 |" in page and "```{figure} lenet_table_anytime.png" in page
     assert f"{740e6 / (48 * 12):,.0f} times this table" in page
+    from hpolib.book import build
+    from hpolib.book.claims import CLAIMS
+
+    (tmp_path / "page.md").write_text(page)
+    assert {c.section for c in CLAIMS if c.chapter == "lenet_table"} <= build._sections(tmp_path / "page.md")
     assert lenet_table_tables(tmp_path).startswith("Not measured yet")
 
 

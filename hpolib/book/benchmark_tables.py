@@ -380,8 +380,8 @@ def _pso_against_bohb(record: dict, tests: pd.DataFrame) -> list[str]:
                                           & (tests.against == b)].p.iloc[0]))
              for a, b in (("pso", "bohb"), ("bohb", "pso"))}
         winner = next((name for name, q in p.items() if q < ALPHA), None)
-        said = (f"{display_name(winner)} is the better optimiser of the table" if winner else
-                "neither is clearly better on the table")
+        said = (f"{display_name(winner)} ends lower more often than chance would have it" if winner else
+                "neither ends lower beyond chance")
         lines.append(f"- {budget} budget: PSO ends below BOHB on {share:.0%} of the seeds; p (PSO lower) = "
                      f"{p['pso']:.2g}, p (BOHB lower) = {p['bohb']:.2g}: {said}.")
     return lines + ["", "These tests ask whether either is ahead at all. The report's sentence asks whether either is "

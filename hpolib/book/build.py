@@ -95,9 +95,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
     if (results / "schedulers_regret_seeds0.png").exists():
         shutil.copy(results / "schedulers_regret_seeds0.png", stage / "book" / "schedulers_regret.png")
     before = executed / "claims_before_one_rule.json"
-    sections = {chapter: _sections(stage / (f"{_page(chapter)}.md" if chapter in claims.BOOK_PAGES else
-                                            f"{_page(chapter)}.ipynb"))
-                for chapter in (*claims.BOOK_PAGES, *NOTEBOOK_CHAPTERS)}
+    sections = {chapter: _sections(stage / _page_file(chapter)) for chapter in (*claims.BOOK_PAGES, *NOTEBOOK_CHAPTERS)}
     (stage / "book" / "_claims.md").write_text(_claims_tables(rows, profile, sections) + (
         _moved(json.loads(before.read_text()), rows) if before.exists() else ""))
     (stage / "book" / "_summary.md").write_text(_summary(rows, profile))
@@ -301,7 +299,7 @@ def _sections(page: Path) -> set[str]:
     if page.suffix == ".ipynb":
         text = "\n".join("".join(cell["source"]) for cell in json.loads(page.read_text())["cells"]
                           if cell["cell_type"] == "markdown")
-    else:  # with the pages it includes, whose headings are its sections too
+    else:  # with the pages it includes (one level, a directive without options), whose headings are its too
         text = re.sub(r"^```\{include\} (\S+)\n```$",
                       lambda m: (page.parent / m[1]).read_text() if (page.parent / m[1]).exists() else "",
                       page.read_text(), flags=re.MULTILINE)
@@ -351,6 +349,11 @@ def _page(chapter: str) -> str:
     """A chapter's page, from the book's root: ``book/<name>`` for a page of the book's own, else
     ``notebooks/<name>``."""
     return f"book/{chapter}" if chapter in claims.BOOK_PAGES else f"notebooks/{chapter}"
+
+
+def _page_file(chapter: str) -> str:
+    """The source file of a chapter's page, from the book's root: :func:`_page` with its suffix."""
+    return _page(chapter) + (".md" if chapter in claims.BOOK_PAGES else ".ipynb")
 
 
 def _claim_entry(r: dict, sections: dict[str, set[str]] | None = None) -> list[str]:

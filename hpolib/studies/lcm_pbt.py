@@ -34,8 +34,8 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -213,7 +213,7 @@ def set_aside(storage: str | os.PathLike | None) -> str:
     waiting = sum(a["trials"] == 0 for a in agreements)
     return (f"Run again from scratch, both searches of each ({which}): a trial of the first run had been timed "
             "across a pause of the whole run, so its seconds were not its training's. The first runs are kept in "
-            f"the store, set aside. Their {rerun_in_words(both, 'result', len(agreements))}"
+            f"the store, set aside. Their {rerun_in_words(both, 'result', sum(a['trials'] > 0 for a in agreements))}"
             + (f" ({waiting} of the {len(agreements)} searches not run again yet)." if waiting else "."))
 
 

@@ -30,13 +30,14 @@ import pandas as pd
 
 from .lenet import BATCH_SIZE, RECIPES, WIDTHS, Run, retrain
 
-__all__ = ["GRID", "NOISE_CONFIGS", "NOISE_SEEDS", "EPOCHS", "SUBSET", "configurations", "build", "compile_table",
-           "noise", "card"]
+__all__ = ["GRID", "NOISE_CONFIGS", "NOISE_SEEDS", "EPOCHS", "SUBSET", "VALIDATION", "configurations", "build",
+           "compile_table", "noise", "card"]
 
 GRID = {"f6": (125, 175, 225, 275, 325), "c1": (1, 4, 8, 16, 24, 32), "c3": (1, 4, 8, 16, 24, 32),
         "c5": (40, 70, 100, 130)}
 """The values of each width; the grid is their product (5 x 6 x 6 x 4 = 720 configurations)."""
 EPOCHS, SUBSET = 12, 10_000
+VALIDATION = SUBSET // 10  # the images of the subset held out for validation: the loader's tenth
 NOISE_CONFIGS, NOISE_SEEDS = 100, (1, 2)  # configurations trained again on these seeds, for the table's noise
 COLUMNS = ["f6", "c1", "c3", "c5", "seed", "epoch", "train_loss", "val_accuracy", "val_loss", "test_accuracy",
            "test_loss", "seconds", "cpu"]
@@ -134,7 +135,8 @@ def card(table: pd.DataFrame, path: str | Path, recipe: str) -> str:
         "# The LeNet-5 / CIFAR-10 tabular benchmark", "",
         f"Every configuration of a grid over the LeNet report's four widths ({_grid_words()}: "
         f"{len(configurations())} configurations) trained once for {EPOCHS} epochs at batch {BATCH_SIZE} on a "
-        f"stratified {SUBSET:,}-image subset of CIFAR-10's training images (9,000 trained on, 1,000 held out for "
+        f"stratified {SUBSET:,}-image subset of CIFAR-10's training images ({SUBSET - VALIDATION:,} trained on, "
+        f"{VALIDATION:,} held out for "
         "validation), under the recipe "
         f"`{recipe}` ({RECIPES[recipe].reference}). After every epoch: the train loss, the validation and the test "
         "accuracy and loss (test: all 10,000 test images), the seconds the epoch's training took and the CPU.", "",
