@@ -233,8 +233,8 @@ class GPOptimizer(Optimizer):
     n_polish : int
         Best candidates a local search starts from (besides the incumbent).
     length_scale_prior : (float, float)
-        ``(median, spread)`` of the log-normal prior on the length scales, in
-        the unit cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
+        ``(median, spread)`` of the prior on the length scales, in the unit
+        cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
     targets : {"auto", "standardise", "yeo-johnson"}
         What the GP models: chosen by the data at each fit (see the module's
         description), or always one of the two.
