@@ -524,7 +524,7 @@ def test_gp_fits_a_bowl_across_the_box_with_the_length_scales_its_data_support()
     fits = [GaussianProcess(prior).fit(x, bowl(x)) for prior in (LENGTH_SCALE_PRIOR, (0.5, 0.5))]
     assert LENGTH_SCALE_PRIOR == (1.0, 1.0) and np.all(fits[0].lengths > 1.2 * fits[1].lengths)
     error = [np.abs(fit.predict(elsewhere)[0] - bowl(elsewhere)).mean() for fit in fits]
-    assert error[0] < 0.8 * error[1]
+    assert error[0] < 0.9 * error[1]
 
 
 def test_gp_auto_targets_transform_only_when_that_predicts_better_by_two_standard_errors():
