@@ -47,7 +47,8 @@ Acquisition functions, for minimisation:
 The acquisition is maximised over ``n_candidates`` random valid vectors,
 then by a local search from the best ``n_polish`` of them and from the
 incumbent (the best observation: the search refines around it), as Optuna's
-GPSampler maximises its own: L-BFGS-B over the floats, with the
+GPSampler maximises its own, at its sizes (2,048 candidates, 10 local
+searches in all): L-BFGS-B over the floats, with the
 acquisition's exact gradient and the integers and categories held; each
 integer in turn moved to the best of its values, the rest held
 (:meth:`~hpolib.optimizers.encoding.OneHot.line`); then one category
@@ -233,8 +234,8 @@ class GPOptimizer(Optimizer):
     n_polish : int
         Best candidates a local search starts from (besides the incumbent).
     length_scale_prior : (float, float)
-        ``(median, spread)`` of the log-normal prior on the length scales, in
-        the unit cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
+        ``(median, spread)`` of the prior on the length scales, in the unit
+        cube (:class:`~hpolib.optimizers.gaussian_process.GaussianProcess`).
     targets : {"auto", "standardise", "yeo-johnson"}
         What the GP models: chosen by the data at each fit (see the module's
         description), or always one of the two.
@@ -254,7 +255,7 @@ class GPOptimizer(Optimizer):
     """
 
     def __init__(self, space: Space, *, acquisition: str = "ei", kappa: float = 2.0, xi: float = 0.0,
-                 n_startup: int = 10, n_candidates: int = 1000, n_polish: int = 5,
+                 n_startup: int = 10, n_candidates: int = 2048, n_polish: int = 9,
                  length_scale_prior: tuple[float, float] = LENGTH_SCALE_PRIOR, targets: str = "auto",
                  constant_liar: bool = True, seed: int | None = None):
         super().__init__(space, seed=seed)
