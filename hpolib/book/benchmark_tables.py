@@ -144,7 +144,8 @@ def optimizer_tables(results: Path, name: str) -> str:
         timing.index.name = "method"
         timing.columns = ["s per proposal, 100 observations", "s per proposal, 500 observations"]
         lines += ["Seconds to ask for a proposal and tell its result after 100 and 500 observations on "
-                  "Hartmann-6 (wall times, measured in the same run, under the load stated above):", ""]
+                  "Hartmann-6 (wall times, measured in the same run, under the load stated above, each method at "
+                  "its defaults of that run):", ""]
         lines += _markdown(timing.map(_number)) + [""]
     for number, family in enumerate(OPTIMIZER_FAMILIES):
         figure = figure_name(name, family)
