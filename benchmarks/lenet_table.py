@@ -9,9 +9,9 @@ seeds, and its regret is exact: the table's optimum is known.
 
 Each method runs as the chapter runs it (:func:`hpolib.methods.method_factories`, the chapter's settings:
 PSO with the report's S = 5, phi_l = phi_g = 2, w = 0.5; grid search at 3 values an axis, shuffled by the
-seed; Hyperband, BOHB and DEHB from 3 to 12 epochs with eta = 3, the report's BOHB range of 10 to 40 epochs
-scaled to the table's 12), beside Optuna's TPE at its defaults. A trial a scheduler promotes continues from its
-parent's epoch, as real training does. Two budgets, in the table's epochs:
+seed; Hyperband, BOHB and DEHB between 3 and 12 epochs with eta = 3, the report's BOHB range of 10 to 40
+epochs scaled to the table's 12, so rungs of 4 and 12 epochs), beside Optuna's TPE at its defaults. A trial a
+scheduler promotes continues from its parent's epoch, as real training does. Two budgets, in the table's epochs:
 
 - ``chapter``: 50 full evaluations' worth, 600 epochs (the chapter's runs spend 300 epochs on 6-epoch trials);
 - ``report``: 100 full evaluations' worth, 1,200 epochs (the report's runs about 4,000 epochs of 40-epoch

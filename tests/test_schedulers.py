@@ -70,6 +70,21 @@ def test_a_scheduler_built_from_ints_hands_out_int_budgets(scheduler):
     assert all(t.state in (TrialState.COMPLETE, TrialState.STOPPED) for t in trials)
 
 
+@pytest.mark.parametrize("make", [lambda: SuccessiveHalving(3, 12, eta=3), lambda: Hyperband(3, 12, eta=3),
+                                  lambda: ASHA(3, 12, eta=3)])
+def test_the_last_rung_trains_to_the_full_budget_where_it_is_no_power_of_eta_above_the_least(make):
+    budgets = []
+
+    def epochs(config, budget, report):
+        budgets.append(budget)
+        return config["x"] / budget
+
+    scheduler = make()
+    assert scheduler.budgets == [4, 12]  # counted down from 12: 12 / 3 = 4, at least the least budget, 3
+    Study(SPACE, seed=0, scheduler=scheduler).optimize(epochs, n_trials=20, progress=False)
+    assert max(budgets) == 12 and min(budgets) == 4
+
+
 def test_a_scheduler_built_from_floats_hands_out_floats():
     assert SuccessiveHalving(0.5, 4.5, eta=3).budgets == [0.5, 1.5, 4.5]
     assert {type(b) for b in ASHA(1.0, 9, eta=3).budgets} == {float}

@@ -2,7 +2,8 @@
 
 A bracket starts ``n`` configurations at budget ``r``; when every trial of
 rung ``i`` has ended, the best ``floor(n / eta^(i+1))`` of them go on to rung
-``i + 1`` at budget ``r * eta^(i+1)``, up to ``max_budget``. A promoted trial
+``i + 1`` at ``eta`` times the budget (:func:`rung_budgets`: counted down
+from ``max_budget``, which the last rung reaches). A promoted trial
 names its predecessor as parent, so an objective that saves checkpoints
 continues from it instead of training again from zero.
 
@@ -23,20 +24,26 @@ __all__ = ["SuccessiveHalving", "Bracket", "rung_budgets"]
 
 
 def rung_budgets(min_budget: float, max_budget: float, eta: int) -> list[float]:
-    """``min_budget * eta^k`` for every ``k`` whose budget does not pass ``max_budget`` (rounding error allowed);
-    ints when ``min_budget`` is an int, so that an objective can train ``range(budget)`` epochs.
+    """Hyperband's budgets: ``max_budget * eta^-k`` for ``k = s_max, ..., 1, 0``, ``s_max`` the most steps of
+    ``eta`` that fit between ``min_budget`` and ``max_budget`` (Li et al. 2018: ``r = R eta^-s``; HpBandSter's
+    budgets too). The largest is ``max_budget`` itself and the smallest is at least ``min_budget``: counting up
+    from ``min_budget`` instead, 3 to 12 epochs at ``eta = 3`` gave rungs of 3 and 9 epochs, and no trial ever
+    trained for 12. Ints, each rounded to the nearest, when ``min_budget`` is an int, so that an objective can
+    train ``range(budget)`` epochs.
 
     Checks its arguments: positive budgets, ``max_budget >= min_budget``, ``eta`` a whole number >= 2.
 
-    >>> rung_budgets(1, 27, 3), rung_budgets(0.5, 2, 2)
-    ([1, 3, 9, 27], [0.5, 1.0, 2.0])
+    >>> rung_budgets(1, 27, 3), rung_budgets(0.5, 2, 2), rung_budgets(3, 12, 3), rung_budgets(10, 40, 3)
+    ([1, 3, 9, 27], [0.5, 1.0, 2.0], [4, 12], [13, 40])
     """
+    whole = isinstance(min_budget, int)
     min_budget, max_budget = check_budget("min_budget", min_budget), check_positive("max_budget", max_budget)
     if max_budget < min_budget:
         raise ValueError(f"max_budget must be >= min_budget={min_budget!r}, got {max_budget!r}")
     eta = check_whole("eta", eta, 2)
-    n_rungs = int(math.floor(math.log(max_budget / min_budget, eta) + 1e-9)) + 1
-    return [min_budget * eta ** k for k in range(n_rungs)]
+    s_max = int(math.floor(math.log(max_budget / min_budget, eta) + 1e-9))
+    budgets = [max_budget * float(eta) ** -k for k in range(s_max, -1, -1)]
+    return [int(round(b)) for b in budgets] if whole else budgets
 
 
 class Bracket:
