@@ -45,6 +45,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import gzip  # noqa: E402
+import hashlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -276,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         print(table_tests.round(4).to_string(index=False))
         print(weights.round(3), "\nfull grid:", cost)
     record = {"started": started, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "table": args.table, "optimum": table.optimum, "optimum_config": table.optimum_config,
+              "table": args.table, "table_sha256": hashlib.sha256(Path(args.table).read_bytes()).hexdigest(),
+              "optimum": table.optimum, "optimum_config": table.optimum_config,
               "seeds": args.seeds, "budgets": {b: BUDGETS[b] for b in args.budgets}, "min_epochs": MIN_EPOCHS,
               "eta": ETA, "grid_resolution": GRID_RESOLUTION, "python": platform.python_version(),
               "summary": table_summary.to_dict("records"), "tests": table_tests.to_dict("records"),

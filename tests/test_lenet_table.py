@@ -110,6 +110,10 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     weights = {r["factor"]: r["fraction"] for r in record["importance"]}
     assert max(weights, key=weights.get) == "c3" and sum(weights.values()) == pytest.approx(1.0, abs=0.05)
     assert record["grid_cost"]["configurations"] == 48 and record["grid_cost"]["epochs"] == 48 * 12
+    import hashlib
+
+    digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    assert record["table_sha256"] == digest  # the answers name the table they read
 
     from hpolib.book.benchmark_tables import lenet_table_tables
 
@@ -122,7 +126,7 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     assert record["beats"]["chapter"]["bohb"]["pso"] == pytest.approx(share)
     assert f"- chapter budget: PSO ends below BOHB on {share:.0%} of the seeds" in page
     assert "| Optuna TPE |" in page and "| C3 |" in page and "```{figure} lenet_table_anytime.png" in page
-    assert f"{740e6 / (48 * 12):,.0f} times this table" in page
+    assert f"{740e6 / (48 * 12):,.0f} times this table" in page and f"sha256 begins `{digest[:16]}`" in page
     from hpolib.book import build
     from hpolib.book.claims import CLAIMS
 

@@ -334,7 +334,8 @@ def lenet_table_tables(results: Path) -> str:
              f"{100 * (1 - record['optimum']):.1f} % validation accuracy. Every method ran on seeds 0 to "
              f"{seeds - 1}, at each budget; a run's regret is its incumbent's validation error after "
              f"{per_config} epochs less the table's lowest, in percentage points (one validation image is "
-             "0.1 pp).", ""]
+             "0.1 pp)." + (f" The runs read the table whose sha256 begins `{record['table_sha256'][:16]}`, as the data "
+                           "card above gives it." if "table_sha256" in record else ""), ""]
     summary, tests = pd.DataFrame(record["summary"]), pd.DataFrame(record["tests"])
     for budget, evaluations in record["budgets"].items():
         part = summary[summary.budget == budget].set_index("method")[list(_TABLE_SUMMARY)]
