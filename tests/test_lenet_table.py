@@ -101,10 +101,10 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     assert 10 * 12 <= epochs[-1] < 11 * 12 and all(b > a for a, b in zip(epochs, epochs[1:]))  # the last may pass
     assert all(b > a for a, b in zip(seconds, seconds[1:])) and regret[-1] >= 0
     assert regret[-1] == pytest.approx(bench._table(path)(run["final"]) - bench._table(path).optimum)
-    bench.main(["--table", path, "--seeds", "3", "--methods", "random", "pso", "bohb", "optuna-tpe",
+    bench.main(["--table", path, "--seeds", "3", "--methods", "random", "pso", "bohb", "dehb", "optuna-tpe",
                 "--budgets", "chapter", "--out", str(tmp_path / "out")])
     record = json.loads((tmp_path / "out" / "lenet_table.json").read_text())
-    assert {r["method"] for r in record["summary"]} == {"random", "pso", "bohb", "optuna-tpe"}
+    assert {r["method"] for r in record["summary"]} == {"random", "pso", "bohb", "dehb", "optuna-tpe"}
     assert all(r["seeds"] == 3 and r["median regret (pp)"] >= 0 for r in record["summary"])
     assert {(t["method"], t["against"]) for t in record["tests"]} >= {("pso", "bohb"), ("bohb", "pso")}
     weights = {r["factor"]: r["fraction"] for r in record["importance"]}
@@ -126,6 +126,7 @@ def test_the_table_benchmark_measures_every_method_against_the_tables_optimum(tm
     assert record["beats"]["chapter"]["bohb"]["pso"] == pytest.approx(share)
     assert f"- chapter budget: PSO ends below BOHB on {share:.0%} of the seeds" in page
     assert "| Optuna TPE |" in page and "| C3 |" in page and "```{figure} lenet_table_anytime.png" in page
+    assert "| DEHB |" in page and "dehb package" not in page  # hpolib's DEHB, not the benchmarks' peer package
     assert f"{740e6 / (48 * 12):,.0f} times this table" in page and f"sha256 begins `{digest[:16]}`" in page
     from hpolib.book import build
     from hpolib.book.claims import CLAIMS

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..analysis.stats import ALPHA
 from .names import benchmark_name as display_name
+from .names import name as table_name  # on the LeNet-5 table every method is the chapter's, DEHB hpolib's own
 
 __all__ = ["optimizer_tables", "scheduler_tables", "hypergrad_table", "landscape_tables", "claim_tests", "merged",
            "figure_name", "later_runs", "lenet_table_tables", "OPTIMIZER_SETS", "OPTIMIZER_FAMILIES",
@@ -339,7 +340,7 @@ def lenet_table_tables(results: Path) -> str:
     summary, tests = pd.DataFrame(record["summary"]), pd.DataFrame(record["tests"])
     for budget, evaluations in record["budgets"].items():
         part = summary[summary.budget == budget].set_index("method")[list(_TABLE_SUMMARY)]
-        part.index = part.index.map(display_name)
+        part.index = part.index.map(table_name)
         part.index.name = "method"
         shown = part.assign(**{c: part[c].map(_number) for c in ("median regret (pp)", "IQR (pp)",
                                                                   "median epochs to 1 pp")})
@@ -357,14 +358,15 @@ def lenet_table_tables(results: Path) -> str:
         importance = importance.set_index(first)
         importance.index = [" × ".join(part.upper() for part in str(k).split(" x ")) for k in importance.index]
         importance.index.name = "width"
-        importance.columns = ["exact, whole table", *importance.columns[1:]]
+        importance.columns = ["exact, whole table (%)", *(f"{c} (%)" for c in importance.columns[1:])]
         lines += ["### Which widths matter", "", "Each width's share of the variance of the validation error over the "
                   "whole table (exact), beside what a random forest's fANOVA estimates from 50 of its points, as a "
                   "search would see them:", "",
-                  *_markdown(importance.map(_number)), ""]
+                  *_markdown(importance.map(lambda share: f"{100 * share:.1f}")), ""]
     lines += ["### What the full grid cost", "",
               f"The table's full grid cost {epochs:,} epochs, {cost['seconds'] / 3600:.1f} hours of one thread "
-              f"({', '.join(cost['cpus'])}). The report's estimate for every whole width of its ranges at 40 epochs "
+              f"({', '.join(cost['cpus'])}; wall time, on a machine shared with other work). The report's estimate "
+              "for every whole width of its ranges at 40 epochs "
               f"is {REPORT_GRID_EPOCHS / 1e6:.0f} million epochs: {REPORT_GRID_EPOCHS / epochs:,.0f} times this "
               "table, which is what makes a grid of a few values per width affordable and a full one not.", ""]
     return "\n".join(lines) + "\n"
@@ -382,7 +384,7 @@ def _pso_against_bohb(record: dict, tests: pd.DataFrame) -> list[str]:
                                           & (tests.against == b)].p.iloc[0]))
              for a, b in (("pso", "bohb"), ("bohb", "pso"))}
         winner = next((name for name, q in p.items() if q < ALPHA), None)
-        said = (f"{display_name(winner)} ends lower more often than chance would have it" if winner else
+        said = (f"{table_name(winner)} ends lower more often than chance would have it" if winner else
                 "neither ends lower beyond chance")
         lines.append(f"- {budget} budget: PSO ends below BOHB on {share:.0%} of the seeds; p (PSO lower) = "
                      f"{p['pso']:.2g}, p (BOHB lower) = {p['bohb']:.2g}: {said}.")
@@ -400,7 +402,7 @@ def _against_random(tests: pd.DataFrame) -> list[str]:
     table = mine.assign(cell=[f"{w}/{n}, {p:.2g}" for w, n, p in zip(mine.wins, mine.n, mine.p)]).pivot(
         index="method", columns="budget", values="cell")
     table = table.loc[[m for m in mine.method.unique()]]
-    table.index = table.index.map(display_name)
+    table.index = table.index.map(table_name)
     table.index.name = "method"
     table.columns = [f"{b} budget: seeds lower, p" for b in table.columns]
     return ["### Random search against the others", "", "Each method against random search: the seeds on which its "
