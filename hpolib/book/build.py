@@ -87,7 +87,7 @@ def build(profile: str = "quick", executed: str | Path | None = None, output: st
         mine = [r for r in rows if r["chapter"] == page]
         tests = benchmark_tables.claim_tests(mine)
         (stage / "book" / f"_{page}_claims.md").write_text(
-            _claims_box(mine, _sections(stage / "book" / f"{page}.md")) + "\n"
+            _claims_box(mine, _sections(stage / _page_file(page))) + "\n"
             + (f"The tests these verdicts rest on (one-sided exact Wilcoxon signed-rank over paired seeds or "
                f"problems, Holm-corrected within a claim):\n\n{tests}" if tests else ""))
     for name in benchmark_tables.LANDSCAPE_SETS:
